@@ -1,0 +1,71 @@
+# Theory Workbench. Main job: `make book`; checks: `make test`. Both start from nothing but
+# Python >= 3.10, make and node: they create .venv and install the pinned packages themselves.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := book
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+JB     := $(BIN)/jupyter-book build . --config book/_config.yml --toc book/_toc.yml --path-output book --all
+export MPLBACKEND := Agg
+export PYTHONHASHSEED := 0
+
+.PHONY: book test lab unit book-strict browser bench lint vendor chromium lock clean
+
+## Environment ---------------------------------------------------------------------------------
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python >= 3.10 is required"'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt setuptools wheel
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt \
+	    --no-build-isolation -e '.[dev,book]'
+	@touch $@
+
+vendor:  ## browser scripts for offline pages (widgets manager, require.js, MathJax) from npm
+	@bash book/vendor.sh
+
+## Main job --------------------------------------------------------------------------------------
+book: $(STAMP) vendor  ## execute every notebook and build the HTML book
+	$(JB)
+	@echo "Book: $(CURDIR)/book/_build/html/index.html"
+
+## Checks ----------------------------------------------------------------------------------------
+test: lint unit book-strict browser  ## everything CI runs
+
+lint: $(STAMP)
+	$(BIN)/ruff check lib tests bench notebooks
+	$(BIN)/ruff format --check lib tests bench
+
+unit: $(STAMP)  ## unit, property and symbolic tests of lib/ + nbval over notebooks/
+	$(BIN)/python -m pytest -m "not browser" --nbval-lax --nbval-current-env tests notebooks
+
+book-strict: $(STAMP) vendor  ## the book build with warnings as errors
+	$(JB) -W -n --keep-going
+
+browser: $(STAMP) chromium  ## headless-Chromium smoke test of the built book
+	$(BIN)/python -m pytest -m browser tests
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "make: could not install chromium from Debian; the browser test will be skipped"; \
+	  else echo "make: chromium missing and apt-get unavailable; the browser test will be skipped"; fi; }
+
+## Extras ----------------------------------------------------------------------------------------
+lab: $(STAMP)  ## JupyterLab on notebooks/ (these machines run as root, hence allow_root)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ServerApp.allow_root=True
+
+bench: $(STAMP)  ## performance ratios, printed as one table
+	$(BIN)/python bench/run.py
+
+lock:  ## re-resolve constraints.txt from scratch (torch stays pinned)
+	rm -rf /tmp/theorybench-lock && $(PYTHON) -m venv /tmp/theorybench-lock
+	/tmp/theorybench-lock/bin/pip install -q torch==2.13.0 -e '.[dev,book]'
+	{ head -2 constraints.txt; /tmp/theorybench-lock/bin/pip freeze --all --exclude-editable \
+	    | grep -v '^pip==' | sed 's/+cpu//'; } > constraints.new && mv constraints.new constraints.txt
+
+clean:
+	rm -rf book/_build .pytest_cache .hypothesis

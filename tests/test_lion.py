@@ -1,0 +1,305 @@
+"""Lion-K (theory/lion.md): every claim is checked against an independent computation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from theorybench import lion
+from theorybench.lion import (
+    Kappa,
+    LionK,
+    LionODEParams,
+    box_distance,
+    constrained_optimum,
+    integrate_lion_ode,
+    lion_ode_rhs,
+    lion_run,
+    lion_step,
+    lyapunov_dissipation,
+    lyapunov_H,
+    ode_params,
+    phase1_envelope,
+)
+
+CONSTRAINING = ["l1", "l2", "linf", "huber"]
+ALL_KAPPAS = [*CONSTRAINING, "sq"]
+
+
+def quadratic(d: int, seed: int, shift: float = 2.0):
+    """A random strongly convex quadratic f(x) = 1/2 (x - c)' A (x - c) and its gradient."""
+    rng = np.random.default_rng(seed)
+    B = rng.standard_normal((d, d))
+    A = B @ B.T / d + 0.2 * np.eye(d)
+    c = rng.standard_normal(d) * shift
+    return (lambda x: 0.5 * (x - c) @ A @ (x - c)), (lambda x: A @ (x - c)), A, c
+
+
+ode_hyper = st.tuples(
+    st.floats(0.2, 3.0),  # alpha
+    st.floats(0.2, 3.0),  # gamma
+    st.floats(0.2, 3.0),  # lam
+    st.floats(0.0, 1.0),  # eps * gamma (admissible: <= 1)
+)
+
+
+# -- the problem Lion-K solves ------------------------------------------------------------------
+@pytest.mark.parametrize("kappa", ALL_KAPPAS)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_lion_limit_is_the_constrained_optimum_from_scipy(kappa: str, seed: int) -> None:
+    """Each row of the Lion-K table: discrete Lion-K with a decaying step settles at the minimiser
+    of f + K*(lam x)/lam, found independently by scipy (L-BFGS-B / SLSQP)."""
+    f, g, _, _ = quadratic(3, seed, shift=4.0)
+    k = Kappa(kappa, delta=0.1)  # delta only matters for huber: small, so that the box binds
+    lam, steps = 0.8, 20_000
+    lrs = 0.01 * (1 - np.arange(steps) / steps)
+    limit = lion_run(g, np.zeros(3), steps=steps, lr=lrs, lam=lam, kappa=k).xs[-1]
+    optimum = constrained_optimum(f, g, np.zeros(3), lam, k)
+    assert np.abs(limit - optimum).max() < 1e-4
+    if kappa != "sq":  # the constraint binds for these data: the optimum is on the boundary
+        assert abs(box_distance(optimum, lam, k)) < 1e-6
+
+
+def test_box_constrained_optimum_satisfies_kkt() -> None:
+    """scipy's answer is checked in turn by the KKT conditions of min f on the box:
+    free coordinates have zero gradient; coordinates at +-1/lam have the gradient pointing out."""
+    _, _, A, _ = quadratic(5, 3)
+    c = np.array([3.0, 0.1, -3.0, 0.2, 0.0])  # two coordinates pulled out of the box, three not
+
+    def f(x):
+        return 0.5 * (x - c) @ A @ (x - c)
+
+    def g(x):
+        return A @ (x - c)
+
+    lam = 1.0
+    x = constrained_optimum(f, g, np.zeros(5), lam, "l1")
+    grad = g(x)
+    at_bound = np.isclose(np.abs(x), 1 / lam, atol=1e-8)
+    assert at_bound.any() and (~at_bound).any()
+    np.testing.assert_allclose(grad[~at_bound], 0, atol=1e-6)
+    assert np.all(-grad[at_bound] * np.sign(x[at_bound]) > 0)
+
+
+@pytest.mark.parametrize("kappa", ["l1", "huber"])
+def test_sign_lion_reaches_lower_objective_than_any_box_point_nearby(kappa: str) -> None:
+    """Brute force: on a dense grid of the box, no point beats Lion's limit (2-D)."""
+    f, g, _, _ = quadratic(2, 5)
+    lam, steps = 1.25, 20_000
+    lrs = 0.01 * (1 - np.arange(steps) / steps)
+    x_lion = lion_run(g, np.zeros(2), steps=steps, lr=lrs, lam=lam, kappa=kappa).xs[-1]
+    k = Kappa(kappa)
+    grid = np.linspace(-1 / lam, 1 / lam, 401)
+    pts = np.stack(np.meshgrid(grid, grid), -1).reshape(-1, 2)
+    F = np.array([f(p) for p in pts]) + k.conj(lam * pts) / lam
+    F_lion = f(x_lion) + k.conj(lam * x_lion) / lam
+    assert F_lion <= F.min() + 1e-9
+
+
+# -- the Lyapunov function ----------------------------------------------------------------------
+@settings(max_examples=30, deadline=None)
+@given(hyper=ode_hyper, seed=st.integers(0, 10_000), kappa=st.sampled_from(["sq", "huber"]))
+def test_H_is_non_increasing_along_integrated_ode(hyper, seed: int, kappa: str) -> None:
+    """[CLLL] Theorem 3.1, numerically: integrate the ODE (DOP853, tight tolerances) for a random
+    convex quadratic f and admissible (alpha, gamma, lam, eps); H never increases."""
+    alpha, gamma, lam, eps_gamma = hyper
+    p = LionODEParams(alpha=alpha, gamma=gamma, eps=eps_gamma / gamma, lam=lam)
+    f, g, _, _ = quadratic(3, seed)
+    rng = np.random.default_rng(seed)
+    x0 = rng.uniform(-1, 1, 3) / lam  # start in the box so that H is finite (huber)
+    m0 = rng.standard_normal(3)
+    t = np.linspace(0, 8 / min(lam, gamma), 300)
+    xs, ms = integrate_lion_ode(g, x0, m0, p, t, kappa=kappa)
+    H = lyapunov_H(xs, ms, np.array([f(x) for x in xs]), p, kappa)
+    assert np.all(np.isfinite(H))
+    assert np.all(np.diff(H) <= 1e-7 * (1 + np.abs(H[:-1])))
+    assert H[-1] < H[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(hyper=ode_hyper, seed=st.integers(0, 10_000), kappa=st.sampled_from(ALL_KAPPAS))
+def test_dissipation_equals_minus_dH_dt_and_is_non_negative(hyper, seed: int, kappa: str) -> None:
+    """The derivation's last step (theory/lion.md): dH/dt = -(term1 + term2), each term >= 0.
+    dH/dt is measured by a central finite difference of H along the ODE's velocity."""
+    alpha, gamma, lam, eps_gamma = hyper
+    p = LionODEParams(alpha=alpha, gamma=gamma, eps=eps_gamma / gamma, lam=lam)
+    f, g, _, _ = quadratic(3, seed)
+    rng = np.random.default_rng(seed)
+    k = Kappa(kappa)
+    x = rng.uniform(-0.9, 0.9, 3) / lam
+    if kappa in ("linf", "l2"):  # interior of the l1 / l2 ball
+        x /= 3 if kappa == "linf" else 2
+    m = rng.standard_normal(3) + 0.1  # away from K's kinks, where H is differentiable
+    dx, dm = lion_ode_rhs(x, m, g(x), p, k)
+    h = 1e-6 / (1 + np.abs(dx).max() + np.abs(dm).max())
+
+    def H_at(s: float) -> float:
+        return float(lyapunov_H(x + s * dx, m + s * dm, f(x + s * dx), p, k))
+
+    dH_dt = (H_at(h) - H_at(-h)) / (2 * h)
+    term1, term2 = lyapunov_dissipation(x, m, g(x), p, k)
+    assert term1 >= -1e-12 and term2 >= -1e-12
+    assert dH_dt == pytest.approx(-(term1 + term2), rel=1e-5, abs=1e-5)
+
+
+def test_H_is_infinite_outside_the_box_for_sign_lion() -> None:
+    p = LionODEParams(alpha=1.0, gamma=1.0, eps=0.1, lam=2.0)
+    assert np.isinf(lyapunov_H(np.array([0.6, 0.0]), np.zeros(2), 0.0, p, "l1"))
+    assert np.isfinite(lyapunov_H(np.array([0.5, -0.5]), np.zeros(2), 0.0, p, "l1"))
+
+
+# -- the two phases -------------------------------------------------------------------------------
+@settings(max_examples=40, deadline=None)
+@given(
+    lam=st.floats(0.3, 5.0),
+    lr=st.floats(1e-3, 0.1),
+    beta1=st.floats(0.0, 0.99),
+    beta2=st.floats(0.0, 0.999),
+    seed=st.integers(0, 10_000),
+    kappa=st.sampled_from(CONSTRAINING),
+)
+def test_iterates_enter_the_ball_geometrically_and_stay(lam, lr, beta1, beta2, seed, kappa):
+    """Phase 1: ||x_t|| - 1/lam <= (1 - lr lam)^t (||x_0|| - 1/lam)_+ at every step, and once
+    inside the ball (d_t <= 0) the iterates never leave it."""
+    lr = min(lr, 1 / lam)
+    f, g, _, _ = quadratic(4, seed, shift=5.0)
+    x0 = np.random.default_rng(seed).uniform(-4, 4, 4) / lam
+    tr = lion_run(g, x0, steps=400, lr=lr, beta1=beta1, beta2=beta2, lam=lam, kappa=kappa)
+    dist = box_distance(tr.xs, lam, kappa)
+    envelope = phase1_envelope(dist[0], tr.lrs, lam)
+    assert np.all(dist <= envelope + 1e-9 / lam)
+    inside = np.flatnonzero(dist <= 1e-12)
+    if inside.size:
+        assert np.all(dist[inside[0] :] <= 1e-9 / lam)
+
+
+def test_ode_enters_the_box_exponentially() -> None:
+    """Continuous phase 1 (huber K, |grad K| <= 1): ||x(t)||_inf - 1/lam <= e^{-lam t} d(0)."""
+    f, g, _, _ = quadratic(3, 11, shift=4.0)
+    p = LionODEParams(alpha=1.0, gamma=1.0, eps=0.5, lam=2.0)
+    x0 = np.array([3.0, -2.0, 0.1])
+    t = np.linspace(0, 4, 200)
+    xs, _ = integrate_lion_ode(g, x0, np.zeros(3), p, t, kappa="huber")
+    dist = box_distance(xs, p.lam, "huber")
+    bound = np.maximum(dist[0], 0) * np.exp(-p.lam * t)
+    assert np.all(dist <= bound + 1e-8)
+    assert dist[-1] <= 1e-8
+
+
+# -- discrete <-> continuous, numpy <-> torch -----------------------------------------------------
+def test_euler_step_of_the_mapped_ode_is_discrete_lion() -> None:
+    """ode_params(lr, beta1, beta2): one Euler step of size lr of the ODE equals lion_step."""
+    rng = np.random.default_rng(0)
+    x, m, g = rng.standard_normal((3, 5))
+    for kappa in ALL_KAPPAS:
+        lr, b1, b2, lam = 0.03, 0.9, 0.99, 0.7
+        p = ode_params(lr, b1, b2, lam)
+        dx, dm = lion_ode_rhs(x, m, g, p, kappa)
+        x1, m1 = lion_step(x, m, g, lr=lr, beta1=b1, beta2=b2, lam=lam, kappa=kappa)
+        np.testing.assert_allclose(x + lr * dx, x1, atol=1e-12)
+        np.testing.assert_allclose(m + lr * dm, m1, atol=1e-12)
+
+
+@pytest.mark.parametrize("kappa", ALL_KAPPAS)
+def test_torch_optimizer_steps_equal_the_numpy_update(kappa: str) -> None:
+    """LionK (torch) and lion_step (numpy) agree step by step on a quadratic, in float64."""
+    f, g, A, c = quadratic(6, 2)
+    x0 = np.random.default_rng(1).standard_normal(6)
+    w = torch.nn.Parameter(torch.tensor(x0))
+    opt = LionK([w], lr=0.02, betas=(0.8, 0.95), weight_decay=0.5, kappa=kappa)
+    At, ct = torch.tensor(A), torch.tensor(c)
+    x, m = x0.copy(), np.zeros(6)
+    for _ in range(50):
+        opt.zero_grad()
+        (0.5 * (w - ct) @ At @ (w - ct)).backward()
+        opt.step()
+        x, m = lion_step(x, m, g(x), lr=0.02, beta1=0.8, beta2=0.95, lam=0.5, kappa=kappa)
+        np.testing.assert_allclose(w.detach().numpy(), x, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(opt.state[w]["m"].numpy(), m, atol=1e-12)
+
+
+def test_logistic_regression_sweep_reaches_scipy_box_optimum() -> None:
+    """The notebook's torch experiment, small: final objective = scipy's box-constrained minimum,
+    and ||w_T||_inf <= 1/lam for every lam."""
+    res = lion.logistic_regression_lam_sweep(
+        [0.5, 2.0, 8.0], n=400, d=8, steps=1500, lr=0.05, device="cpu"
+    )
+    np.testing.assert_allclose(res.lion_objective, res.optimum, rtol=1e-5)
+    assert np.all(res.norms[:, -1] <= 1 / res.lams + 1e-9)
+    assert np.all(res.optimum_norm <= 1 / res.lams + 1e-9)
+
+
+# -- conjugates -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("kappa", ALL_KAPPAS)
+def test_conjugate_matches_brute_force_supremum(kappa: str) -> None:
+    """K*(y) = sup_x y.x - K(x): a dense 2-D grid search agrees inside the domain; outside it
+    the supremum grows without bound as the grid widens."""
+    k = Kappa(kappa, delta=0.7) if kappa == "huber" else Kappa(kappa)
+    grid = np.linspace(-6, 6, 601)
+    X = np.stack(np.meshgrid(grid, grid), -1).reshape(-1, 2)
+    KX = k.value(X)
+    rng = np.random.default_rng(0)
+    for y in rng.uniform(-1, 1, (20, 2)) * {"linf": 0.45, "l2": 0.65}.get(kappa, 0.95):
+        assert float(k.conj(y)) == pytest.approx(np.max(X @ y - KX), abs=2e-3)
+    if k.constrains:
+        y_out = np.array([1.3, 0.0]) if kappa != "linf" else np.array([0.8, 0.8])
+        sup_small = np.max(X[np.abs(X).max(1) <= 3] @ y_out - KX[np.abs(X).max(1) <= 3])
+        assert np.isinf(k.conj(y_out)) and np.max(X @ y_out - KX) > sup_small + 0.5
+
+
+def test_linf_subgradient_is_in_the_subdifferential() -> None:
+    """grad K for ||.||_inf is a valid subgradient, ties included: K(z) >= K(x) + g.(z - x)."""
+    k = Kappa("linf")
+    rng = np.random.default_rng(0)
+    for x in [np.array([1.0, -1.0, 0.5]), np.zeros(3), rng.standard_normal(3)]:
+        gk = k.grad(x)
+        for z in rng.standard_normal((200, 3)) * 2:
+            assert k.value(z) >= k.value(x) + gk @ (z - x) - 1e-12
+
+
+# -- bad input ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"lr": -0.1}, "lr"),
+        ({"lr": 0.0}, "lr"),
+        ({"beta1": 1.0}, "beta1"),
+        ({"beta1": -0.1}, "beta1"),
+        ({"beta2": 1.5}, "beta2"),
+        ({"lam": -1.0}, "lam"),
+        ({"lr": 0.5, "lam": 3.0}, r"lr \* lam"),
+        ({"kappa": "l3"}, "kappa"),
+    ],
+)
+def test_bad_hyperparameters_raise_value_error(kwargs: dict, match: str) -> None:
+    args = {"lr": 0.01, "beta1": 0.9, "beta2": 0.99, "lam": 0.5, "kappa": "l1"} | kwargs
+    with pytest.raises(ValueError, match=match):
+        lion_step(np.zeros(2), np.zeros(2), np.ones(2), **args)
+    with pytest.raises(ValueError, match=match):
+        lion_run(lambda x: x, np.ones(2), steps=3, **args)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: ode_params(0.01, 0.9, 0.99, 0.0), "lam"),
+        (lambda: LionODEParams(alpha=1, gamma=1, eps=2.0, lam=1), "eps"),
+        (lambda: LionODEParams(alpha=0, gamma=1, eps=0.1, lam=1), "alpha"),
+        (lambda: box_distance(np.ones(2), -1.0), "lam"),
+        (lambda: box_distance(np.ones(2), 1.0, "sq"), "sq"),
+        (lambda: Kappa("huber", delta=0.0), "delta"),
+        (lambda: lion_run(lambda x: x, np.ones(2), steps=0, lr=0.1), "steps"),
+        (lambda: lion_run(lambda x: x, np.ones((2, 2)), steps=3, lr=0.1), "x0"),
+        (lambda: lion_run(lambda x: x, [np.nan], steps=3, lr=0.1), "x0"),
+        (lambda: lion_run(lambda x: x, np.ones(2), steps=3, lr=[0.1, 0.1]), "lr"),
+        (lambda: LionK([torch.zeros(2, requires_grad=True)], lr=-1.0), "lr"),
+        (lambda: LionK([torch.zeros(2, requires_grad=True)], betas=(0.9, 1.0)), "beta2"),
+        (lambda: lion.logistic_regression_lam_sweep([0.0], n=10, d=2, steps=2), "lams"),
+    ],
+)
+def test_bad_arguments_name_the_argument(call, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        call()

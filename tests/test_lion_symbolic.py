@@ -1,0 +1,102 @@
+"""Symbolic checks (sympy) of each algebraic step shown on theory/lion.md.
+
+Inner products are sums over coordinates of products, and every identity below holds coordinate
+by coordinate with the same scalars alpha, gamma, lam, eps; so checking it for scalar symbols
+proves it for vectors of any dimension.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+alpha, gamma, lam, eps, delta = sp.symbols("alpha gamma lambda epsilon delta", positive=True)
+x, m, G, gKt, gKm, u, t, y = sp.symbols("x m G gKt gKm u t y", real=True)
+c = (1 - eps * gamma) / (1 + eps * lam)
+
+
+def test_coefficient_identity() -> None:
+    """eps (gamma + c lam) - 1 = -c  (step 3 of the derivation)."""
+    assert sp.simplify(eps * (gamma + c * lam) - 1 + c) == 0
+
+
+def test_dH_dt_equals_minus_dissipation() -> None:
+    """Chain rule of H along the ODE equals -(term1 + term2) once the ODE is substituted.
+
+    G = grad f(x), gKt = grad K(m~), gKm = grad K(m), u = grad K*(lam x) (so d/dt K*(lam x) = lam u xdot).
+    """
+    xdot = gKt - lam * x
+    mdot = -alpha * G - gamma * m
+    m_tilde = m + eps * mdot
+    dH = (
+        alpha * G * xdot
+        + (gamma / lam) * lam * u * xdot
+        + c * (lam * u * xdot + gKm * mdot - lam * (mdot * x + m * xdot))
+    )
+    term1 = (gamma + c * lam) * (gKt - lam * x) * (m_tilde - u)
+    term2 = c * mdot * (gKt - gKm)
+    assert sp.simplify(dH + term1 + term2) == 0
+
+
+def test_mtilde_is_m_plus_eps_mdot() -> None:
+    """m~ = m - eps (alpha G + gamma m) = m + eps mdot: why term2 is (c/eps)(m~ - m).(...)."""
+    mdot = -alpha * G - gamma * m
+    assert sp.simplify((m - eps * (alpha * G + gamma * m)) - (m + eps * mdot)) == 0
+
+
+def test_discrete_lion_is_euler_step_of_the_ode() -> None:
+    """alpha = gamma = (1-beta2)/lr, eps = lr (1-beta1)/(1-beta2) map the ODE onto Lion-K."""
+    lr, b1, b2 = sp.symbols("lr beta1 beta2", positive=True)
+    a = g = (1 - b2) / lr
+    e = lr * (1 - b1) / (1 - b2)
+    m_next_discrete = b2 * m - (1 - b2) * G
+    m_next_euler = m + lr * (-a * G - g * m)
+    assert sp.simplify(m_next_discrete - m_next_euler) == 0
+    mt_discrete = b1 * m - (1 - b1) * G
+    mt_ode = m - e * (a * G + g * m)
+    assert sp.simplify(mt_discrete - mt_ode) == 0
+    assert sp.simplify(e * g - (1 - b1)) == 0  # so eps gamma <= 1 always
+
+
+def test_conjugate_of_half_square_is_half_square() -> None:
+    """K = x^2/2: sup_x (y x - x^2/2) is attained at x = y and equals y^2/2 (strictly concave)."""
+    obj = y * x - x**2 / 2
+    (x_star,) = sp.solve(sp.diff(obj, x), x)
+    assert sp.diff(obj, x, 2) < 0
+    assert sp.simplify(obj.subs(x, x_star) - y**2 / 2) == 0
+
+
+def test_conjugate_of_huber_inside_the_box() -> None:
+    """K = huber_delta: for |y| <= 1 the sup of y x - x^2/(2 delta) is at x = delta y (inside the
+    quadratic piece |x| <= delta) with value delta y^2 / 2; hence K*(lam x) = delta lam^2 x^2 / 2."""
+    obj = y * x - x**2 / (2 * delta)
+    (x_star,) = sp.solve(sp.diff(obj, x), x)
+    assert sp.simplify(x_star - delta * y) == 0
+    assert sp.simplify(obj.subs(x, x_star) - delta * y**2 / 2) == 0
+    # the linear piece |x| > delta cannot do better when |y| <= 1: y x - |x| + delta/2 is
+    # non-increasing in |x| there, and at |x| = delta both pieces agree
+    assert sp.simplify((y * delta - delta**2 / (2 * delta)) - (y * delta - delta + delta / 2)) == 0
+
+
+def test_regulariser_for_sq_and_huber() -> None:
+    """F/alpha = f + K*(lam x)/lam: lam/2 x^2 for K = sq and delta lam/2 x^2 for K = huber."""
+    assert sp.simplify((lam * x) ** 2 / 2 / lam - lam * x**2 / 2) == 0
+    assert sp.simplify(delta * (lam * x) ** 2 / 2 / lam - delta * lam * x**2 / 2) == 0
+
+
+def test_phase_one_solution_decays_like_exp_minus_lam_t() -> None:
+    """d'(t) = -lam d(t) (the worst case |grad K| = 1 outside the box) gives d(0) e^{-lam t}."""
+    d = sp.Function("d")
+    sol = sp.dsolve(sp.Eq(d(t).diff(t), -lam * d(t)), d(t), ics={d(0): sp.Symbol("d0")})
+    assert sp.simplify(sol.rhs - sp.Symbol("d0") * sp.exp(-lam * t)) == 0
+    # the discrete step: |x'| <= (1 - lr lam)|x| + lr  <=>  |x'| - 1/lam <= (1 - lr lam)(|x| - 1/lam)
+    lr, ax = sp.symbols("lr ax", positive=True)
+    assert sp.simplify(((1 - lr * lam) * ax + lr - 1 / lam) - (1 - lr * lam) * (ax - 1 / lam)) == 0
+
+
+def test_stationary_point_condition() -> None:
+    """xdot = mdot = 0 gives m = -(alpha/gamma) G and lam x = grad K(m); for K = sq this is
+    alpha G + gamma lam x = 0, the stationarity of alpha f + (gamma/lam) K*(lam x)."""
+    m_star = -alpha * G / gamma
+    x_star = m_star / lam  # grad K = identity for sq
+    F_grad = alpha * G + (gamma / lam) * lam * (lam * x_star)  # d/dx [(gamma/lam)(lam x)^2/2]
+    assert sp.simplify(F_grad) == 0
