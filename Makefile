@@ -9,7 +9,6 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JB     := $(BIN)/jupyter-book build . --config book/_config.yml --toc book/_toc.yml --path-output book --all
-export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
 .PHONY: book test lab unit book-strict browser bench lint vendor chromium lock clean
