@@ -73,8 +73,12 @@ def main() -> int:
             continue
         from nbclient import NotebookClient
 
-        NotebookClient(nb, timeout=600, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        NotebookClient(
+            nb,
+            timeout=600,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+        ).execute()
         nbformat.write(clean(nb), path)
         print(f"cleaned {path}")
     return 1 if bad else 0

@@ -839,7 +839,7 @@ def plot_sweep(res: LogRegSweep) -> Any:
         ylabel=r"$\|w_t\|_\infty$",
         title=r"iterates enter the box $\|w\|_\infty \leq 1/\lambda$ (dashed)",
     )
-    ax.legend(ncol=2)
+    ax.legend(ncol=2, loc="center right", bbox_to_anchor=(1.0, 0.36))
     r = 1 / res.lams
     order = np.argsort(r)
     axo.plot(

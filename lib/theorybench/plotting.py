@@ -51,6 +51,25 @@ def apply_style() -> None:
     mpl.rcParams.update(STYLE)
 
 
+def _enable_inline_display() -> None:
+    """In a Jupyter kernel, make sure a bare ``Figure`` displays as an image.
+
+    Our figures are not made by pyplot, so nothing else loads the inline backend that registers
+    IPython's formatter for ``Figure``; without it a cell shows ``<Figure size ...>``.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with ipywidgets
+        return
+    shell = get_ipython()
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return
+    try:
+        shell.display_formatter.formatters["image/png"].lookup_by_type(Figure)
+    except KeyError:
+        shell.run_line_magic("matplotlib", "inline")
+
+
 def figure(
     ncols: int = 1,
     nrows: int = 1,
@@ -68,6 +87,7 @@ def figure(
     if ncols < 1 or nrows < 1:
         raise ValueError(f"ncols and nrows must be >= 1, got {ncols}, {nrows}")
     apply_style()
+    _enable_inline_display()
     height = height if height is not None else 3.2 * nrows
     fig = Figure(figsize=(width, height), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False, **subplot_kw)
