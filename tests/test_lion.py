@@ -7,7 +7,6 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from theorybench import lion
 from theorybench.lion import (
     Kappa,
