@@ -34,8 +34,8 @@ book: $(STAMP) vendor  ## execute every notebook and build the HTML book
 test: lint unit book-strict browser  ## everything CI runs
 
 lint: $(STAMP)
-	$(BIN)/ruff check lib tests bench notebooks
-	$(BIN)/ruff format --check lib tests bench
+	$(BIN)/ruff check lib tests bench tools notebooks book/_ext
+	$(BIN)/ruff format --check lib tests bench tools book/_ext
 
 unit: $(STAMP)  ## unit, property and symbolic tests of lib/ + nbval over notebooks/
 	$(BIN)/python -m pytest -m "not browser" --nbval-lax --nbval-current-env tests notebooks

@@ -1,0 +1,78 @@
+"""Performance ratios of Theory Workbench, measured in one run on this machine; one table.
+
+    make bench          # or: python bench/run.py
+
+Rows: per chapter, the explorer's median slider-callback time (the ``update`` alone, target
+<= 30 ms, and the whole redraw including matplotlib's render, target <= 100 ms), and batched vs
+looped experiment time where the experiment batches. Timings are medians; ratios are what to
+compare across machines.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+from theorybench import lion  # noqa: E402
+from theorybench.device import device, scale  # noqa: E402
+
+
+def explorer_rows() -> list[tuple[str, str, str, str]]:
+    rows = []
+    for chapter, make in [("lion", lion.explorer)]:
+        timing = make().time_callbacks(moves=7)
+        rows.append(
+            (
+                f"{chapter}: slider update (median of {timing.n})",
+                f"{timing.update_s * 1e3:.1f} ms",
+                "<= 30 ms",
+                f"{timing.update_s / 0.030:.2f} of budget",
+            )
+        )
+        rows.append(
+            (
+                f"{chapter}: slider redraw incl. render",
+                f"{timing.redraw_s * 1e3:.1f} ms",
+                "<= 100 ms",
+                f"{timing.redraw_s / 0.100:.2f} of budget",
+            )
+        )
+    return rows
+
+
+def lion_batching_row() -> tuple[str, str, str, str]:
+    lams = [0.5, 1.0, 2.0, 4.0, 8.0, 16.0]
+    size = lion.sweep_size()
+    start = time.perf_counter()
+    lion.logistic_regression_lam_sweep(lams, **size)
+    batched = time.perf_counter() - start
+    start = time.perf_counter()
+    for lam in lams:
+        lion.logistic_regression_lam_sweep([lam], **size)
+    looped = time.perf_counter() - start
+    return (
+        "lion: λ-sweep, batched vs looped",
+        f"{batched:.2f} s vs {looped:.2f} s",
+        "batched faster",
+        f"{looped / batched:.1f}x speed-up",
+    )
+
+
+def main() -> None:
+    print(
+        f"# Theory Workbench benchmark: {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores, device={device()}, scale={scale()}"
+    )
+    rows = [("measure", "value", "target", "ratio"), *explorer_rows(), lion_batching_row()]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for i, row in enumerate(rows):
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
+        if i == 0:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+
+
+if __name__ == "__main__":
+    main()
