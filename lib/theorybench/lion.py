@@ -2,9 +2,10 @@ r"""Lion-K as constrained optimisation, with its Lyapunov function.
 
 Chen, Liu, Liang & Liu, "Lion Secretly Solves Constrained Optimization: As Lyapunov Predicts"
 (ICLR 2024, arXiv:2310.05898) -- cited below as [CLLL]; Lion itself: Chen et al., "Symbolic
-Discovery of Optimization Algorithms" (arXiv:2302.06675). Theory page: ``theory/lion.md``.
+Discovery of Optimization Algorithms" (arXiv:2302.06675). Theory page: ``theory/lion.md``
+(cited as §N below; the page names the test that checks each step).
 
-Lion-K, discrete time ([CLLL] eq. (2); K convex, :math:`\nabla K` a subgradient)::
+Lion-K, discrete time ([CLLL]'s Lion-K update; §1. K convex, :math:`\nabla K` a subgradient)::
 
     m~_{t+1} = beta1 m_t - (1 - beta1) grad f(x_t)
     m_{t+1}  = beta2 m_t - (1 - beta2) grad f(x_t)
@@ -12,12 +13,12 @@ Lion-K, discrete time ([CLLL] eq. (2); K convex, :math:`\nabla K` a subgradient)
 
 K = ||.||_1 gives grad K = sign: ordinary Lion with decoupled weight decay lam.
 
-Continuous time ([CLLL] eq. (4); alpha, gamma > 0, eps >= 0)::
+Continuous time ([CLLL]'s ODE; §2. alpha, gamma > 0, eps >= 0)::
 
     dx/dt = grad K(m~) - lam x,   dm/dt = -alpha grad f(x) - gamma m,
     m~ = m - eps (alpha grad f(x) + gamma m)
 
-Lyapunov function ([CLLL] Theorem 3.1)::
+Lyapunov function ([CLLL]'s main theorem; §3-4)::
 
     H(x, m) = alpha f(x) + (gamma/lam) K*(lam x)
               + (1 - eps gamma)/(1 + eps lam) * (K*(lam x) + K(m) - lam m.x)
@@ -67,7 +68,7 @@ DOMAIN_TOL = 1e-7
 
 
 # ----------------------------------------------------------------------------------------------
-# The convex function K and what it solves ([CLLL] Table 1 / Section 3.2)
+# The convex function K and what it solves ([CLLL]; theory/lion.md §7)
 # ----------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Kappa:
@@ -176,7 +177,7 @@ class Kappa:
 
 
 _KAPPA_NAMES = ("l1", "l2", "linf", "sq", "huber")
-#: The K of [CLLL] Table 1, by name.
+#: The K of the table in theory/lion.md §7, by name.
 KAPPAS: dict[str, Kappa] = {name: Kappa(name) for name in _KAPPA_NAMES}
 
 
@@ -251,7 +252,7 @@ def lion_step(
     lam: float = 0.0,
     kappa: str | Kappa = "l1",
 ) -> tuple[Array, Array]:
-    """One Lion-K step ([CLLL] eq. (2)); returns (x_{t+1}, m_{t+1}).
+    """One Lion-K step (§1, eq. lion-k); returns (x_{t+1}, m_{t+1}).
 
     m~ = beta1 m - (1-beta1) g,  m' = beta2 m - (1-beta2) g,  x' = x + lr (grad K(m~) - lam x).
     """
@@ -314,7 +315,7 @@ def box_distance(xs: ArrayLike, lam: float, kappa: str | Kappa = "l1") -> Array:
 
 
 def phase1_envelope(dist0: float, lrs: ArrayLike, lam: float) -> Array:
-    r"""Upper bound on the distance to the ball in phase 1 ([CLLL] Section 3.1, discrete form).
+    r"""Upper bound on the distance to the ball in phase 1 (§6, eq. lion-phase1).
 
     With ||grad K|| <= 1 in the constraint norm, ||x_{t+1}|| <= (1 - lr_t lam)||x_t|| + lr_t, so
     d_t = ||x_t|| - 1/lam obeys d_{t+1} <= (1 - lr_t lam) d_t: returns max(d_0, 0) prod (1 - lr lam),
@@ -343,7 +344,7 @@ class LionODEParams:
 
 
 def ode_params(lr: float, beta1: float, beta2: float, lam: float) -> LionODEParams:
-    """The ODE whose Euler step of size ``lr`` is discrete Lion-K (theory/lion.md, eq. map).
+    """The ODE whose Euler step of size ``lr`` is discrete Lion-K (§2, eq. lion-map).
 
     m_{t+1} - m_t = -(1-beta2)(g + m_t) = lr * (-alpha g - gamma m_t)  =>  alpha = gamma = (1-beta2)/lr;
     m~ = m - (1-beta1)(g + m) = m - eps (alpha g + gamma m)           =>  eps = lr (1-beta1)/(1-beta2).
@@ -357,7 +358,7 @@ def ode_params(lr: float, beta1: float, beta2: float, lam: float) -> LionODEPara
 def lion_ode_rhs(
     x: Array, m: Array, grad_fx: Array, p: LionODEParams, kappa: str | Kappa = "l1"
 ) -> tuple[Array, Array]:
-    """(dx/dt, dm/dt) of the Lion-K ODE at (x, m), given grad f(x) ([CLLL] eq. (4))."""
+    """(dx/dt, dm/dt) of the Lion-K ODE at (x, m), given grad f(x) (§2, eq. lion-ode)."""
     k = get_kappa(kappa)
     push = p.alpha * grad_fx + p.gamma * m
     return k.grad(m - p.eps * push) - p.lam * x, -push
@@ -404,7 +405,7 @@ def integrate_lion_ode(
 def lyapunov_H(
     x: ArrayLike, m: ArrayLike, fx: ArrayLike, p: LionODEParams, kappa: str | Kappa = "l1"
 ) -> Array:
-    """H(x, m) of [CLLL] Theorem 3.1 given f(x); ``inf`` where lam x is outside dom K*.
+    """H(x, m) of [CLLL] (§3, eq. lion-H) given f(x); ``inf`` where lam x is outside dom K*.
 
     H = alpha f(x) + (gamma/lam) K*(lam x) + (1-eps gamma)/(1+eps lam) (K*(lam x) + K(m) - lam m.x)
 
@@ -422,7 +423,7 @@ def lyapunov_H(
 def lyapunov_dissipation(
     x: ArrayLike, m: ArrayLike, grad_fx: ArrayLike, p: LionODEParams, kappa: str | Kappa = "l1"
 ) -> tuple[float, float]:
-    """The two non-negative terms of Delta = -dH/dt (theory/lion.md, eq. dissipation).
+    """The two non-negative terms of Delta = -dH/dt (§4, eq. lion-dissipation).
 
     With m~ = m + eps dm/dt, u a subgradient of K* at lam x and c = (1-eps gamma)/(1+eps lam):
     term1 = (gamma + c lam) (grad K(m~) - lam x).(m~ - u)   >= 0  (monotone subdifferential),
@@ -515,7 +516,7 @@ def constrained_optimum(
 # torch: the optimizer and the experiment
 # ----------------------------------------------------------------------------------------------
 class LionK(torch.optim.Optimizer):
-    """Lion-K as a ``torch.optim.Optimizer`` ([CLLL] eq. (2), applied per parameter tensor).
+    """Lion-K as a ``torch.optim.Optimizer`` (§1, eq. lion-k, applied per parameter tensor).
 
     ``weight_decay`` is lam (decoupled: x <- (1 - lr lam) x + lr grad K(m~)); the state ``m``
     accumulates the *negative* gradient, as in the paper. K acts on each parameter tensor
