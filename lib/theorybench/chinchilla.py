@@ -1,0 +1,751 @@
+r"""Chinchilla scaling-law fits: the Approach-2 bias and Variable Projection (Approach 3).
+
+Sources: Hoffmann et al. 2022, "Training Compute-Optimal Large Language Models" (arXiv 2203.15556)
+[H22]; Besiroglu et al. 2024, "Chinchilla Scaling: A replication attempt" (arXiv 2404.10102)
+[E24]; Czech 2026, "Problems with Chinchilla Approach 2: Systematic Biases in IsoFLOP Parabola
+Fits" [C26]. Theory page: ``theory/chinchilla.md`` (cited as §N).
+
+The loss surface L(N, D) = E + A / N^alpha + B / D^beta, compute C = 6 N D. Compute-optimal
+allocation (§2): N* = G (C/6)^a, D* = (C/6)^b / G with a = beta/(alpha+beta),
+b = alpha/(alpha+beta), G = (alpha A / (beta B))^{1/(alpha+beta)}.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import optimize
+
+__all__ = [
+    "EPOCH",
+    "HOFFMANN",
+    "Approach2Fit",
+    "Deadweight",
+    "DirectFit",
+    "IsoFlopData",
+    "LossSurface",
+    "ScalingData",
+    "VarProFit",
+    "VertexShift",
+    "approach2_fit",
+    "conditioning",
+    "deadweight_compute",
+    "direct_fit",
+    "epoch_start_grid",
+    "isoflop_grid",
+    "load_scaling_data",
+    "varpro_fit",
+    "vertex_shift",
+]
+
+Array = NDArray[np.float64]
+LOG10_6 = np.log10(6.0)
+
+
+def _positive(value: float, name: str) -> float:
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+    return float(value)
+
+
+def _positive_array(x: ArrayLike, name: str) -> Array:
+    arr = np.asarray(x, dtype=float)
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    if np.any(arr <= 0):
+        raise ValueError(f"{name} must be > 0")
+    return arr
+
+
+# ----------------------------------------------------------------------------------------------
+# The loss surface (§1-2)
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LossSurface:
+    """L(N, D) = E + A / N^alpha + B / D^beta  ([H22] eq. (2); theory/chinchilla.md §1)."""
+
+    E: float
+    A: float
+    B: float
+    alpha: float
+    beta: float
+
+    def __post_init__(self) -> None:
+        for name in ("E", "A", "B", "alpha", "beta"):
+            _positive(getattr(self, name), name)
+
+    def loss(self, N: ArrayLike, D: ArrayLike) -> Array:
+        """E + A N^-alpha + B D^-beta."""
+        N, D = _positive_array(N, "N"), _positive_array(D, "D")
+        return self.E + self.A * N**-self.alpha + self.B * D**-self.beta
+
+    @property
+    def G(self) -> float:
+        """G = (alpha A / (beta B))^{1/(alpha+beta)}."""
+        return (self.alpha * self.A / (self.beta * self.B)) ** (1 / (self.alpha + self.beta))
+
+    @property
+    def a(self) -> float:
+        """Exponent of N*(C): beta/(alpha+beta)."""
+        return self.beta / (self.alpha + self.beta)
+
+    @property
+    def b(self) -> float:
+        """Exponent of D*(C): alpha/(alpha+beta)."""
+        return self.alpha / (self.alpha + self.beta)
+
+    def optimal_allocation(self, C: ArrayLike) -> tuple[Array, Array]:
+        """(N*, D*) minimising L on 6 N D = C: N* = G (C/6)^a, D* = (C/6)^b / G (§2, eq. ch-opt)."""
+        C = _positive_array(C, "C")
+        return self.G * (C / 6) ** self.a, (C / 6) ** self.b / self.G
+
+    def intercepts(self) -> tuple[float, float]:
+        """(a0, b0) with log10 N* = a log10 C + a0 and log10 D* = b log10 C + b0."""
+        log_g = np.log10(self.G)
+        return float(log_g - self.a * LOG10_6), float(-log_g - self.b * LOG10_6)
+
+    def optimal_loss(self, C: ArrayLike) -> Array:
+        """L*(C) = E + K (C/6)^-gamma, gamma = alpha beta/(alpha+beta), K = A G^-alpha + B G^beta."""
+        C = _positive_array(C, "C")
+        return self.E + self._k * (C / 6) ** -self._gamma
+
+    def compute_for_loss(self, L: ArrayLike) -> Array:
+        """The budget at which the optimal allocation reaches loss L (> E): inverse of optimal_loss."""
+        L = np.asarray(L, dtype=float)
+        if np.any(~np.isfinite(L)) or np.any(L <= self.E):
+            raise ValueError(f"L must be finite and > E = {self.E}")
+        return 6 * ((L - self.E) / self._k) ** (-1 / self._gamma)
+
+    @property
+    def _gamma(self) -> float:
+        return self.alpha * self.beta / (self.alpha + self.beta)
+
+    @property
+    def _k(self) -> float:
+        return self.A * self.G**-self.alpha + self.B * self.G**self.beta
+
+
+#: Hoffmann et al. (2022), Approach 3 fit.
+HOFFMANN = LossSurface(E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28)
+#: Besiroglu et al. (2024), Epoch AI's replication of Approach 3.
+EPOCH = LossSurface(E=1.817, A=482.01, B=2085.43, alpha=0.3478, beta=0.3658)
+
+
+# ----------------------------------------------------------------------------------------------
+# Data
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ScalingData:
+    """Points (N, D, C, loss) of a scaling-law data set; ``budget`` is the IsoFLOP label if any."""
+
+    name: str
+    N: Array
+    D: Array
+    loss: Array
+    budget: Array
+
+    @property
+    def C(self) -> Array:
+        return 6 * self.N * self.D
+
+
+_DATA = {
+    "epoch_chinchilla": "epoch_chinchilla_svg_extracted.csv",
+    "chinchilla_isoflops": "epochai_chinchilla_isoflops.csv",
+    "llama3_isoflops": "llama_3_isoflops.csv",
+}
+
+
+def load_scaling_data(name: str, *, condition: str = "raw_loss") -> ScalingData:
+    """Load a shipped data set after checking its sha256 against ``SHA256SUMS``.
+
+    ``"epoch_chinchilla"``: 245 points of [H22] Fig. 4 digitised by Epoch AI (budget = nearest of
+    the nine IsoFLOP budgets is not given: ``budget`` = C). ``"chinchilla_isoflops"``: the same
+    snapped to the nine budgets. ``"llama3_isoflops"``: Llama 3 Fig. 2; ``condition`` picks
+    ``"raw_loss"`` (as read) or ``"exp_loss"``. See ``data/scaling/README.md`` for sources.
+    """
+    if name not in _DATA:
+        raise ValueError(f"name must be one of {sorted(_DATA)}, got {name!r}")
+    folder = resources.files("theorybench") / "data" / "scaling"
+    raw = (folder / _DATA[name]).read_bytes()
+    sums = dict(
+        reversed(line.split()) for line in (folder / "SHA256SUMS").read_text().splitlines() if line
+    )
+    digest = hashlib.sha256(raw).hexdigest()
+    if sums.get(_DATA[name]) != digest:
+        raise ValueError(f"{_DATA[name]}: checksum mismatch (got {digest}); the file is corrupted")
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(raw.decode())))
+    if name == "epoch_chinchilla":
+        N = np.array([float(r["Model Size"]) for r in rows])
+        C = np.array([float(r["Training FLOP"]) for r in rows])
+        loss = np.array([float(r["loss"]) for r in rows])
+        return ScalingData(name, N, C / (6 * N), loss, C)
+    if name == "llama3_isoflops":
+        if condition not in ("raw_loss", "exp_loss"):
+            raise ValueError(f"condition must be 'raw_loss' or 'exp_loss', got {condition!r}")
+        rows = [r for r in rows if r["condition"] == condition]
+    N = np.array([float(r["params"]) for r in rows])
+    D = np.array([float(r["tokens"]) for r in rows])
+    return ScalingData(
+        name,
+        N,
+        D,
+        np.array([float(r["loss"]) for r in rows]),
+        np.array([float(r["budget"]) for r in rows]),
+    )
+
+
+def epoch_chinchilla_points(drop_highest: int = 5) -> ScalingData:
+    """Epoch's fitting set: the 245 digitised points minus the ``drop_highest`` highest losses."""
+    d = load_scaling_data("epoch_chinchilla")
+    keep = np.sort(np.argsort(d.loss)[: d.loss.size - drop_highest])
+    return ScalingData(d.name, d.N[keep], d.D[keep], d.loss[keep], d.budget[keep])
+
+
+# ----------------------------------------------------------------------------------------------
+# Synthetic IsoFLOP grids and Approach 2 (§3)
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class IsoFlopData:
+    """Synthetic IsoFLOP samples: one row per (budget, grid point)."""
+
+    N: Array
+    D: Array
+    loss: Array
+    budget: Array
+
+
+def isoflop_grid(
+    surface: LossSurface,
+    budgets: ArrayLike,
+    *,
+    n_points: int = 15,
+    width: float = 0.60,
+    offset: float = 1.0,
+    drift: float = 0.0,
+    noise: float = 0.0,
+    seed: int = 0,
+) -> IsoFlopData:
+    """Sample each IsoFLOP curve 6 N D = C on ``n_points`` log-spaced model sizes.
+
+    The grid spans ``width`` decades of N (XS +-2x: 0.60, XL +-16x: 2.41), centred at
+    N*(C) * offset * (C / C_min)^drift: ``offset`` != 1 samples off-centre by a constant factor,
+    ``drift`` by a factor that grows with C. ``noise``: s.d. of additive Gaussian loss noise.
+    """
+    budgets = _positive_array(budgets, "budgets")
+    if not (isinstance(n_points, (int, np.integer)) and n_points >= 3):
+        raise ValueError(f"n_points must be an integer >= 3, got {n_points!r}")
+    _positive(width, "width")
+    _positive(offset, "offset")
+    if not np.isfinite(drift):
+        raise ValueError(f"drift must be finite, got {drift!r}")
+    if not (np.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise must be >= 0, got {noise!r}")
+    n_star, _ = surface.optimal_allocation(budgets)
+    centre = np.log10(n_star * offset) + drift * np.log10(budgets / budgets.min())
+    u = np.linspace(-width / 2, width / 2, n_points)
+    logn = centre[:, None] + u[None, :]
+    C = np.repeat(budgets, n_points)
+    N = 10 ** logn.ravel()
+    D = C / (6 * N)
+    L = surface.loss(N, D)
+    if noise:
+        L = L + noise * np.random.default_rng(seed).standard_normal(L.size)
+    return IsoFlopData(N=N, D=D, loss=L, budget=C)
+
+
+@dataclass(frozen=True)
+class Approach2Fit:
+    """Approach 2: per-budget parabola vertices and the power laws through them.
+
+    log10 N*_C = a log10 C + a0 and log10 D*_C = b log10 C + b0, fitted to the vertices.
+    """
+
+    budgets: Array
+    n_vertex: Array
+    d_vertex: Array
+    curvature: Array
+    a: float
+    a0: float
+    b: float
+    b0: float
+
+    def n_star(self, C: ArrayLike) -> Array:
+        return 10 ** (self.a * np.log10(_positive_array(C, "C")) + self.a0)
+
+    def d_star(self, C: ArrayLike) -> Array:
+        return 10 ** (self.b * np.log10(_positive_array(C, "C")) + self.b0)
+
+
+def _check_points(N: ArrayLike, D: ArrayLike, L: ArrayLike, n_params: int) -> tuple[Array, ...]:
+    N, D, L = (np.asarray(v, dtype=float) for v in (N, D, L))
+    if not (N.shape == D.shape == L.shape and N.ndim == 1):
+        raise ValueError(
+            f"N, D and L must be 1-D of one length, got {N.shape}, {D.shape}, {L.shape}"
+        )
+    if np.any(np.isnan(L)):
+        raise ValueError("L contains NaN losses")
+    N, D, L = _positive_array(N, "N"), _positive_array(D, "D"), _positive_array(L, "L")
+    if N.size <= n_params:
+        raise ValueError(f"need more points than the {n_params} parameters, got {N.size}")
+    return N, D, L
+
+
+def approach2_fit(N: ArrayLike, D: ArrayLike, L: ArrayLike, budget: ArrayLike) -> Approach2Fit:
+    """Approach 2 of [H22]: for each budget fit L = p x^2 + q x + r in x = log10 N, take the
+    vertex N*_C = 10^{-q/2p} and D*_C = C / (6 N*_C), then regress log10 N*_C and log10 D*_C on
+    log10 C (§3)."""
+    N, D, L = _check_points(N, D, L, 3)
+    budget = _positive_array(budget, "budget")
+    if budget.shape != N.shape:
+        raise ValueError(f"budget must have the length of N ({N.size}), got {budget.size}")
+    budgets = np.unique(budget)
+    if budgets.size < 2:
+        raise ValueError("need at least two budgets to fit the power laws")
+    nv, curv = np.empty(budgets.size), np.empty(budgets.size)
+    for i, c in enumerate(budgets):
+        sel = budget == c
+        if sel.sum() < 3:
+            raise ValueError(f"budget {c:g} has {sel.sum()} points; a parabola needs >= 3")
+        x = np.log10(N[sel])
+        p, q, _ = np.polyfit(x, L[sel], 2)
+        if not p > 0:
+            raise ValueError(f"the parabola at budget {c:g} opens downwards: no minimum")
+        nv[i], curv[i] = 10 ** (-q / (2 * p)), p
+    dv = budgets / (6 * nv)
+    lc = np.log10(budgets)
+    a, a0 = np.polyfit(lc, np.log10(nv), 1)
+    b, b0 = np.polyfit(lc, np.log10(dv), 1)
+    return Approach2Fit(budgets, nv, dv, curv, float(a), float(a0), float(b), float(b0))
+
+
+@dataclass(frozen=True)
+class VertexShift:
+    """Approach 2's noise-free vertex shift (§4): dw decades in log10 N, and what it does."""
+
+    dw: float
+    n_star_error: float  # multiplicative error of N*: 10^dw - 1
+    d_star_error: float  # multiplicative error of D*: 10^-dw - 1
+
+    def b0_relative_error(self, surface: LossSurface) -> float:
+        """Relative change of the log10 intercept b0 of the D* power law: -dw / b0."""
+        return -self.dw / surface.intercepts()[1]
+
+
+def vertex_shift(
+    alpha: ArrayLike, beta: ArrayLike, width: float, n_points: int, offset: float = 1.0
+) -> VertexShift:
+    r"""Closed-form vertex shift of a noise-free IsoFLOP parabola fit (§4, eq. ch-dw).
+
+    Along the IsoFLOP curve N = N* 10^w, L(w) = E + B'(beta/alpha 10^{-alpha w} + 10^{beta w})
+    (the first-order condition fixes A' = beta/alpha B'), so the vertex of the least-squares
+    parabola depends on (alpha, beta, width, n, offset) only. With the grid w_i = c + s_i,
+    s_i symmetric (sum s = sum s^3 = 0), g_i = beta/alpha 10^{-alpha w_i} + 10^{beta w_i}:
+
+        q = sum s_i g_i / sum s_i^2,  p = sum (s_i^2 - m2) g_i / sum (s_i^2 - m2)^2,
+        dw = c - q / (2 p),   c = log10(offset),  m2 = mean(s^2).
+
+    Vectorised over alpha and beta (numpy broadcasting).
+    """
+    alpha, beta = np.asarray(alpha, dtype=float), np.asarray(beta, dtype=float)
+    if np.any(~np.isfinite(alpha)) or np.any(alpha <= 0):
+        raise ValueError(f"alpha must be > 0, got {alpha!r}")
+    if np.any(~np.isfinite(beta)) or np.any(beta <= 0):
+        raise ValueError(f"beta must be > 0, got {beta!r}")
+    _positive(width, "width")
+    _positive(offset, "offset")
+    if not (isinstance(n_points, (int, np.integer)) and n_points >= 3):
+        raise ValueError(f"n_points must be an integer >= 3, got {n_points!r}")
+    c = np.log10(offset)
+    s = np.linspace(-width / 2, width / 2, n_points)
+    w = c + s
+    a_, b_ = alpha[..., None], beta[..., None]
+    g = (b_ / a_) * 10 ** (-a_ * w) + 10 ** (b_ * w)
+    m2 = np.mean(s**2)
+    q = (g * s).sum(-1) / (s**2).sum()
+    p = (g * (s**2 - m2)).sum(-1) / ((s**2 - m2) ** 2).sum()
+    dw = c - q / (2 * p)
+    return VertexShift(
+        dw=dw if dw.ndim else float(dw), n_star_error=10**dw - 1, d_star_error=10 ** (-dw) - 1
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Approach 3: Variable Projection and the direct 5-parameter baseline (§5)
+# ----------------------------------------------------------------------------------------------
+def _huber(r: Array, delta: float) -> tuple[Array, Array]:
+    """Huber loss and its derivative, elementwise."""
+    a = np.abs(r)
+    small = a <= delta
+    return np.where(small, 0.5 * r * r, delta * (a - 0.5 * delta)), np.where(
+        small, r, delta * np.sign(r)
+    )
+
+
+def _logsumexp3(e: float, t_a: Array, t_b: Array) -> tuple[Array, Array, Array, Array]:
+    """log(exp(e) + exp(t_a) + exp(t_b)) and the three softmax weights (stable)."""
+    m = np.maximum(np.maximum(t_a, t_b), e)
+    xe, xa, xb = np.exp(e - m), np.exp(t_a - m), np.exp(t_b - m)
+    s = xe + xa + xb
+    return m + np.log(s), xe / s, xa / s, xb / s
+
+
+def _huber_objective(
+    params: Array, logN: Array, logD: Array, logL: Array, delta: float
+) -> tuple[float, Array]:
+    """[E24]'s objective and gradient in (e, a, b, alpha, beta) = (log E, log A, log B, alpha, beta):
+    sum Huber_delta(LSE(a - alpha log N, b - beta log D, e) - log L)."""
+    e, a, b, al, be = params
+    pred, we, wa, wb = _logsumexp3(e, a - al * logN, b - be * logD)
+    h, dh = _huber(pred - logL, delta)
+    grad = np.array([dh @ we, dh @ wa, dh @ wb, -(dh * wa) @ logN, -(dh * wb) @ logD])
+    return float(h.sum()), grad
+
+
+@dataclass(frozen=True)
+class VarProFit:
+    """Result of :func:`varpro_fit`."""
+
+    surface: LossSurface
+    objective: float
+    objective_name: str
+    grid_alpha: Array
+    grid_beta: Array
+    grid_objective: Array  # (k, k): the profiled objective on the (alpha, beta) grid
+    n_inner_solves: int
+    converged: bool
+    seconds: float
+    message: str = ""
+
+
+def _design(logN: Array, logD: Array, alpha: float, beta: float) -> Array:
+    return np.column_stack([np.ones_like(logN), np.exp(-alpha * logN), np.exp(-beta * logD)])
+
+
+def _inner_squared(X: Array, L: Array) -> tuple[Array, float]:
+    """NNLS of L on the columns of X (scaled to unit norm for conditioning): (E, A, B), RSS."""
+    scale = np.linalg.norm(X, axis=0)
+    coef, rnorm = optimize.nnls(X / scale, L)
+    return coef / scale, float(rnorm**2)
+
+
+def _inner_huber(
+    logN: Array,
+    logD: Array,
+    logL: Array,
+    alpha: float,
+    beta: float,
+    delta: float,
+    start: Array | None,
+) -> tuple[Array, float]:
+    """min over (e, a, b) of the Huber-on-log objective at fixed (alpha, beta)."""
+    if start is None:
+        coef, _ = _inner_squared(_design(logN, logD, alpha, beta), np.exp(logL))
+        start = np.log(np.maximum(coef, 1e-3 * np.exp(logL).min()))
+    t_a, t_b = -alpha * logN, -beta * logD
+
+    def fun(x: Array) -> tuple[float, Array]:
+        pred, we, wa, wb = _logsumexp3(x[0], x[1] + t_a, x[2] + t_b)
+        h, dh = _huber(pred - logL, delta)
+        return float(h.sum()), np.array([dh @ we, dh @ wa, dh @ wb])
+
+    res = optimize.minimize(
+        fun,
+        start,
+        jac=True,
+        method="L-BFGS-B",
+        options={"maxiter": 500, "ftol": 1e-15, "gtol": 1e-12},
+    )
+    return res.x, float(res.fun)
+
+
+def _huber_profile_grid(
+    logN: Array,
+    logD: Array,
+    logL: Array,
+    alphas: Array,
+    betas: Array,
+    delta: float,
+    iters: int = 60,
+) -> Array:
+    """The Huber profile on a whole (alpha, beta) grid at once: batched IRLS / Gauss-Newton on
+    r(theta) = log(X theta) - log L over theta = (E, A, B) >= 0, one (3 x 3) solve per cell and
+    iteration (numpy, no Python loop over cells). Returns the objective per cell, shape
+    (len(alphas), len(betas)). Used to locate the basin; the refinement re-solves accurately."""
+    ga, gb = np.meshgrid(alphas, betas, indexing="ij")
+    X = np.stack(
+        [
+            np.ones((ga.size, logN.size)),
+            np.exp(-ga.reshape(-1, 1) * logN),
+            np.exp(-gb.reshape(-1, 1) * logD),
+        ],
+        -1,
+    )  # (K, n, 3)
+    scale = np.linalg.norm(X, axis=1)  # (K, 3)
+    Xs = X / scale[:, None, :]
+    L = np.exp(logL)
+    eye = np.eye(3)
+    theta = np.linalg.solve(
+        np.einsum("kni,knj->kij", Xs, Xs) + 1e-12 * eye, np.einsum("kni,n->ki", Xs, L)[..., None]
+    )[..., 0]
+    floor = 1e-9 * L.min()
+    theta = np.maximum(theta, floor)
+    Xt = Xs.transpose(0, 2, 1)  # (K, 3, n)
+    for _ in range(iters):
+        pred = (Xs @ theta[..., None])[..., 0]
+        r = np.log(pred) - logL
+        w = np.where(np.abs(r) <= delta, 1.0, delta / np.maximum(np.abs(r), 1e-300))
+        inv = 1.0 / pred
+        JtW = Xt * (inv * inv * w)[:, None, :]  # J' W with J = X / pred
+        H = JtW @ Xs
+        g = (JtW @ (r * pred)[..., None])[..., 0]
+        ridge = 1e-12 * np.trace(H, axis1=1, axis2=2)[:, None, None] * eye
+        theta = np.maximum(theta - np.linalg.solve(H + ridge, g[..., None])[..., 0], floor)
+    r = np.log(np.einsum("kni,ki->kn", Xs, theta)) - logL
+    return _huber(r, delta)[0].sum(-1).reshape(ga.shape)
+
+
+def varpro_fit(
+    N: ArrayLike,
+    D: ArrayLike,
+    L: ArrayLike,
+    *,
+    objective: str = "squared",
+    delta: float = 1e-3,
+    grid: int = 32,
+    alpha_bounds: tuple[float, float] = (0.02, 1.5),
+    beta_bounds: tuple[float, float] = (0.02, 1.5),
+    polish: bool = True,
+) -> VarProFit:
+    """Approach 3 by Variable Projection (§5): search only (alpha, beta); (E, A, B) are solved.
+
+    ``objective="squared"``: RSS of L; for fixed (alpha, beta) the model is linear in (E, A, B),
+    solved by NNLS on X = [1, N^-alpha, D^-beta]. ``objective="huber"``: [E24]'s
+    sum Huber_delta(log L_hat - log L); the inner 3-parameter problem is solved by L-BFGS-B
+    in log-parameters from the NNLS start. Steps: profile the objective on a ``grid`` x ``grid``
+    (alpha, beta) grid (default 32 for squared, 16 for Huber, where the grid is profiled by a
+    batched IRLS, :func:`_huber_profile_grid`); refine the best cell with Nelder-Mead on the profiled objective;
+    for ``"huber"`` with ``polish`` a last joint L-BFGS-B step on all five parameters.
+    """
+    start_time = time.perf_counter()
+    N, D, L = _check_points(N, D, L, 5)
+    if objective not in ("squared", "huber"):
+        raise ValueError(f"objective must be 'squared' or 'huber', got {objective!r}")
+    _positive(delta, "delta")
+    grid = (32 if objective == "squared" else 16) if grid is None else grid
+    if not (isinstance(grid, (int, np.integer)) and grid >= 3):
+        raise ValueError(f"grid must be an integer >= 3, got {grid!r}")
+    for name, (lo, hi) in (("alpha_bounds", alpha_bounds), ("beta_bounds", beta_bounds)):
+        if not 0 < lo < hi:
+            raise ValueError(f"{name} must satisfy 0 < lo < hi, got {(lo, hi)}")
+    logN, logD, logL = np.log(N), np.log(D), np.log(L)
+    solves = 0
+
+    def profile(ab: Array) -> tuple[float, Array]:
+        nonlocal solves
+        solves += 1
+        al, be = ab
+        if objective == "squared":
+            coef, rss = _inner_squared(_design(logN, logD, al, be), L)
+            return rss, coef
+        x, val = _inner_huber(logN, logD, logL, al, be, delta, None)
+        return val, np.exp(x)
+
+    ga = np.linspace(*alpha_bounds, grid)
+    gb = np.linspace(*beta_bounds, grid)
+    if objective == "squared":
+        values = np.array([[profile(np.array([a, b]))[0] for b in gb] for a in ga])
+    else:
+        values = _huber_profile_grid(logN, logD, logL, ga, gb, delta)
+    i, j = np.unravel_index(np.argmin(values), values.shape)
+    # the squared profile is exact (NNLS), so Nelder-Mead can go to 1e-12; the Huber profile
+    # carries the inner L-BFGS-B's tolerance, so it stops earlier and the joint polish finishes
+    tight = objective == "squared"
+    nm = optimize.minimize(
+        lambda ab: profile(ab)[0],
+        np.array([ga[i], gb[j]]),
+        method="Nelder-Mead",
+        bounds=[alpha_bounds, beta_bounds],
+        options={
+            "xatol": 1e-12 if tight else 1e-7,
+            "fatol": 1e-18 if tight else 1e-11,
+            "maxiter": 4000,
+            "maxfev": 8000,
+        },
+    )
+    best = nm.x
+    value, coef = profile(best)
+    converged, message = bool(nm.success), str(nm.message)
+    if objective == "huber" and polish:
+        x0 = np.array([*np.log(np.maximum(coef, 1e-300)), *best])
+        pol = optimize.minimize(
+            _huber_objective,
+            x0,
+            args=(logN, logD, logL, delta),
+            jac=True,
+            method="L-BFGS-B",
+            options={"ftol": 1e-15, "gtol": 1e-12},
+        )
+        if pol.fun <= value:
+            coef, best, value = np.exp(pol.x[:3]), pol.x[3:], float(pol.fun)
+        converged = converged or bool(pol.success)
+        message = f"{message}; polish: {pol.message}"
+    if np.any(coef <= 0):
+        converged = False
+        message = "a coefficient is zero at the optimum: the data do not identify the surface"
+    if not converged:
+        raise RuntimeError(f"varpro_fit did not converge: {message}")
+    surface = LossSurface(E=coef[0], A=coef[1], B=coef[2], alpha=best[0], beta=best[1])
+    return VarProFit(
+        surface,
+        value,
+        objective,
+        ga,
+        gb,
+        values,
+        solves,
+        converged,
+        time.perf_counter() - start_time,
+        message,
+    )
+
+
+def epoch_start_grid() -> Array:
+    """[E24]'s 4,500 starting points in (e, a, b, alpha, beta): e in {-1, -.5, ..., 1},
+    a, b in {0, 5, ..., 25}, alpha, beta in {0, .5, ..., 2}."""
+    e = np.arange(-1, 1.01, 0.5)
+    ab = np.arange(0, 26, 5.0)
+    ex = np.arange(0, 2.01, 0.5)
+    g = np.meshgrid(e, ab, ab, ex, ex, indexing="ij")
+    return np.stack([x.ravel() for x in g], 1)
+
+
+@dataclass(frozen=True)
+class DirectFit:
+    """Result of :func:`direct_fit`."""
+
+    surface: LossSurface
+    objective: float
+    n_starts: int
+    seconds: float
+
+
+def direct_fit(
+    N: ArrayLike,
+    D: ArrayLike,
+    L: ArrayLike,
+    *,
+    delta: float = 1e-3,
+    starts: ArrayLike | None = None,
+) -> DirectFit:
+    """Baseline: [E24]'s direct fit, L-BFGS-B on all five parameters (log E, log A, log B,
+    alpha, beta) of the Huber-on-log objective from every start of a grid (default
+    :func:`epoch_start_grid`, 4,500 starts), keeping the best. For comparison only."""
+    start_time = time.perf_counter()
+    N, D, L = _check_points(N, D, L, 5)
+    _positive(delta, "delta")
+    starts = epoch_start_grid() if starts is None else np.atleast_2d(np.asarray(starts, float))
+    if starts.shape[1] != 5:
+        raise ValueError(f"starts must have 5 columns (e, a, b, alpha, beta), got {starts.shape}")
+    args = (np.log(N), np.log(D), np.log(L), delta)
+    best = None
+    for x0 in starts:
+        res = optimize.minimize(_huber_objective, x0, args=args, jac=True, method="L-BFGS-B")
+        if np.isfinite(res.fun) and (best is None or res.fun < best.fun):
+            best = res
+    if best is None:
+        raise RuntimeError("direct_fit: no start converged to a finite objective")
+    e, a, b, al, be = best.x
+    surface = LossSurface(E=np.exp(e), A=np.exp(a), B=np.exp(b), alpha=al, beta=be)
+    return DirectFit(surface, float(best.fun), len(starts), time.perf_counter() - start_time)
+
+
+def conditioning(surface: LossSurface, N: ArrayLike, D: ArrayLike) -> tuple[float, float]:
+    """Condition numbers (§5) of the Gauss-Newton matrix J'J at the truth: of the full
+    5-parameter problem in (E, A, B, alpha, beta), and of the 2-parameter problem that VarPro
+    solves (the Jacobian of the projected residual, Golub-Pereyra)."""
+    N, D = _positive_array(N, "N"), _positive_array(D, "D")
+    s = surface
+    X = np.column_stack([np.ones_like(N), N**-s.alpha, D**-s.beta])
+    dX = np.column_stack([-s.A * np.log(N) * N**-s.alpha, -s.B * np.log(D) * D**-s.beta])
+    J = np.column_stack([X, dX])
+    Q, _ = np.linalg.qr(X)
+    J_proj = dX - Q @ (Q.T @ dX)  # P_perp d(X theta)/d(alpha, beta)
+    return float(np.linalg.cond(J.T @ J)), float(np.linalg.cond(J_proj.T @ J_proj))
+
+
+# ----------------------------------------------------------------------------------------------
+# The cost of misallocation (§6)
+# ----------------------------------------------------------------------------------------------
+#: H100 SXM dense BF16 peak (FLOP/s), the usual denominator of MFU.
+H100_BF16_DENSE = 989.4e12
+
+
+@dataclass(frozen=True)
+class Deadweight:
+    """Deadweight compute of a misallocated run (§6)."""
+
+    C: float
+    C_equivalent: float
+    dcl: float
+    fraction: float
+    loss: float
+    gpu_hours: float
+    usd: float
+
+
+def deadweight_compute(
+    surface_true: LossSurface,
+    D_star_inferred: float,
+    C: float,
+    *,
+    mfu: float = 0.5,
+    usd_per_gpu_hour: float = 2.0,
+    peak_flops: float = H100_BF16_DENSE,
+) -> Deadweight:
+    """DCL = C - C_eq: train on D_star_inferred tokens with N = C/(6 D), take its loss under the
+    true surface, and find the budget C_eq at which the *optimal* allocation reaches that loss
+    (closed form, :meth:`LossSurface.compute_for_loss`). Dollars: DCL / (peak_flops * mfu)
+    seconds of GPU time at ``usd_per_gpu_hour``."""
+    _positive(C, "C")
+    _positive(D_star_inferred, "D_star_inferred")
+    if not 0 < mfu <= 1:
+        raise ValueError(f"mfu must lie in (0, 1], got {mfu!r}")
+    _positive(usd_per_gpu_hour, "usd_per_gpu_hour")
+    _positive(peak_flops, "peak_flops")
+    N = C / (6 * D_star_inferred)
+    loss = float(surface_true.loss(N, D_star_inferred))
+    c_eq = float(surface_true.compute_for_loss(loss))
+    dcl = C - c_eq
+    hours = dcl / (peak_flops * mfu) / 3600
+    return Deadweight(C, c_eq, dcl, dcl / C, loss, hours, hours * usd_per_gpu_hour)
+
+
+def fit_summary(fits: dict[str, LossSurface]) -> Sequence[tuple[str, ...]]:
+    """Rows (name, E, A, B, alpha, beta, D*/N* at 5.76e23) for a table of surfaces."""
+    rows = []
+    for name, s in fits.items():
+        n, d = s.optimal_allocation(5.76e23)
+        rows.append(
+            (
+                name,
+                f"{s.E:.3f}",
+                f"{s.A:.1f}",
+                f"{s.B:.1f}",
+                f"{s.alpha:.4f}",
+                f"{s.beta:.4f}",
+                f"{float(d[0] / n[0]):.1f}",
+            )
+        )
+    return rows

@@ -1,0 +1,209 @@
+"""Chinchilla fits (theory/chinchilla.md): Approach-2 bias, VarPro, deadweight compute."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import optimize
+from theorybench import chinchilla as ch
+from theorybench.chinchilla import EPOCH, HOFFMANN, LossSurface
+
+BUDGETS = np.array([1e19, 1e20, 1e21, 1e22])
+XS, XL = 2 * np.log10(2), 2 * np.log10(16)  # +-2x and +-16x grids, in decades
+
+
+# -- the surface and the optimal allocation (§2) ------------------------------------------------
+@settings(max_examples=40, deadline=None)
+@given(
+    alpha=st.floats(0.1, 0.9),
+    beta=st.floats(0.1, 0.9),
+    logA=st.floats(0.0, 4.0),
+    logB=st.floats(0.0, 4.0),
+    logC=st.floats(18.0, 27.0),
+)
+def test_optimal_allocation_is_the_minimiser_on_the_isoflop_curve(alpha, beta, logA, logB, logC):
+    """6 N* D* = C, and a dense 1-D search over N on 6 N D = C finds the same N* and L*.
+    The search evaluates the reducible part A/N^alpha + B/D^beta itself (E would swamp it)."""
+    s = LossSurface(E=1.5, A=10**logA, B=10**logB, alpha=alpha, beta=beta)
+    C = 10**logC
+    n_star, d_star = (float(v) for v in s.optimal_allocation(C))
+    assert 6 * n_star * d_star == pytest.approx(C, rel=1e-12)
+    logn = np.linspace(np.log10(n_star) - 3, np.log10(n_star) + 3, 200_001)
+    N = 10**logn
+    reducible = s.A * N**-alpha + s.B * (C / (6 * N)) ** -beta
+    assert logn[np.argmin(reducible)] == pytest.approx(np.log10(n_star), abs=1e-4)
+    assert float(s.optimal_loss(C)) - s.E == pytest.approx(reducible.min(), rel=1e-9)
+
+
+def test_compute_for_loss_inverts_optimal_loss_like_a_root_finder() -> None:
+    for s in (HOFFMANN, EPOCH):
+        for L in (2.0, 2.5, 3.5):
+            root = optimize.brentq(lambda lc, s=s, L=L: float(s.optimal_loss(10**lc)) - L, 10, 40)
+            assert np.log10(s.compute_for_loss(L)) == pytest.approx(root, abs=1e-9)
+
+
+# -- Approach 2 and the vertex shift (§3-4) -----------------------------------------------------
+@pytest.mark.parametrize("surface", [HOFFMANN, EPOCH], ids=["hoffmann", "epoch"])
+@pytest.mark.parametrize("width", [XS, 1.2, XL])
+def test_approach2_exponents_are_exact_and_intercepts_shift_by_the_closed_form(surface, width):
+    """Noise-free, centred grids: the fitted exponents equal a and b; the intercepts are off by
+    exactly the closed-form dw of vertex_shift (an independent numerical parabola fit)."""
+    d = ch.isoflop_grid(surface, BUDGETS, n_points=15, width=width)
+    fit = ch.approach2_fit(d.N, d.D, d.loss, d.budget)
+    a0, b0 = surface.intercepts()
+    shift = ch.vertex_shift(surface.alpha, surface.beta, width, 15)
+    assert fit.a == pytest.approx(surface.a, abs=1e-9)
+    assert fit.b == pytest.approx(surface.b, abs=1e-9)
+    assert fit.a0 - a0 == pytest.approx(shift.dw, abs=1e-6)
+    assert fit.b0 - b0 == pytest.approx(-shift.dw, abs=1e-6)
+
+
+def test_approach2_is_unbiased_when_alpha_equals_beta() -> None:
+    s = LossSurface(E=1.7, A=400.0, B=400.0, alpha=0.3, beta=0.3)
+    d = ch.isoflop_grid(s, BUDGETS, n_points=15, width=XL)
+    fit = ch.approach2_fit(d.N, d.D, d.loss, d.budget)
+    assert fit.a0 == pytest.approx(s.intercepts()[0], abs=1e-10)
+    assert ch.vertex_shift(0.3, 0.3, XL, 15).dw == pytest.approx(0.0, abs=1e-15)
+
+
+def test_hoffmann_intercept_errors_match_the_paper() -> None:
+    """[C26] for the Hoffmann surface, 15 points, centred: D* off by -0.33 % (XS) and -5.10 % (XL),
+    N* by +0.33 % / +5.37 %; the log10 intercept b0 = -0.555357 moves by 0.3 % / 4.1 %."""
+    xs, xl = (ch.vertex_shift(HOFFMANN.alpha, HOFFMANN.beta, w, 15) for w in (XS, XL))
+    assert HOFFMANN.intercepts()[1] == pytest.approx(-0.555357, abs=1e-6)
+    assert xs.d_star_error == pytest.approx(-0.0033, abs=5e-5)
+    assert xl.d_star_error == pytest.approx(-0.0510, abs=5e-4)
+    assert xs.n_star_error == pytest.approx(0.0033, abs=5e-5)
+    assert xl.n_star_error == pytest.approx(0.0537, abs=5e-4)
+    assert xs.b0_relative_error(HOFFMANN) == pytest.approx(0.003, abs=5e-4)
+    assert xl.b0_relative_error(HOFFMANN) == pytest.approx(0.041, abs=5e-4)
+    assert HOFFMANN.intercepts()[1] - xs.dw == pytest.approx(-0.556779, abs=2e-6)
+    assert HOFFMANN.intercepts()[1] - xl.dw == pytest.approx(-0.578092, abs=2e-6)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    alpha=st.floats(0.1, 0.8),
+    beta=st.floats(0.1, 0.8),
+    width=st.floats(0.3, 3.0),
+    n=st.integers(3, 25),
+    offset=st.floats(0.25, 4.0),
+)
+def test_vertex_shift_equals_a_numerical_parabola_fit(alpha, beta, width, n, offset) -> None:
+    """Closed form vs np.polyfit on one IsoFLOP curve, centred or off-centre."""
+    s = LossSurface(E=1.7, A=300.0, B=500.0, alpha=alpha, beta=beta)
+    d = ch.isoflop_grid(s, [1e20], n_points=n, width=width, offset=offset)
+    p, q, _ = np.polyfit(np.log10(d.N), d.loss, 2)
+    numerical = -q / (2 * p) - np.log10(float(s.optimal_allocation(1e20)[0]))
+    assert ch.vertex_shift(alpha, beta, width, n, offset).dw == pytest.approx(numerical, abs=1e-7)
+
+
+def test_drift_biases_the_exponent_exactly_as_the_closed_form_predicts() -> None:
+    """A constant offset leaves the exponent exact; a drift (offset growing with C) changes it by
+    the slope of dw(offset_C) against log10 C, dw from vertex_shift at each budget's offset."""
+    const = ch.isoflop_grid(HOFFMANN, BUDGETS, width=XL, offset=2.0)
+    assert ch.approach2_fit(const.N, const.D, const.loss, const.budget).a == pytest.approx(
+        HOFFMANN.a, abs=1e-9
+    )
+    drift = 0.15
+    d = ch.isoflop_grid(HOFFMANN, BUDGETS, width=XL, drift=drift)
+    fit = ch.approach2_fit(d.N, d.D, d.loss, d.budget)
+    offsets = (BUDGETS / BUDGETS.min()) ** drift
+    dws = [ch.vertex_shift(HOFFMANN.alpha, HOFFMANN.beta, XL, 15, o).dw for o in offsets]
+    predicted = HOFFMANN.a + np.polyfit(np.log10(BUDGETS), dws, 1)[0]
+    assert fit.a == pytest.approx(predicted, abs=1e-9)
+    assert abs(fit.a - HOFFMANN.a) > 1e-3
+
+
+# -- VarPro (§5) ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("surface", [HOFFMANN, EPOCH], ids=["hoffmann", "epoch"])
+def test_varpro_recovers_noise_free_parameters(surface) -> None:
+    d = ch.isoflop_grid(surface, BUDGETS, n_points=15, width=1.2)
+    fit = ch.varpro_fit(d.N, d.D, d.loss)
+    got = np.array([getattr(fit.surface, k) for k in ("E", "A", "B", "alpha", "beta")])
+    want = np.array([getattr(surface, k) for k in ("E", "A", "B", "alpha", "beta")])
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_varpro_huber_on_epoch_data_lands_in_epochs_confidence_intervals() -> None:
+    """[E24]: E 1.769-1.871, alpha 0.317-0.373, beta 0.331-0.415 (95 %), on their 240 points."""
+    d = ch.epoch_chinchilla_points(drop_highest=5)
+    s = ch.varpro_fit(d.N, d.D, d.loss, objective="huber").surface
+    assert 1.769 <= s.E <= 1.871
+    assert 0.317 <= s.alpha <= 0.373
+    assert 0.331 <= s.beta <= 0.415
+
+
+def test_varpro_matches_the_direct_fit_objective() -> None:
+    """Same data, same objective: VarPro's minimum is no worse than 5-D L-BFGS-B from many starts."""
+    d = ch.epoch_chinchilla_points(drop_highest=5)
+    vp = ch.varpro_fit(d.N, d.D, d.loss, objective="huber")
+    direct = ch.direct_fit(d.N, d.D, d.loss, starts=ch.epoch_start_grid()[::50])
+    assert vp.objective <= direct.objective * (1 + 1e-9)
+
+
+def test_varpro_reduced_problem_is_well_conditioned() -> None:
+    d = ch.isoflop_grid(HOFFMANN, BUDGETS, n_points=15, width=1.2)
+    full, reduced = ch.conditioning(HOFFMANN, d.N, d.D)
+    assert full > 1e9 and reduced < 100
+
+
+# -- deadweight compute (§6) ------------------------------------------------------------------------
+def test_deadweight_is_zero_at_the_optimum_and_positive_elsewhere() -> None:
+    C = 3.8e25
+    d_star = float(HOFFMANN.optimal_allocation(C)[1])
+    at_opt = ch.deadweight_compute(HOFFMANN, d_star, C)
+    assert at_opt.fraction == pytest.approx(0.0, abs=1e-9)
+    off = ch.deadweight_compute(HOFFMANN, d_star * 1.5, C)
+    assert 0 < off.fraction < 1
+    # independent: the loss of the misallocated run equals the optimal loss at C_eq
+    assert float(HOFFMANN.optimal_loss(off.C_equivalent)) == pytest.approx(off.loss, rel=1e-12)
+    assert off.usd == pytest.approx(off.dcl / (ch.H100_BF16_DENSE * 0.5) / 3600 * 2.0)
+
+
+# -- data -----------------------------------------------------------------------------------------
+def test_shipped_data_load_with_checksums() -> None:
+    assert ch.load_scaling_data("epoch_chinchilla").N.size == 245
+    assert ch.load_scaling_data("chinchilla_isoflops").N.size == 123
+    assert ch.load_scaling_data("llama3_isoflops").N.size == 133
+    assert ch.load_scaling_data("llama3_isoflops", condition="exp_loss").loss.min() > 1
+
+
+# -- bad input ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: LossSurface(E=1, A=-1, B=1, alpha=0.3, beta=0.3), "A"),
+        (lambda: HOFFMANN.loss([0.0], [1.0]), "N"),
+        (lambda: HOFFMANN.optimal_allocation(-1.0), "C"),
+        (lambda: HOFFMANN.compute_for_loss(1.0), "E"),
+        (lambda: ch.approach2_fit([1, 2], [1, 2, 3], [1, 2], [1, 1]), "length"),
+        (lambda: ch.approach2_fit([1, 2, 3], [1, 2, 3], [1, np.nan, 2], [1, 1, 1]), "NaN"),
+        (lambda: ch.varpro_fit([1e9] * 4, [1e9] * 4, [2.0] * 4), "more points"),
+        (lambda: ch.varpro_fit([1e9] * 9, [1e9] * 9, [2.0] * 9, objective="l1"), "objective"),
+        (lambda: ch.vertex_shift(-0.3, 0.3, 1.0, 15), "alpha"),
+        (lambda: ch.vertex_shift(0.3, 0.3, 1.0, 2), "n_points"),
+        (lambda: ch.isoflop_grid(HOFFMANN, [1e20], width=0.0), "width"),
+        (lambda: ch.deadweight_compute(HOFFMANN, 1e12, 1e25, mfu=0.0), "mfu"),
+        (lambda: ch.load_scaling_data("gpt5"), "name"),
+    ],
+)
+def test_bad_input_raises_value_error_naming_the_argument(call, match) -> None:
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_a_fit_that_cannot_identify_the_surface_says_so() -> None:
+    """Losses that do not depend on D: B = 0 at the optimum, reported instead of returned."""
+    N = np.geomspace(1e8, 1e10, 12)
+    D = np.geomspace(1e9, 1e11, 12)[::-1]
+    with pytest.raises(RuntimeError, match="did not converge|identify"):
+        ch.varpro_fit(N, D, 1.7 + 400 * N**-0.3)
+
+
+def test_approach2_refuses_a_concave_isoflop_curve() -> None:
+    N = np.array([1e8, 1e9, 1e10, 1e8, 1e9, 1e10])
+    with pytest.raises(ValueError, match="opens downwards"):
+        ch.approach2_fit(N, 1e20 / (6 * N), [2.0, 3.0, 2.0, 2.0, 3.0, 2.0], [1e20] * 3 + [1e21] * 3)
