@@ -207,3 +207,32 @@ def test_approach2_refuses_a_concave_isoflop_curve() -> None:
     N = np.array([1e8, 1e9, 1e10, 1e8, 1e9, 1e10])
     with pytest.raises(ValueError, match="opens downwards"):
         ch.approach2_fit(N, 1e20 / (6 * N), [2.0, 3.0, 2.0, 2.0, 3.0, 2.0], [1e20] * 3 + [1e21] * 3)
+
+
+def test_vertex_shift_grows_like_width_squared() -> None:
+    """For small W the shift is quadratic in W: dw(W) / W^2 tends to a constant."""
+    dws = [ch.vertex_shift(HOFFMANN.alpha, HOFFMANN.beta, w, 15).dw for w in (0.05, 0.1, 0.2)]
+    ratios = np.array(dws) / np.array([0.05, 0.1, 0.2]) ** 2
+    np.testing.assert_allclose(ratios, ratios[0], rtol=0.02)
+
+
+def test_torch_sweep_gives_u_shaped_isoflop_curves_whose_optimum_grows_with_compute() -> None:
+    """A small real sweep: every budget's curve has an interior minimum, and Approach 2's N*
+    exponent is positive (bigger budgets want bigger students)."""
+    res = ch.torch_isoflop_sweep([3e7, 1e8, 3e8], [4, 8, 16, 32, 64], seeds=2, device="cpu")
+    for c in np.unique(res.budget):
+        loss = res.loss[res.budget == c]
+        assert 0 < np.argmin(loss) < loss.size - 1
+    fit = ch.fit_sweep(res)
+    assert fit.approach2 is not None and 0.2 < fit.approach2.a < 1.0
+    assert fit.varpro is not None or "identify" in fit.varpro_message
+
+
+def test_chinchilla_explorer_shows_the_closed_form_and_the_fit_agreeing() -> None:
+    ex = ch.explorer()
+    closed, numer = ex.fig.axes[1].lines[:2]
+    for alpha, width in ((0.34, 1.2), (0.5, 2.5)):
+        ex.controls["alpha"].value = alpha
+        ex.controls["width"].value = width
+        curve_at_pts = np.interp(numer.get_xdata(), closed.get_xdata(), closed.get_ydata())
+        np.testing.assert_allclose(numer.get_ydata(), curve_at_pts, atol=0.05)  # percent
