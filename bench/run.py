@@ -16,13 +16,13 @@ import time
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from theorybench import lion  # noqa: E402
+from theorybench import chinchilla, lion  # noqa: E402
 from theorybench.device import device, scale  # noqa: E402
 
 
 def explorer_rows() -> list[tuple[str, str, str, str]]:
     rows = []
-    for chapter, make in [("lion", lion.explorer)]:
+    for chapter, make in [("lion", lion.explorer), ("chinchilla", chinchilla.explorer)]:
         timing = make().time_callbacks(moves=7)
         rows.append(
             (
@@ -61,12 +61,43 @@ def lion_batching_row() -> tuple[str, str, str, str]:
     )
 
 
+def varpro_rows() -> list[tuple[str, str, str, str]]:
+    """VarPro vs Epoch's direct 5-D fit (4,500 L-BFGS-B starts), same data, same objective."""
+    d = chinchilla.epoch_chinchilla_points(drop_highest=5)
+    direct = chinchilla.direct_fit(d.N, d.D, d.loss)
+    rows = []
+    for k in (16, 32):
+        vp = chinchilla.varpro_fit(d.N, d.D, d.loss, objective="huber", grid=k)
+        rows.append(
+            (
+                f"chinchilla: VarPro (k={k}) vs direct fit, time",
+                f"{vp.seconds:.3f} s vs {direct.seconds:.2f} s",
+                ">= 50x faster",
+                f"{direct.seconds / vp.seconds:.0f}x faster",
+            )
+        )
+        rows.append(
+            (
+                f"chinchilla: VarPro (k={k}) vs direct fit, objective",
+                f"{vp.objective:.10e} vs {direct.objective:.10e}",
+                "equal or lower",
+                f"{vp.objective / direct.objective:.9f}",
+            )
+        )
+    return rows
+
+
 def main() -> None:
     print(
         f"# Theory Workbench benchmark: {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores, device={device()}, scale={scale()}"
     )
-    rows = [("measure", "value", "target", "ratio"), *explorer_rows(), lion_batching_row()]
+    rows = [
+        ("measure", "value", "target", "ratio"),
+        *explorer_rows(),
+        lion_batching_row(),
+        *varpro_rows(),
+    ]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for i, row in enumerate(rows):
         print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
