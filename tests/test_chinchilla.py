@@ -236,3 +236,11 @@ def test_chinchilla_explorer_shows_the_closed_form_and_the_fit_agreeing() -> Non
         ex.controls["width"].value = width
         curve_at_pts = np.interp(numer.get_xdata(), closed.get_xdata(), closed.get_ydata())
         np.testing.assert_allclose(numer.get_ydata(), curve_at_pts, atol=0.05)  # percent
+
+
+def test_a_file_that_fails_its_checksum_is_refused(monkeypatch) -> None:
+    """The loader hashes the bytes it reads: a file whose sha256 is not the recorded one (here the
+    README, which has no entry) raises instead of being parsed."""
+    monkeypatch.setitem(ch._DATA, "epoch_chinchilla", "README.md")
+    with pytest.raises(ValueError, match="checksum"):
+        ch.load_scaling_data("epoch_chinchilla")

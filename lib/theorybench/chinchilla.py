@@ -167,8 +167,8 @@ _DATA = {
 def load_scaling_data(name: str, *, condition: str = "raw_loss") -> ScalingData:
     """Load a shipped data set after checking its sha256 against ``SHA256SUMS``.
 
-    ``"epoch_chinchilla"``: 245 points of [H22] Fig. 4 digitised by Epoch AI (budget = nearest of
-    the nine IsoFLOP budgets is not given: ``budget`` = C). ``"chinchilla_isoflops"``: the same
+    ``"epoch_chinchilla"``: 245 points of [H22] Fig. 4 digitised by Epoch AI (no budget labels
+    there: ``budget`` is the point's own C). ``"chinchilla_isoflops"``: the same
     snapped to the nine budgets. ``"llama3_isoflops"``: Llama 3 Fig. 2; ``condition`` picks
     ``"raw_loss"`` (as read) or ``"exp_loss"``. See ``data/scaling/README.md`` for sources.
     """
@@ -732,25 +732,6 @@ def deadweight_compute(
     dcl = C - c_eq
     hours = dcl / (peak_flops * mfu) / 3600
     return Deadweight(C, c_eq, dcl, dcl / C, loss, hours, hours * usd_per_gpu_hour)
-
-
-def fit_summary(fits: dict[str, LossSurface]) -> Sequence[tuple[str, ...]]:
-    """Rows (name, E, A, B, alpha, beta, D*/N* at 5.76e23) for a table of surfaces."""
-    rows = []
-    for name, s in fits.items():
-        n, d = s.optimal_allocation(5.76e23)
-        rows.append(
-            (
-                name,
-                f"{s.E:.3f}",
-                f"{s.A:.1f}",
-                f"{s.B:.1f}",
-                f"{s.alpha:.4f}",
-                f"{s.beta:.4f}",
-                f"{float(d[0] / n[0]):.1f}",
-            )
-        )
-    return rows
 
 
 # ----------------------------------------------------------------------------------------------
