@@ -8,7 +8,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-JB     := $(BIN)/jupyter-book build . --config book/_config.yml --toc book/_toc.yml --path-output book --all
+# THEORYBENCH_STATIC_FRAMES: explorers precompute their kernel-free view for the static book
+JB     := THEORYBENCH_STATIC_FRAMES=1 $(BIN)/jupyter-book build . --config book/_config.yml \
+          --toc book/_toc.yml --path-output book --all
 export PYTHONHASHSEED := 0
 
 .PHONY: book test lab unit book-strict browser bench lint vendor chromium lock clean

@@ -304,3 +304,20 @@ def test_bad_hyperparameters_raise_value_error(kwargs: dict, match: str) -> None
 def test_bad_arguments_name_the_argument(call, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         call()
+
+
+@pytest.mark.parametrize("kappa", ALL_KAPPAS)
+def test_constrained_optimum_satisfies_its_optimality_conditions_across_radii(kappa: str) -> None:
+    """The explorer's problem for every radius it offers, binding or not: the answer is feasible
+    and no feasible point nearby is better (random feasible perturbations, an independent check).
+    Regression: SLSQP used to stall for the l2 ball at lam = 0.7."""
+    f, g = lion.explorer_problem()
+    k = Kappa(kappa)
+    rng = np.random.default_rng(0)
+    for lam in (0.3, 0.4, 0.5, 0.7, 1.0, 1.4, 2.0, 2.5, 3.0):
+        x = constrained_optimum(f, g, np.zeros(2), lam, k)
+        F = f(x) + k.conj(lam * x) / lam
+        assert np.isfinite(F)
+        for z in x + rng.normal(scale=0.05, size=(300, 2)):
+            Fz = f(z) + k.conj(lam * z) / lam
+            assert not Fz < F - 1e-9

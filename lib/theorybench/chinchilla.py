@@ -950,7 +950,15 @@ def explorer() -> object:
         "offset": widgets.slider("offset", 0.25, 4.0, 1.0, log=True, units="× N*"),
         "drift": widgets.slider("drift", -0.2, 0.2, 0.0, step=0.01, units="dec/dec C"),
     }
-    return widgets.Explorer(fig, update, controls)
+    static = {
+        "alpha": [0.16, 0.22, 0.28, 0.34, 0.40, 0.46, 0.52, 0.58],
+        "width": [2 * np.log10(k) for k in (2, 4, 8, 16)],
+    }
+    caption = (
+        "IsoFLOP curves with Approach 2's parabolas and vertices (left); the error of its N* "
+        "intercept against the grid width, closed form and numerical fit (right)."
+    )
+    return widgets.Explorer(fig, update, controls, static=static, caption=caption)
 
 
 @dataclass(frozen=True)

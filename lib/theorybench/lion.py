@@ -450,6 +450,33 @@ def constrained_objective(
     return fx + get_kappa(kappa).conj(lam * np.asarray(x, dtype=float)) / lam
 
 
+def _lbfgsb(
+    fun: Callable[[Array], float],
+    jac: Callable[[Array], Array],
+    x0: Array,
+    bounds: list[tuple[float, float]] | None = None,
+) -> Array:
+    """L-BFGS-B to tight tolerances, judged by the projected gradient rather than by its status
+    flag: at machine precision its line search can end 'ABNORMAL' exactly at the optimum."""
+    res = optimize.minimize(
+        fun,
+        x0,
+        jac=jac,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 10_000},
+    )
+    g = jac(res.x)
+    if bounds is None:
+        pg = g
+    else:
+        lo, hi = np.array(bounds, dtype=float).T
+        pg = res.x - np.clip(res.x - g, lo, hi)
+    if not np.all(np.isfinite(res.x)) or np.abs(pg).max() > 1e-6 * (1 + np.abs(g).max()):
+        raise RuntimeError(f"L-BFGS-B did not reach a stationary point: {res.message}")
+    return res.x
+
+
 def constrained_optimum(
     f: Callable[[Array], float],
     grad_f: Callable[[Array], Array],
@@ -460,56 +487,55 @@ def constrained_optimum(
     """Minimise f(x) + K*(lam x)/lam with scipy -- an independent check of Lion-K's limit.
 
     l1: L-BFGS-B on the box |x_i| <= 1/lam; huber: the same with + delta lam/2 ||x||^2;
-    sq: L-BFGS-B on f + lam/2 ||x||^2; l2: SLSQP with ||x||_2^2 <= 1/lam^2;
-    linf: SLSQP on x = u - v, u, v >= 0, sum(u + v) <= 1/lam.
+    sq: L-BFGS-B on f + lam/2 ||x||^2. l2 and linf: the unconstrained minimiser if it lies in
+    the ball; otherwise, l2: the KKT multiplier mu of ||x||_2 = 1/lam by brentq, each
+    x(mu) = argmin f + mu/2 ||x||^2 by L-BFGS-B; linf: SLSQP on x = u - v, u, v >= 0,
+    sum(u + v) <= 1/lam. Raises RuntimeError if a solver fails.
     """
     _check_hyper(None, None, None, lam, lam_positive=True)
     k = get_kappa(kappa)
     x0 = _as_vector(x0, "x0")
     d, r = x0.size, 1 / lam
-    opts = {"maxiter": 10_000}
     if k.name in ("l1", "huber", "sq"):
         q = {"l1": 0.0, "huber": k.delta * lam, "sq": lam}[k.name]
-        bounds = None if k.name == "sq" else [(-r, r)] * d
-        res = optimize.minimize(
+        return _lbfgsb(
             lambda x: f(x) + 0.5 * q * x @ x,
+            lambda x: grad_f(x) + q * x,
             np.clip(x0, -r, r),
-            jac=lambda x: grad_f(x) + q * x,
-            method="L-BFGS-B",
-            bounds=bounds,
-            options={"ftol": 1e-15, "gtol": 1e-12, **opts},
+            None if k.name == "sq" else [(-r, r)] * d,
         )
-        x = res.x
-    elif k.name == "l2":
-        cons = {"type": "ineq", "fun": lambda x: r * r - x @ x, "jac": lambda x: -2 * x}
-        res = optimize.minimize(
-            f,
-            x0 * min(1.0, r / max(np.linalg.norm(x0), 1e-300)),
-            jac=grad_f,
-            method="SLSQP",
-            constraints=[cons],
-            options={"ftol": 1e-12, **opts},
-        )
-        x = res.x
-    else:  # linf: l1-ball constraint via a positive/negative split
+    try:
+        free = _lbfgsb(f, grad_f, x0)
+        if k.constraint_norm(free) <= r:
+            return free
+    except RuntimeError:
+        pass  # no finite unconstrained minimiser: the ball binds
+    if k.name == "l2":
 
-        def split(z: Array) -> Array:
-            return z[:d] - z[d:]
+        def x_of(mu: float) -> Array:
+            return _lbfgsb(lambda x: f(x) + 0.5 * mu * x @ x, lambda x: grad_f(x) + mu * x, x0)
 
-        cons = {"type": "ineq", "fun": lambda z: r - z.sum(), "jac": lambda z: -np.ones(2 * d)}
-        res = optimize.minimize(
-            lambda z: f(split(z)),
-            np.zeros(2 * d),
-            jac=lambda z: np.concatenate([grad_f(split(z)), -grad_f(split(z))]),
-            method="SLSQP",
-            bounds=[(0, None)] * (2 * d),
-            constraints=[cons],
-            options={"ftol": 1e-12, **opts},
-        )
-        x = split(res.x)
+        hi = 1.0
+        while np.linalg.norm(x_of(hi)) > r:
+            hi *= 4
+        return x_of(optimize.brentq(lambda m: np.linalg.norm(x_of(m)) - r, 0.0, hi, xtol=1e-15))
+
+    def split(z: Array) -> Array:  # linf: l1-ball constraint via a positive/negative split
+        return z[:d] - z[d:]
+
+    cons = {"type": "ineq", "fun": lambda z: r - z.sum(), "jac": lambda z: -np.ones(2 * d)}
+    res = optimize.minimize(
+        lambda z: f(split(z)),
+        np.zeros(2 * d),
+        jac=lambda z: np.concatenate([grad_f(split(z)), -grad_f(split(z))]),
+        method="SLSQP",
+        bounds=[(0, None)] * (2 * d),
+        constraints=[cons],
+        options={"ftol": 1e-12, "maxiter": 10_000},
+    )
     if not res.success:
-        raise RuntimeError(f"constrained_optimum ({k.name}) did not converge: {res.message}")
-    return x
+        raise RuntimeError(f"constrained_optimum (linf) did not converge: {res.message}")
+    return split(res.x)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -811,7 +837,15 @@ def explorer() -> Any:
             "l1",
         ),
     }
-    return widgets.Explorer(fig, update, controls)
+    static = {
+        "lam": [0.3, 0.4, 0.5, 0.7, 1.0, 1.4, 2.0, 2.5, 3.0],
+        "kappa": ["l1", "l2", "linf", "sq", "huber"],
+    }
+    caption = (
+        "Lion-K on a 2-D quadratic: the iterates enter the ball of radius 1/lambda and settle "
+        "at scipy's constrained optimum (left) while H(x_t, m_t) decreases (right)."
+    )
+    return widgets.Explorer(fig, update, controls, static=static, caption=caption)
 
 
 def sweep_size() -> dict[str, int]:

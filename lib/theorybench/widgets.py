@@ -6,6 +6,12 @@ control change it calls ``update`` and re-renders the figure to PNG into an ``ip
 It works with the plain inline backend (no ipympl), and because the picture lives in widget
 state it is embedded in the static book too.
 
+In the static book there is no kernel, so the same explorer also carries a precomputed view:
+when ``$THEORYBENCH_STATIC_FRAMES`` is set (``make book`` sets it), displaying an explorer renders
+its figure for every combination of the values listed in ``static`` (the library computes every
+frame; nothing is re-implemented in JavaScript) and adds an HTML view with range inputs that swap
+frames (``book/static/tb-explorer.js``). The book prefers that view; JupyterLab shows the widgets.
+
 Callback cost is measured, not guessed: :meth:`Explorer.time_callbacks` moves each control
 through its range and returns the median time of ``update`` alone (target <= 30 ms) and of the
 whole redraw including matplotlib's render (target <= 100 ms).
@@ -13,7 +19,12 @@ whole redraw including matplotlib's render (target <= 100 ms).
 
 from __future__ import annotations
 
+import base64
+import html
 import io
+import itertools
+import json
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,6 +36,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
+STATIC_ENV = "THEORYBENCH_STATIC_FRAMES"
+STATIC_DPI = 80
 SLIDER_STYLE = {"description_width": "7em"}
 SLIDER_LAYOUT = W.Layout(width="24em")
 
@@ -79,14 +92,17 @@ def choice(label: str, options: Sequence[str] | dict[str, Any], value: Any) -> W
     )
 
 
-def render_png(fig: Figure) -> bytes:
-    """Draw ``fig`` with Agg and encode it as PNG (fast zlib level: the bytes go to a browser)."""
+def render_png(fig: Figure, *, palette: bool = False) -> bytes:
+    """Draw ``fig`` with Agg and encode it as PNG (fast zlib level: the bytes go to a browser).
+
+    ``palette=True`` quantises to 256 colours (about 3x smaller; for precomputed frames)."""
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
     canvas.draw()
+    image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
+    if palette:
+        image = image.convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE)
     buf = io.BytesIO()
-    Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).save(
-        buf, format="png", compress_level=1
-    )
+    image.save(buf, format="png", compress_level=1 if not palette else 6)
     return buf.getvalue()
 
 
@@ -113,10 +129,16 @@ class Explorer:
         controls: dict[str, W.ValueWidget],
         *,
         columns: int = 2,
+        static: dict[str, Sequence[Any]] | None = None,
+        caption: str = "",
     ) -> None:
         if not controls:
             raise ValueError("controls must name at least one widget")
         self.fig, self.update, self.controls = fig, update, controls
+        self.static, self.caption = static or {}, caption
+        for name in self.static:
+            if name not in controls:
+                raise ValueError(f"static names {name!r}, which is not a control")
         self.image = W.Image(format="png", layout=W.Layout(max_width="100%"))
         self._paused = False
         for widget in controls.values():
@@ -167,13 +189,98 @@ class Explorer:
         self.redraw()
         return CallbackTiming(float(np.median(updates)), float(np.median(totals)), len(updates))
 
+    def static_frames(self) -> tuple[list[str], list[list[Any]], list[bytes]]:
+        """Render the figure for every combination of the ``static`` values (row-major, last
+        control fastest); the other controls keep their current values. Restores the figure."""
+        names = list(self.static)
+        grids = [list(self.static[n]) for n in names]
+        base = self.values()
+        frames = []
+        original_dpi = self.fig.dpi
+        self.fig.set_dpi(STATIC_DPI)
+        try:
+            for combo in itertools.product(*grids):
+                self.update(**(base | dict(zip(names, combo, strict=True))))
+                frames.append(render_png(self.fig, palette=True))
+        finally:
+            self.fig.set_dpi(original_dpi)
+            self.update(**base)
+        return names, grids, frames
+
+    def static_html(self) -> str:
+        """A kernel-free view: range inputs / selects over the precomputed frames."""
+        names, grids, frames = self.static_frames()
+        base = self.values()
+        inputs = []
+        for name, grid in zip(names, grids, strict=True):
+            widget = self.controls[name]
+            start = _nearest(grid, base[name])
+            if isinstance(widget, W.Dropdown):
+                labels = {v: lab for lab, v in _options(widget)}
+                opts = "".join(
+                    f'<option value="{i}"{" selected" if i == start else ""}>'
+                    f"{html.escape(str(labels.get(v, v)))}</option>"
+                    for i, v in enumerate(grid)
+                )
+                inputs.append(
+                    f"<label>{html.escape(widget.description)} "
+                    f'<select data-control="{name}">{opts}</select></label>'
+                )
+            else:
+                fmt = "{:" + widget.readout_format + "}"
+                readouts = json.dumps([fmt.format(v) for v in grid])
+                inputs.append(
+                    f'<label>{html.escape(widget.description)} <input type="range" min="0" '
+                    f'max="{len(grid) - 1}" step="1" value="{start}" data-control="{name}" '
+                    f"data-readouts='{readouts}'> <output>{fmt.format(grid[start])}</output></label>"
+                )
+        start_index = 0
+        for name, grid in zip(names, grids, strict=True):
+            start_index = start_index * len(grid) + _nearest(grid, base[name])
+        payload = json.dumps(
+            {
+                "sizes": [len(g) for g in grids],
+                "frames": [base64.b64encode(f).decode() for f in frames],
+            }
+        )
+        others = [w.description for n, w in self.controls.items() if n not in self.static]
+        note = (
+            f"In this static page {', '.join(self.controls[n].description for n in names)} "
+            f"are live ({len(frames)} figures computed by the library at build time)"
+            + (f"; {', '.join(others)} are live in JupyterLab (make lab)." if others else ".")
+        )
+        alt = html.escape(self.caption or "Interactive figure")
+        return (
+            '<div class="tb-static-explorer">'
+            f'<div class="tb-controls">{"".join(inputs)}</div>'
+            f'<img class="tb-frame" alt="{alt}" '
+            f'src="data:image/png;base64,{base64.b64encode(frames[start_index]).decode()}">'
+            f'<p class="tb-note">{html.escape(note)}</p>'
+            f'<script type="application/json" class="tb-frames">{payload}</script></div>'
+        )
+
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        if self.static and os.environ.get(STATIC_ENV):
+            data = bundle[0] if isinstance(bundle, tuple) else bundle
+            data["text/html"] = self.static_html()
+        return bundle
 
 
 def _sweep(widget: W.ValueWidget, moves: int) -> list[Any]:
     """Values spanning a control's range: options of a drop-down, ``moves`` points of a slider."""
     if isinstance(widget, W.Dropdown):
-        return [o[1] if isinstance(o, tuple) else o for o in widget.options]
+        return [v for _, v in _options(widget)]
     points = np.linspace(widget.min, widget.max, moves)
     return list(widget.base**points) if isinstance(widget, W.FloatLogSlider) else list(points)
+
+
+def _options(widget: W.Dropdown) -> list[tuple[str, Any]]:
+    return [o if isinstance(o, tuple) else (str(o), o) for o in widget.options]
+
+
+def _nearest(grid: Sequence[Any], value: Any) -> int:
+    """Index of ``value`` in ``grid`` (exact for choices, nearest for numbers)."""
+    if value in grid:
+        return list(grid).index(value)
+    return int(np.argmin([abs(float(g) - float(value)) for g in grid]))
