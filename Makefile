@@ -45,7 +45,8 @@ unit: $(STAMP)  ## unit, property and symbolic tests of lib/ + nbval over notebo
 book-strict: $(STAMP) vendor  ## the book build with warnings as errors
 	$(JB) -W -n --keep-going
 
-browser: $(STAMP) chromium  ## headless-Chromium smoke test of the built book
+browser: $(STAMP) chromium  ## headless-Chromium tests of the built book (drags sliders too)
+	npm install --prefix tests/browser --no-audit --no-fund --silent
 	$(BIN)/python -m pytest -m browser tests
 
 chromium:

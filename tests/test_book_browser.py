@@ -1,13 +1,16 @@
-"""Browser smoke test of the built book: headless Chromium (Debian), pages opened from disk with
-every host name unresolvable, so anything fetched from the network would fail.
+"""Browser tests of the built book: headless Chromium (Debian), pages opened from disk with every
+host name unresolvable, so anything fetched from the network would fail.
 
-For every page of the table of contents: no console error, no error text, math typeset by
-MathJax, every image present; on notebook pages the slider widgets render. Screenshots go to
-``book/_build/screenshots/``. Needs ``make book`` first (``make test`` builds it).
+For every page of the table of contents: no console error and no failed load, no error text,
+math typeset by MathJax, every image present. On every notebook page the explorer's kernel-free
+view is present, and dragging its first slider with the mouse (playwright-core from npm driving
+the same Chromium) changes the figure. Screenshots go to ``book/_build/screenshots/``.
+Needs ``make book`` first (``make test`` builds it).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -121,10 +124,49 @@ def test_every_image_is_present(page: dict) -> None:
         assert target.exists(), f"{page['name']}: image {src} not found"
 
 
-def test_notebook_widgets_render(page: dict) -> None:
+def test_notebook_explorer_renders(page: dict) -> None:
     if not page["name"].startswith("notebooks/"):
         pytest.skip("not a notebook page")
     dom = page["dom"]
-    assert "widget-slider" in dom, "no slider rendered (widget manager or state missing)"
-    assert re.search(r'<img[^>]*widget-image[^>]*src="blob:', dom), "explorer figure missing"
+    assert 'class="tb-static-explorer"' in dom, "no kernel-free explorer view on the page"
+    assert re.search(r'<img[^>]*class="tb-frame"[^>]*src="data:image/png', dom), "no frame"
+    assert 'type="range"' in dom, "no slider"
     assert page["shot"].stat().st_size > 10_000, "screenshot missing or blank"
+
+
+@pytest.fixture(scope="module")
+def dragged() -> dict:
+    """Run tests/browser/drag_sliders.mjs over every page; results by page name."""
+    chromium()
+    script = ROOT / "tests" / "browser" / "drag_sliders.mjs"
+    if (
+        shutil.which("node") is None
+        or not (ROOT / "tests/browser/node_modules/playwright-core").exists()
+    ):
+        pytest.skip(
+            "node or playwright-core missing: `make browser` installs playwright-core from npm"
+        )
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pages = toc_pages()
+    out = subprocess.run(
+        ["node", str(script), str(SHOTS), *[(HTML / p).as_uri() for p in pages]],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    return dict(zip(pages, json.loads(out.stdout), strict=True))
+
+
+@pytest.mark.parametrize("name", toc_pages())
+def test_no_console_error_or_failed_load_when_interacting(dragged: dict, name: str) -> None:
+    assert not dragged[name]["errors"], dragged[name]["errors"]
+
+
+@pytest.mark.parametrize("name", [p for p in toc_pages() if p.startswith("notebooks/")])
+def test_dragging_a_slider_redraws_the_explorer(dragged: dict, name: str) -> None:
+    """One explorer per chapter: the mouse drag moves the slider and the figure changes."""
+    result = dragged[name]
+    assert result["explorers"] >= 1, "no explorer on the page"
+    assert result["value"][0] != result["value"][1], "the drag did not move the slider"
+    assert result["changed"], "the figure did not change"

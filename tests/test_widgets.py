@@ -78,6 +78,7 @@ def test_static_view_holds_one_library_frame_per_combination(monkeypatch) -> Non
         controls,
         static={"a": [0.0, 0.5, 1.0], "k": ["x", "y"]},
     )
+
     def bundle() -> dict:
         out = ex._repr_mimebundle_()
         return out[0] if isinstance(out, tuple) else out

@@ -1,0 +1,58 @@
+// Drag the first slider of every static explorer on the given pages and report, as JSON, whether
+// the figure changed. Usage: node drag_sliders.mjs SCREENSHOT_DIR file:///.../page.html ...
+// Chromium is Debian's (/usr/bin/chromium or $CHROMIUM); every non-file request is aborted.
+import { chromium } from "playwright-core";
+import { writeFileSync } from "node:fs";
+
+const [shotDir, ...urls] = process.argv.slice(2);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"],
+});
+const results = [];
+for (const url of urls) {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
+  const errors = [];
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("requestfailed", (r) => {
+    if (r.url().startsWith("file:")) errors.push(`failed to load ${r.url()}`);
+  });
+  await page.route("**/*", (route) =>
+    route.request().url().startsWith("file:") ? route.continue() : route.abort());
+  await page.goto(url, { waitUntil: "load" });
+  const explorers = page.locator(".tb-static-explorer[data-ready='true']");
+  const count = await explorers.count();
+  const name = url.split("/").slice(-2).join("_").replace(".html", "");
+  const entry = { url, explorers: count, errors, changed: null };
+  if (count > 0) {
+    const root = explorers.first();
+    await root.scrollIntoViewIfNeeded();
+    const img = root.locator("img.tb-frame");
+    const before = await img.getAttribute("src");
+    const shotBefore = await root.screenshot();
+    const slider = root.locator("input[type=range]").first();
+    const box = await slider.boundingBox();
+    const value = Number(await slider.inputValue());
+    const max = Number(await slider.getAttribute("max"));
+    const y = box.y + box.height / 2;
+    const startX = box.x + 8 + (box.width - 16) * (value / max);
+    const endX = value < max / 2 ? box.x + box.width - 4 : box.x + 4;
+    await page.mouse.move(startX, y);
+    await page.mouse.down();
+    await page.mouse.move(endX, y, { steps: 12 });
+    await page.mouse.up();
+    await page.waitForTimeout(200);
+    const after = await img.getAttribute("src");
+    const shotAfter = await root.screenshot();
+    writeFileSync(`${shotDir}/${name}-slider-before.png`, shotBefore);
+    writeFileSync(`${shotDir}/${name}-slider-after.png`, shotAfter);
+    entry.changed = before !== after && !shotBefore.equals(shotAfter);
+    entry.value = [value, Number(await slider.inputValue())];
+  }
+  results.push(entry);
+  await page.close();
+}
+await browser.close();
+console.log(JSON.stringify(results));
