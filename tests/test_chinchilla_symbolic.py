@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sympy as sp
 
 A, B, C, E, alpha, beta, N = sp.symbols("A B C E alpha beta N", positive=True)
@@ -11,6 +12,11 @@ N_star = G * (C / 6) ** a
 D_star = (C / 6) ** b / G
 
 
+@pytest.mark.claim(
+    "ch-allocation",
+    chapter="chinchilla",
+    statement="N* = G (C/6)^a, D* = (C/6)^b / G minimise L on 6ND = C",
+)
 def test_first_order_condition_gives_the_optimal_allocation() -> None:
     """d/dN [A N^-alpha + B (C/6N)^-beta] = 0 at N*, and 6 N* D* = C."""
     reducible = A * N**-alpha + B * (C / (6 * N)) ** -beta
@@ -43,6 +49,11 @@ def test_isoflop_first_order_condition() -> None:
     assert sp.solve(sp.Eq(slope, 0), Ap) == [beta / alpha * Bp]
 
 
+@pytest.mark.claim(
+    "ch-dw-closed-form",
+    chapter="chinchilla",
+    statement="The closed form of dw equals a numerical parabola fit (our derivation)",
+)
 def test_least_squares_parabola_on_a_symmetric_grid() -> None:
     """For the symmetric grid s = (-2h, -h, 0, h, 2h) and any data g, the least-squares parabola
     r + q s + p s^2 has q = sum s g / sum s^2 and p = sum (s^2 - m2) g / sum (s^2 - m2)^2."""
@@ -61,6 +72,9 @@ def test_least_squares_parabola_on_a_symmetric_grid() -> None:
     assert sp.simplify(sol[p] - p_formula) == 0
 
 
+@pytest.mark.claim(
+    "ch-alpha-eq-beta", chapter="chinchilla", statement="Approach 2 is unbiased when alpha = beta"
+)
 def test_alpha_equals_beta_makes_the_odd_moment_vanish() -> None:
     """alpha = beta: g(w) = 10^{-alpha w} + 10^{alpha w} is even, so q = sum s g(s) = 0."""
     w, h = sp.symbols("w h", positive=True)

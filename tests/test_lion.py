@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from theorybench import lion
 from theorybench.lion import (
@@ -46,9 +46,16 @@ ode_hyper = st.tuples(
 
 
 # -- the problem Lion-K solves ------------------------------------------------------------------
+@pytest.mark.claim(
+    "lion-limit",
+    chapter="lion",
+    statement="Lion-K's limit minimises f + K*(lam x)/lam: each row of the K table",
+)
 @pytest.mark.parametrize("kappa", ALL_KAPPAS)
 @pytest.mark.parametrize("seed", [0, 1])
-def test_lion_limit_is_the_constrained_optimum_from_scipy(kappa: str, seed: int) -> None:
+def test_lion_limit_is_the_constrained_optimum_from_scipy(
+    kappa: str, seed: int, record_property
+) -> None:
     """Each row of the Lion-K table: discrete Lion-K with a decaying step settles at the minimiser
     of f + K*(lam x)/lam, found independently by scipy (L-BFGS-B / SLSQP)."""
     f, g, _, _ = quadratic(3, seed, shift=4.0)
@@ -57,6 +64,8 @@ def test_lion_limit_is_the_constrained_optimum_from_scipy(kappa: str, seed: int)
     lrs = 0.01 * (1 - np.arange(steps) / steps)
     limit = lion_run(g, np.zeros(3), steps=steps, lr=lrs, lam=lam, kappa=k).xs[-1]
     optimum = constrained_optimum(f, g, np.zeros(3), lam, k)
+    record_property("measured", float(np.abs(limit - optimum).max()))
+    record_property("predicted", "0 (max |x_Lion - x_scipy| < 1e-4 asserted)")
     assert np.abs(limit - optimum).max() < 1e-4
     if kappa != "sq":  # the constraint binds for these data: the optimum is on the boundary
         assert abs(box_distance(optimum, lam, k)) < 1e-6
@@ -99,9 +108,17 @@ def test_sign_lion_reaches_lower_objective_than_any_box_point_nearby(kappa: str)
 
 
 # -- the Lyapunov function ----------------------------------------------------------------------
-@settings(max_examples=30, deadline=None)
+@pytest.mark.claim(
+    "lion-lyapunov", chapter="lion", statement="H(x, m) never increases along the Lion-K ODE"
+)
+# record_property only appends (the ledger keeps the worst example), so sharing it is safe
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(hyper=ode_hyper, seed=st.integers(0, 10_000), kappa=st.sampled_from(["sq", "huber"]))
-def test_H_is_non_increasing_along_integrated_ode(hyper, seed: int, kappa: str) -> None:
+def test_H_is_non_increasing_along_integrated_ode(
+    hyper, seed: int, kappa: str, record_property
+) -> None:
     """[CLLL] Theorem 3.1, numerically: integrate the ODE (DOP853, tight tolerances) for a random
     convex quadratic f and admissible (alpha, gamma, lam, eps); H never increases."""
     alpha, gamma, lam, eps_gamma = hyper
@@ -116,10 +133,17 @@ def test_H_is_non_increasing_along_integrated_ode(hyper, seed: int, kappa: str) 
     xs, ms = integrate_lion_ode(g, x0, m0, p, t, kappa=kappa, rtol=1e-12, atol=1e-14)
     H = lyapunov_H(xs, ms, np.array([f(x) for x in xs]), p, kappa)
     assert np.all(np.isfinite(H))
+    record_property("measured", float(np.max(np.diff(H) / (1 + np.abs(H[:-1])))))
+    record_property("predicted", "<= 0 (largest relative step of H)")
     assert np.all(np.diff(H) <= 1e-7 * (1 + np.abs(H[:-1])))
     assert H[-1] < H[0]
 
 
+@pytest.mark.claim(
+    "lion-dissipation",
+    chapter="lion",
+    statement="dH/dt = -Delta with both terms of Delta non-negative (our derivation)",
+)
 @settings(max_examples=60, deadline=None)
 @given(hyper=ode_hyper, seed=st.integers(0, 10_000), kappa=st.sampled_from(ALL_KAPPAS))
 def test_dissipation_equals_minus_dH_dt_and_is_non_negative(hyper, seed: int, kappa: str) -> None:
@@ -162,6 +186,11 @@ def test_H_is_infinite_outside_the_box_for_sign_lion() -> None:
     seed=st.integers(0, 10_000),
     kappa=st.sampled_from(CONSTRAINING),
 )
+@pytest.mark.claim(
+    "lion-phase1",
+    chapter="lion",
+    statement="Phase 1: iterates enter the ball at rate (1 - lr lam)^t and stay",
+)
 def test_iterates_enter_the_ball_geometrically_and_stay(lam, lr, beta1, beta2, seed, kappa):
     """Phase 1: ||x_t|| - 1/lam <= (1 - lr lam)^t (||x_0|| - 1/lam)_+ at every step, and once
     inside the ball (d_t <= 0) the iterates never leave it."""
@@ -177,6 +206,11 @@ def test_iterates_enter_the_ball_geometrically_and_stay(lam, lr, beta1, beta2, s
         assert np.all(dist[inside[0] :] <= 1e-9 / lam)
 
 
+@pytest.mark.claim(
+    "lion-phase1",
+    chapter="lion",
+    statement="Phase 1: iterates enter the ball at rate (1 - lr lam)^t and stay",
+)
 def test_ode_enters_the_box_exponentially() -> None:
     """Continuous phase 1 (huber K, |grad K| <= 1): ||x(t)||_inf - 1/lam <= e^{-lam t} d(0)."""
     f, g, _, _ = quadratic(3, 11, shift=4.0)
@@ -191,6 +225,11 @@ def test_ode_enters_the_box_exponentially() -> None:
 
 
 # -- discrete <-> continuous, numpy <-> torch -----------------------------------------------------
+@pytest.mark.claim(
+    "lion-euler-map",
+    chapter="lion",
+    statement="Discrete Lion-K is an Euler step of the ODE with alpha = gamma = (1-beta2)/lr",
+)
 def test_euler_step_of_the_mapped_ode_is_discrete_lion() -> None:
     """ode_params(lr, beta1, beta2): one Euler step of size lr of the ODE equals lion_step."""
     rng = np.random.default_rng(0)
@@ -222,18 +261,29 @@ def test_torch_optimizer_steps_equal_the_numpy_update(kappa: str) -> None:
     np.testing.assert_allclose(opt.state[w]["m"].numpy(), m, atol=1e-12)
 
 
-def test_logistic_regression_sweep_reaches_scipy_box_optimum() -> None:
+@pytest.mark.claim(
+    "lion-torch-box",
+    chapter="lion",
+    statement="Trained with Lion, logistic regression reaches min f on the box ||w||_inf <= 1/lam",
+)
+def test_logistic_regression_sweep_reaches_scipy_box_optimum(record_property) -> None:
     """The notebook's torch experiment, small: final objective = scipy's box-constrained minimum,
     and ||w_T||_inf <= 1/lam for every lam."""
     res = lion.logistic_regression_lam_sweep(
         [0.5, 2.0, 8.0], n=400, d=8, steps=1500, lr=0.05, device="cpu"
     )
+    gap = np.abs(res.lion_objective - res.optimum) / res.optimum
+    record_property("measured", float(gap.max()))
+    record_property("predicted", "0 (relative gap of the final loss to scipy's box minimum)")
     np.testing.assert_allclose(res.lion_objective, res.optimum, rtol=1e-5)
     assert np.all(res.norms[:, -1] <= 1 / res.lams + 1e-9)
     assert np.all(res.optimum_norm <= 1 / res.lams + 1e-9)
 
 
 # -- conjugates -----------------------------------------------------------------------------------
+@pytest.mark.claim(
+    "lion-conjugates", chapter="lion", statement="The conjugates K* of the Lion-K table"
+)
 @pytest.mark.parametrize("kappa", ALL_KAPPAS)
 def test_conjugate_matches_brute_force_supremum(kappa: str) -> None:
     """K*(y) = sup_x y.x - K(x): a dense 2-D grid search agrees inside the domain; outside it

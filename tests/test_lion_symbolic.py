@@ -7,6 +7,7 @@ proves it for vectors of any dimension.
 
 from __future__ import annotations
 
+import pytest
 import sympy as sp
 
 alpha, gamma, lam, eps, delta = sp.symbols("alpha gamma lambda epsilon delta", positive=True)
@@ -19,6 +20,11 @@ def test_coefficient_identity() -> None:
     assert sp.simplify(eps * (gamma + c * lam) - 1 + c) == 0
 
 
+@pytest.mark.claim(
+    "lion-dissipation",
+    chapter="lion",
+    statement="dH/dt = -Delta with both terms of Delta non-negative (our derivation)",
+)
 def test_dH_dt_equals_minus_dissipation() -> None:
     """Chain rule of H along the ODE equals -(term1 + term2) once the ODE is substituted.
 
@@ -43,6 +49,11 @@ def test_mtilde_is_m_plus_eps_mdot() -> None:
     assert sp.simplify((m - eps * (alpha * G + gamma * m)) - (m + eps * mdot)) == 0
 
 
+@pytest.mark.claim(
+    "lion-euler-map",
+    chapter="lion",
+    statement="Discrete Lion-K is an Euler step of the ODE with alpha = gamma = (1-beta2)/lr",
+)
 def test_discrete_lion_is_euler_step_of_the_ode() -> None:
     """alpha = gamma = (1-beta2)/lr, eps = lr (1-beta1)/(1-beta2) map the ODE onto Lion-K."""
     lr, b1, b2 = sp.symbols("lr beta1 beta2", positive=True)
@@ -57,6 +68,9 @@ def test_discrete_lion_is_euler_step_of_the_ode() -> None:
     assert sp.simplify(e * g - (1 - b1)) == 0  # so eps gamma <= 1 always
 
 
+@pytest.mark.claim(
+    "lion-conjugates", chapter="lion", statement="The conjugates K* of the Lion-K table"
+)
 def test_conjugate_of_half_square_is_half_square() -> None:
     """K = x^2/2: sup_x (y x - x^2/2) is attained at x = y and equals y^2/2 (strictly concave)."""
     obj = y * x - x**2 / 2
@@ -65,6 +79,9 @@ def test_conjugate_of_half_square_is_half_square() -> None:
     assert sp.simplify(obj.subs(x, x_star) - y**2 / 2) == 0
 
 
+@pytest.mark.claim(
+    "lion-conjugates", chapter="lion", statement="The conjugates K* of the Lion-K table"
+)
 def test_conjugate_of_huber_inside_the_box() -> None:
     """K = huber_delta: for |y| <= 1 the sup of y x - x^2/(2 delta) is at x = delta y (inside the
     quadratic piece |x| <= delta) with value delta y^2 / 2; hence K*(lam x) = delta lam^2 x^2 / 2."""

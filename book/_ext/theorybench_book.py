@@ -1,4 +1,8 @@
-"""Small Sphinx fixes for the Theory Workbench book (Jupyter Book 1).
+"""Small Sphinx additions for the Theory Workbench book (Jupyter Book 1).
+
+- The Claims page (book/claims.md) gets its tables from the latest test results,
+  ``book/_build/claims.json``, written by the pytest plugin in tests/conftest.py: claim -> chapter
+  -> tests -> pass/fail -> measured vs predicted. Nothing on it is written by hand.
 
 - Jupyter Book 1 runs sphinx-thebe's setup twice, so every page declared ``const THEBE_JS_URL``
   twice and the browser reported "Identifier 'THEBE_JS_URL' has already been declared". Each
@@ -7,7 +11,12 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
 from typing import Any
+
+CLAIMS_PAGE = "book/claims"
 
 
 def _script_key(js: Any) -> tuple:
@@ -32,7 +41,89 @@ def dedupe_scripts(app: Any, pagename: str, templatename: str, context: dict, do
     context["script_files"][:] = unique
 
 
+def _fmt_measured(values: list[str]) -> str:
+    try:
+        numbers = [float(v) for v in values]
+    except ValueError:
+        return "; ".join(values[:3]) + (" …" if len(values) > 3 else "")
+    if not numbers:
+        return ""
+    worst = max(numbers, key=abs)
+    return f"{worst:.2g}" + (f" (worst of {len(numbers)})" if len(numbers) > 1 else "")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_claims(srcdir: Path) -> str:
+    """MyST for the Claims page: one section per chapter (label claims-<chapter>)."""
+    import yaml
+
+    toc = yaml.safe_load((srcdir / "book" / "_toc.yml").read_text())
+    files = [c["file"] for part in toc.get("parts", []) for c in part.get("chapters", [])]
+    chapters = {}
+    for f in files:  # theory pages in reading order
+        page = srcdir / f"{f}.md"
+        if f.startswith("theory/") and page.exists():
+            title = next(
+                (ln[2:].strip() for ln in page.read_text().splitlines() if ln.startswith("# ")),
+                page.stem,
+            )
+            chapters[page.stem] = title
+    results_file = srcdir / "book" / "_build" / "claims.json"
+    data = json.loads(results_file.read_text()) if results_file.exists() else None
+    out = []
+    if data is None:
+        out.append(
+            ":::{warning}\nNo test results yet: run `make test`, then build the book.\n:::\n"
+        )
+    else:
+        claims = data["claims"]
+        n_pass = sum(c["outcome"] == "passed" for c in claims)
+        out.append(
+            f"Results of the test run of {data['generated']}: **{n_pass} of {len(claims)} "
+            f"claims pass**.\n"
+        )
+    symbol = {"passed": "pass", "failed": "**FAIL**", "skipped": "skipped"}
+    for stem, title in chapters.items():
+        out.append(f"\n({'claims-' + stem})=\n## {title}\n")
+        rows = [c for c in (data or {}).get("claims", []) if c["chapter"] == stem]
+        if not rows:
+            out.append("No results for this chapter.\n")
+            continue
+        out.append("| claim | statement and tests | result | measured | predicted |")
+        out.append("|---|---|---|---|---|")
+        for c in rows:
+            names = sorted({re.sub(r"\[.*", "", t.split("::")[-1]) for t in c["tests"]})
+            tests = ", ".join(f"*{n}*" for n in names)
+            if len(c["tests"]) > len(names):
+                tests += f" ({len(c['tests'])} cases)"
+            out.append(
+                "| "
+                + " | ".join(
+                    _cell(x)
+                    for x in (
+                        f"`{c['id']}`",
+                        f"{c['statement']}; tested by {tests}",
+                        symbol[c["outcome"]],
+                        _fmt_measured(c["measured"]),
+                        "; ".join(c["predicted"][:1]),
+                    )
+                )
+                + " |"
+            )
+        out.append("")
+    return "\n".join(out)
+
+
+def inject_claims(app: Any, docname: str, source: list[str]) -> None:
+    if docname == CLAIMS_PAGE:
+        source[0] += "\n" + render_claims(Path(app.srcdir))
+
+
 def setup(app: Any) -> dict:
+    app.connect("source-read", inject_claims)
     # early: html-page-context is emitted "first result wins", a later handler may never run
     app.connect("html-page-context", dedupe_scripts, priority=100)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
