@@ -1,5 +1,7 @@
 """Small Sphinx additions for the Theory Workbench book (Jupyter Book 1).
 
+- The landing page's figures (book/_build/landing/<chapter>.png) are rendered at build time by
+  each chapter's explorer in the library, at its default sliders, so they cannot go stale.
 - The Claims page (book/claims.md) gets its tables from the latest test results,
   ``book/_build/claims.json``, written by the pytest plugin in tests/conftest.py: claim -> chapter
   -> tests -> pass/fail -> measured vs predicted. Nothing on it is written by hand.
@@ -122,7 +124,24 @@ def inject_claims(app: Any, docname: str, source: list[str]) -> None:
         source[0] += "\n" + render_claims(Path(app.srcdir))
 
 
+LANDING_CHAPTERS = ("lion", "chinchilla")
+
+
+def render_landing_figures(app: Any) -> None:
+    """One figure per chapter for book/index.md, drawn by the library itself."""
+    import importlib
+
+    from theorybench.widgets import render_png
+
+    out = Path(app.srcdir) / "book" / "_build" / "landing"
+    out.mkdir(parents=True, exist_ok=True)
+    for stem in LANDING_CHAPTERS:
+        explorer = importlib.import_module(f"theorybench.{stem}").explorer()
+        (out / f"{stem}.png").write_bytes(render_png(explorer.fig))
+
+
 def setup(app: Any) -> dict:
+    app.connect("builder-inited", render_landing_figures)
     app.connect("source-read", inject_claims)
     # early: html-page-context is emitted "first result wins", a later handler may never run
     app.connect("html-page-context", dedupe_scripts, priority=100)
