@@ -112,7 +112,8 @@ def test_math_is_typeset(page: dict) -> None:
     """Sphinx wraps math in spans of class "math"; MathJax replaces the TeX by mjx-container."""
     raw = re.findall(r'class="math[^"]*">\s*(\\\(|\\\[|\$\$)', page["dom"])
     assert not raw, f"{page['name']}: {len(raw)} math spans left as raw TeX"
-    assert "<mjx-container" in page["dom"], f"{page['name']}: no typeset math"
+    if page["name"].startswith(("theory/", "notebooks/")) or page["name"] == "book/index.html":
+        assert "<mjx-container" in page["dom"], f"{page['name']}: no typeset math"
 
 
 def test_every_image_is_present(page: dict) -> None:

@@ -30,14 +30,26 @@ __all__ = [
     "DirectFit",
     "IsoFlopData",
     "LossSurface",
+    "RealDataFits",
     "ScalingData",
+    "SweepFits",
+    "SweepResult",
     "VarProFit",
     "VertexShift",
     "approach2_fit",
     "conditioning",
     "deadweight_compute",
     "direct_fit",
+    "epoch_chinchilla_points",
     "epoch_start_grid",
+    "explorer",
+    "fit_rows",
+    "fit_sweep",
+    "mlp_params",
+    "plot_sweep",
+    "real_data_fits",
+    "sweep_size",
+    "torch_isoflop_sweep",
     "isoflop_grid",
     "load_scaling_data",
     "varpro_fit",
@@ -535,7 +547,7 @@ def varpro_fit(
     sum Huber_delta(log L_hat - log L); the inner 3-parameter problem is solved by L-BFGS-B
     in log-parameters from the NNLS start. Steps: profile the objective on a ``grid`` x ``grid``
     (alpha, beta) grid (default 32 for squared, 16 for Huber, where the grid is profiled by a
-    batched IRLS, :func:`_huber_profile_grid`); refine the best cell with Nelder-Mead on the profiled objective;
+    batched IRLS, ``_huber_profile_grid``); refine the best cell with Nelder-Mead on the profiled objective;
     for ``"huber"`` with ``polish`` a last joint L-BFGS-B step on all five parameters.
     """
     start_time = time.perf_counter()

@@ -46,9 +46,13 @@ __all__ = [
     "LionTrajectory",
     "LionK",
     "LogRegSweep",
+    "ball_outline",
     "box_distance",
     "constrained_objective",
     "constrained_optimum",
+    "explorer",
+    "explorer_frame",
+    "explorer_problem",
     "get_kappa",
     "integrate_lion_ode",
     "lion_ode_rhs",
@@ -57,9 +61,12 @@ __all__ = [
     "logistic_regression_lam_sweep",
     "lyapunov_H",
     "lyapunov_dissipation",
+    "logistic_loss_np",
     "make_logistic_data",
     "ode_params",
     "phase1_envelope",
+    "plot_sweep",
+    "sweep_size",
 ]
 
 Array = NDArray[np.float64]
@@ -85,7 +92,7 @@ class Kappa:
                                                                               on ||x||_inf <= 1/lam
     ============  ======================  ==================================  =====================
 
-    huber_delta(t) = t^2/(2 delta) for |t| <= delta, |t| - delta/2 otherwise.
+    huber_delta(t) = t^2/(2 delta) for abs(t) <= delta, abs(t) - delta/2 otherwise.
     (The last column is for the discrete-time alpha = gamma, see :func:`ode_params`.)
     """
 
@@ -120,7 +127,7 @@ class Kappa:
         """A subgradient of K at x; ``xp`` is the array namespace (``numpy`` or ``torch``).
 
         The same code serves the numpy reference and :class:`LionK`, so the two cannot drift.
-        l1: sign(x); l2: x/||x||_2 (0 at 0); linf: sign(x_i) e_i at the largest |x_i| (ties share
+        l1: sign(x); l2: x/||x||_2 (0 at 0); linf: sign(x_i) e_i at the largest abs(x_i) (ties share
         the unit mass, a convex combination of subgradients); sq: x; huber: clip(x/delta, -1, 1).
         """
         if self.name == "l1":
@@ -486,7 +493,7 @@ def constrained_optimum(
 ) -> Array:
     """Minimise f(x) + K*(lam x)/lam with scipy -- an independent check of Lion-K's limit.
 
-    l1: L-BFGS-B on the box |x_i| <= 1/lam; huber: the same with + delta lam/2 ||x||^2;
+    l1: L-BFGS-B on the box abs(x_i) <= 1/lam; huber: the same with + delta lam/2 ||x||^2;
     sq: L-BFGS-B on f + lam/2 ||x||^2. l2 and linf: the unconstrained minimiser if it lies in
     the ball; otherwise, l2: the KKT multiplier mu of ||x||_2 = 1/lam by brentq, each
     x(mu) = argmin f + mu/2 ||x||^2 by L-BFGS-B; linf: SLSQP on x = u - v, u, v >= 0,

@@ -26,6 +26,7 @@ COLORS = {
 #: a sequence for families of curves (several lam, several d, ...)
 CYCLE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 
+#: matplotlib rcParams of the book (applied by :func:`figure`).
 STYLE = {
     "figure.dpi": 100,
     "savefig.dpi": 100,
