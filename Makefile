@@ -61,7 +61,7 @@ lab: $(STAMP)  ## JupyterLab on notebooks/ (these machines run as root, hence al
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ServerApp.allow_root=True
 
 bench: $(STAMP)  ## performance ratios, printed as one table
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lock:  ## re-resolve constraints.txt from scratch (torch stays pinned)
 	rm -rf /tmp/theorybench-lock && $(PYTHON) -m venv /tmp/theorybench-lock

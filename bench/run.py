@@ -5,14 +5,19 @@
 Rows: per chapter, the explorer's median slider-callback time (the ``update`` alone, target
 <= 30 ms, and the whole redraw including matplotlib's render, target <= 100 ms), and batched vs
 looped experiment time where the experiment batches. Timings are medians; ratios are what to
-compare across machines.
+compare across machines. ``--quick`` skips the two rows that time ``make book`` and ``make test``
+(minutes) by running them in a fresh clone of this repository.
 """
 
 from __future__ import annotations
 
 import os
 import platform
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -61,6 +66,47 @@ def lion_batching_row() -> tuple[str, str, str, str]:
     )
 
 
+def sweep_batching_row() -> tuple[str, str, str, str]:
+    """The torch IsoFLOP sweep: 4 seeds as one batched program vs 4 single-seed runs."""
+    size = chinchilla.sweep_size() | {"seeds": 4}
+    batched = chinchilla.torch_isoflop_sweep(**size).seconds
+    looped = sum(
+        chinchilla.torch_isoflop_sweep(**(size | {"seeds": 1, "seed": s})).seconds for s in range(4)
+    )
+    return (
+        "chinchilla: IsoFLOP sweep, 4 seeds batched vs looped",
+        f"{batched:.2f} s vs {looped:.2f} s",
+        "batched faster",
+        f"{looped / batched:.1f}x speed-up",
+    )
+
+
+def make_rows() -> list[tuple[str, str, str, str]]:
+    """Wall time of `make book` then `make test` in a fresh clone (creating .venv included)."""
+    root = Path(__file__).resolve().parents[1]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        clone = Path(tmp) / "clone"
+        subprocess.run(["git", "clone", "-q", str(root), str(clone)], check=True)
+        shared = root.parent / "shared"
+        if shared.exists():
+            (Path(tmp) / "shared").symlink_to(shared)
+        for target, budget in (("book", "main job"), ("test", "<= 10 min")):
+            start = time.perf_counter()
+            subprocess.run(
+                ["make", target],
+                cwd=clone,
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            seconds = time.perf_counter() - start
+            note = "fresh clone, incl. .venv" if target == "book" else "after make book"
+            ratio = f"{seconds / 600:.2f} of budget" if target == "test" else note
+            rows.append((f"make {target} wall time ({note})", f"{seconds:.0f} s", budget, ratio))
+    return rows
+
+
 def varpro_rows() -> list[tuple[str, str, str, str]]:
     """VarPro vs Epoch's direct 5-D fit (4,500 L-BFGS-B starts), same data, same objective."""
     d = chinchilla.epoch_chinchilla_points(drop_highest=5)
@@ -96,8 +142,11 @@ def main() -> None:
         ("measure", "value", "target", "ratio"),
         *explorer_rows(),
         lion_batching_row(),
+        sweep_batching_row(),
         *varpro_rows(),
     ]
+    if "--quick" not in sys.argv:
+        rows += make_rows()
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for i, row in enumerate(rows):
         print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
