@@ -82,7 +82,7 @@ def _positive_array(x: ArrayLike, name: str) -> Array:
 # ----------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class LossSurface:
-    """L(N, D) = E + A / N^alpha + B / D^beta  ([H22] eq. (2); theory/chinchilla.md §1)."""
+    """L(N, D) = E + A / N^alpha + B / D^beta, [H22]'s parametric loss (theory/chinchilla.md §1)."""
 
     E: float
     A: float
