@@ -164,6 +164,11 @@ def test_no_console_error_or_failed_load_when_interacting(dragged: dict, name: s
     assert not dragged[name]["errors"], dragged[name]["errors"]
 
 
+@pytest.mark.parametrize("name", toc_pages())
+def test_every_image_decodes_in_the_browser(dragged: dict, name: str) -> None:
+    assert not dragged[name]["broken"], f"images that did not load: {dragged[name]['broken']}"
+
+
 @pytest.mark.parametrize("name", [p for p in toc_pages() if p.startswith("notebooks/")])
 def test_dragging_a_slider_redraws_the_explorer(dragged: dict, name: str) -> None:
     """One explorer per chapter: the mouse drag moves the slider and the figure changes."""

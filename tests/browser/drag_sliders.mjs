@@ -1,5 +1,5 @@
-// Drag the first slider of every static explorer on the given pages and report, as JSON, whether
-// the figure changed. Usage: node drag_sliders.mjs SCREENSHOT_DIR file:///.../page.html ...
+// For each page: console errors, failed loads and images that did not decode; then drag the first
+// slider of its first static explorer and report, as JSON, whether the figure changed. Usage: node drag_sliders.mjs SCREENSHOT_DIR file:///.../page.html ...
 // Chromium is Debian's (/usr/bin/chromium or $CHROMIUM); every non-file request is aborted.
 import { chromium } from "playwright-core";
 import { writeFileSync } from "node:fs";
@@ -25,7 +25,10 @@ for (const url of urls) {
   const explorers = page.locator(".tb-static-explorer[data-ready='true']");
   const count = await explorers.count();
   const name = url.split("/").slice(-2).join("_").replace(".html", "");
-  const entry = { url, explorers: count, errors, changed: null };
+  const broken = await page.evaluate(() => Array.from(document.images)
+    .filter((im) => !(im.complete && im.naturalWidth > 0)).map((im) => im.src.slice(0, 120)));
+  const entry = { url, explorers: count, errors, changed: null, images: await page.evaluate(
+    () => document.images.length), broken };
   if (count > 0) {
     const root = explorers.first();
     await root.scrollIntoViewIfNeeded();
