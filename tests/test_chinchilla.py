@@ -315,3 +315,12 @@ def test_a_file_that_fails_its_checksum_is_refused(monkeypatch) -> None:
     monkeypatch.setitem(ch._DATA, "epoch_chinchilla", "README.md")
     with pytest.raises(ValueError, match="checksum"):
         ch.load_scaling_data("epoch_chinchilla")
+
+
+def test_varpro_stays_inside_its_search_bounds() -> None:
+    """The exponents never leave alpha_bounds / beta_bounds, the polish step included."""
+    d = ch.epoch_chinchilla_points(drop_highest=5)
+    fit = ch.varpro_fit(
+        d.N, d.D, d.loss, objective="huber", alpha_bounds=(0.05, 0.34), beta_bounds=(0.05, 0.36)
+    )
+    assert 0.05 <= fit.surface.alpha <= 0.34 and 0.05 <= fit.surface.beta <= 0.36

@@ -609,6 +609,7 @@ def varpro_fit(
             args=(logN, logD, logL, delta),
             jac=True,
             method="L-BFGS-B",
+            bounds=[(None, None)] * 3 + [alpha_bounds, beta_bounds],  # same search box as the grid
             options={"ftol": 1e-15, "gtol": 1e-12},
         )
         if pol.fun <= value:
