@@ -324,3 +324,9 @@ def test_varpro_stays_inside_its_search_bounds() -> None:
         d.N, d.D, d.loss, objective="huber", alpha_bounds=(0.05, 0.34), beta_bounds=(0.05, 0.36)
     )
     assert 0.05 <= fit.surface.alpha <= 0.34 and 0.05 <= fit.surface.beta <= 0.36
+
+
+def test_varpro_default_grid_is_32_for_squared_and_16_for_huber() -> None:
+    d = ch.epoch_chinchilla_points(drop_highest=5)
+    assert ch.varpro_fit(d.N, d.D, d.loss).grid_objective.shape == (32, 32)
+    assert ch.varpro_fit(d.N, d.D, d.loss, objective="huber").grid_objective.shape == (16, 16)

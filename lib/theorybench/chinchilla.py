@@ -535,7 +535,7 @@ def varpro_fit(
     *,
     objective: str = "squared",
     delta: float = 1e-3,
-    grid: int = 32,
+    grid: int | None = None,
     alpha_bounds: tuple[float, float] = (0.02, 1.5),
     beta_bounds: tuple[float, float] = (0.02, 1.5),
     polish: bool = True,
