@@ -150,7 +150,7 @@ class Explorer:
         self.update(**self.values())
         fig.canvas.draw()  # lay out once (constrained layout costs ~35 ms a draw), then freeze
         fig.set_layout_engine("none")
-        self.redraw()
+        self.image.value = render_png(fig)
 
     def values(self) -> dict[str, Any]:
         """The current value of every control."""
