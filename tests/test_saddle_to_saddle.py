@@ -1,0 +1,172 @@
+"""Saddle-to-saddle dynamics of linear networks (theory/saddle_to_saddle.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import integrate
+from theorybench import saddle_to_saddle as st
+
+CASES = [np.array([3.0, 2.0, 1.0]), np.array([5.0, 1.0]), np.array([2.0, 1.0, 0.5])]
+
+
+@pytest.fixture(scope="module")
+def runs() -> dict:
+    """Two-layer networks trained by GD, every spectrum at three init scales (batched)."""
+    return {
+        i: st.train_linear_network(
+            s, [1e-2, 1e-3, 1e-4], lr=0.01, steps=int(12 / s[-1] / 0.01), record_every=2
+        )
+        for i, s in enumerate(CASES)
+    }
+
+
+@pytest.mark.claim(
+    "s2s-plateau-times",
+    chapter="saddle_to_saddle",
+    statement="Mode k is learned at t_k = (tau/2 s_k) ln((s_k/u0 - 1)/2) (steepest "
+    "descent), one plateau per mode",
+)
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_measured_plateau_onsets_match_the_predicted_times(runs, case, record_property) -> None:
+    """detect_plateaus reads transition times off the trained networks' loss curves, without
+    the theory; they match the closed form within 10 % over init scales and spectral gaps."""
+    s, run = CASES[case], runs[case]
+    worst = 0.0
+    for i, sigma in enumerate(run.sigmas):
+        found = st.detect_plateaus(run.steps * run.lr, run.loss[i])
+        predicted = st.steepest_descent_times(s, sigma**2)
+        assert found.count == s.size
+        worst = max(worst, float(np.max(np.abs(found.transition_times / predicted - 1))))
+    record_property("measured", worst)
+    record_property("predicted", "0 (relative error of the transition times; < 0.10 asserted)")
+    assert worst < 0.10
+
+
+@pytest.mark.claim(
+    "s2s-plateau-levels",
+    chapter="saddle_to_saddle",
+    statement="The loss on plateau k is 1/2 sum_{j>=k} s_j^2",
+)
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_plateau_loss_levels_match(runs, case, record_property) -> None:
+    s, run = CASES[case], runs[case]
+    found = st.detect_plateaus(run.steps * run.lr, run.loss[-1])  # smallest init: flat plateaus
+    err = np.abs(found.levels - st.plateau_losses(s)) / st.plateau_losses(s)[0]
+    record_property("measured", float(err.max()))
+    record_property("predicted", "0 (error of each level relative to the initial loss)")
+    np.testing.assert_allclose(
+        found.levels, st.plateau_losses(s), atol=0.05 * st.plateau_losses(s)[0]
+    )
+
+
+def test_equal_singular_values_share_one_plateau() -> None:
+    """The number of plateaus is the number of *distinct* teacher modes."""
+    run = st.train_linear_network([2.0, 2.0, 1.0], [1e-3], lr=0.01, steps=1500, record_every=2)
+    assert st.detect_plateaus(run.steps * run.lr, run.loss[0]).count == 2
+
+
+def test_rank_grows_one_mode_at_a_time(runs) -> None:
+    """The end-to-end map's singular values cross s_k / 2 in order, one per transition."""
+    s, run = CASES[0], runs[0]
+    learned = (run.singular_values[-1] > s / 2).sum(1)  # smallest init
+    assert np.all(np.diff(learned) >= 0) and set(np.unique(learned)) == {0, 1, 2, 3}
+
+
+@pytest.mark.claim(
+    "s2s-logistic",
+    chapter="saddle_to_saddle",
+    statement="u_k(t) is the logistic solution of tau du/dt = 2 u (s - u)",
+)
+def test_mode_trajectory_matches_a_numerical_ode_solve() -> None:
+    s, u0, tau = np.array([2.0, 0.7]), 1e-4, 1.5
+    t = np.linspace(0, 20, 50)
+    sol = integrate.solve_ivp(
+        lambda _t, u: 2 * u * (s - u) / tau, (0, 20), [u0, u0], t_eval=t, rtol=1e-11, atol=1e-14
+    )
+    np.testing.assert_allclose(st.mode_trajectory(t, s, u0, tau), sol.y.T, rtol=1e-6, atol=1e-9)
+    assert np.all(np.isfinite(st.mode_trajectory([1e6], s, 1e-300)))  # tiny init, long time
+
+
+@pytest.mark.claim(
+    "s2s-deep",
+    chapter="saddle_to_saddle",
+    statement="Depth L > 2: escape time grows like sigma^-(L-2) instead of log(1/sigma)",
+)
+@pytest.mark.parametrize("depth", [3, 4])
+def test_deep_escape_time_matches_gd_and_scales_like_sigma_power(depth, record_property) -> None:
+    s = np.array([2.0, 1.0])
+    sigmas = [0.15, 0.1] if depth == 3 else [0.35, 0.3]
+    frac = st.steepest_fraction(depth)
+    steps = int(1.3 * st.deep_escape_time(1.0, min(sigmas), depth, fraction=frac) / 0.02)
+    run = st.train_linear_network(s, sigmas, depth=depth, lr=0.02, steps=steps, record_every=5)
+    worst = 0.0
+    for i, sigma in enumerate(sigmas):
+        found = st.detect_plateaus(run.steps * run.lr, run.loss[i]).transition_times
+        predicted = [st.deep_escape_time(v, sigma, depth, fraction=frac) for v in s]
+        worst = max(worst, float(np.max(np.abs(found / predicted - 1))))
+    record_property("measured", worst)
+    record_property("predicted", "0 (relative error of the transition times; < 0.10 asserted)")
+    assert worst < 0.10
+    small = [st.deep_escape_time(1.0, sg, depth) for sg in (1e-3, 1e-4)]
+    slope = np.log(small[1] / small[0]) / np.log(1e-4 / 1e-3)
+    assert slope == pytest.approx(-(depth - 2), abs=0.02)
+
+
+def test_two_layer_time_grows_like_log_one_over_sigma() -> None:
+    t = [st.learning_times([1.0], sg**2)[0] for sg in (1e-3, 1e-6)]
+    assert t[1] - t[0] == pytest.approx(0.5 * np.log(1e6), rel=1e-3)  # (1/2s) ln(sigma^-2)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: st.train_linear_network([1.0], [0.0]), "sigmas"),
+        (lambda: st.train_linear_network([1.0], [-1e-3]), "sigmas"),
+        (lambda: st.plateau_losses([1.0, 2.0]), "decreasing"),
+        (lambda: st.plateau_losses([]), "non-empty"),
+        (lambda: st.learning_times([1.0], 0.0), "u0"),
+        (lambda: st.mode_trajectory([0.0], [1.0], 2.0), "u0"),
+        (lambda: st.deep_escape_time(1.0, 0.01, 1), "depth"),
+        (lambda: st.deep_escape_time(1.0, -0.1, 3), "sigma"),
+        (lambda: st.detect_plateaus([0, 1, 2], [1, 1, 1]), "length"),
+        (lambda: st.train_linear_network([1.0, 0.5], [1e-3], hidden=1), "hidden"),
+    ],
+)
+def test_bad_input_raises_value_error(call, match) -> None:
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+@pytest.mark.claim(
+    "s2s-logistic",
+    chapter="saddle_to_saddle",
+    statement="u_k(t) is the logistic solution of tau du/dt = 2 u (s - u)",
+)
+def test_logistic_solves_its_ode_symbolically() -> None:
+    import sympy as sp
+
+    t, s, u0, tau = sp.symbols("t s u0 tau", positive=True)
+    E = sp.exp(2 * s * t / tau)
+    u = s * E / (E - 1 + s / u0)
+    assert sp.simplify(tau * sp.diff(u, t) - 2 * u * (s - u)) == 0
+    assert sp.simplify(u.subs(t, 0) - u0) == 0
+    # half-time and steepest-descent time
+    for frac, factor in ((sp.Rational(1, 2), 1), (sp.Rational(1, 3), 2)):
+        t_star = tau / (2 * s) * sp.log((s / u0 - 1) / factor)
+        assert sp.simplify(u.subs(t, t_star) - frac * s) == 0
+
+
+def test_deep_mode_ode_and_steepest_fraction_symbolically() -> None:
+    import sympy as sp
+
+    w, s, tau, u = sp.symbols("w s tau u", positive=True)
+    L = sp.Symbol("L", positive=True)
+    wdot = w ** (L - 1) * (s - w**L) / tau  # one balanced factor
+    udot = sp.diff(w**L, w) * wdot  # u = w^L
+    target = L * (w**L) ** (2 - 2 / L) * (s - w**L) / tau
+    assert sp.simplify(sp.powsimp(udot - target, force=True)) == 0
+    a = 2 - 2 / L
+    rate = u**a * (s - u) ** 2  # -dL/dt up to constants
+    crit = sp.solve(sp.diff(sp.log(rate), u), u)
+    assert any(sp.simplify(c - a * s / (a + 2)) == 0 for c in crit)
