@@ -26,6 +26,7 @@ __all__ = [
     "Plateaus",
     "deep_escape_time",
     "deep_mode_trajectory",
+    "effective_initial_strength",
     "experiment_rows",
     "experiment_size",
     "explorer",
@@ -184,6 +185,7 @@ class LinearRun:
     loss: Array  # (len(sigmas), len(steps)) population loss
     singular_values: Array  # (len(sigmas), len(steps), n) of the end-to-end map
     lr: float
+    u0: Array  # (len(sigmas), n): effective initial strength of each mode (two layers; else NaN)
 
 
 def train_linear_network(
@@ -243,6 +245,11 @@ def train_linear_network(
         for i in range(depth):
             w = rng.standard_normal((B, dims[i + 1], dims[i])) / np.sqrt(dims[i])
             layers.append(w * sig[:, None, None])
+    u0 = (
+        effective_initial_strength(layers[0], layers[1], U, V)
+        if depth == 2
+        else np.full((B, n), np.nan)
+    )
     dev = pick_device(device)
     Ws = [torch.tensor(w, dtype=torch.float64, device=dev, requires_grad=True) for w in layers]
     Mt = torch.tensor(M, dtype=torch.float64, device=dev)
@@ -266,7 +273,20 @@ def train_linear_network(
         with torch.no_grad():
             for w, g in zip(Ws, grads, strict=True):
                 w -= lr * g
-    return LinearRun(sigmas=sig, steps=record, loss=loss, singular_values=svals, lr=lr)
+    return LinearRun(sigmas=sig, steps=record, loss=loss, singular_values=svals, lr=lr, u0=u0)
+
+
+def effective_initial_strength(W1: ArrayLike, W2: ArrayLike, U: ArrayLike, V: ArrayLike) -> Array:
+    """u_k(0)_eff = ||a_k + b_k||^2 / 4 with a_k = W1 v_k, b_k = W2' u_k (§3, random starts).
+
+    Early on, tau da/dt = s b and tau db/dt = s a, so a + b grows like e^{s t/tau}, a - b decays,
+    and u_k = b'a ~ ||a_0 + b_0||^2 e^{2 s t/tau} / 4: the logistic with this u0. For the aligned
+    start it equals sigma^2. Batched over a leading axis of W1 (B, H, D) and W2 (B, O, H).
+    """
+    W1, W2 = np.asarray(W1, dtype=float), np.asarray(W2, dtype=float)
+    a = W1 @ np.asarray(V, dtype=float)  # (B, H, n)
+    b = np.swapaxes(W2, -1, -2) @ np.asarray(U, dtype=float)  # (B, H, n)
+    return 0.25 * ((a + b) ** 2).sum(-2)
 
 
 # ----------------------------------------------------------------------------------------------
