@@ -453,24 +453,16 @@ def _inner_squared(X: Array, L: Array) -> tuple[Array, float]:
 
 
 def _inner_huber(
-    logN: Array,
-    logD: Array,
-    logL: Array,
-    alpha: float,
-    beta: float,
-    delta: float,
-    start: Array | None,
+    logN: Array, logD: Array, logL: Array, alpha: float, beta: float, delta: float
 ) -> tuple[Array, float]:
-    """min over (e, a, b) of the Huber-on-log objective at fixed (alpha, beta)."""
-    if start is None:
-        coef, _ = _inner_squared(_design(logN, logD, alpha, beta), np.exp(logL))
-        start = np.log(np.maximum(coef, 1e-3 * np.exp(logL).min()))
-    t_a, t_b = -alpha * logN, -beta * logD
+    """min over (e, a, b) of :func:`_huber_objective` at fixed (alpha, beta), by L-BFGS-B from the
+    NNLS fit on the linear scale."""
+    coef, _ = _inner_squared(_design(logN, logD, alpha, beta), np.exp(logL))
+    start = np.log(np.maximum(coef, 1e-3 * np.exp(logL).min()))
 
     def fun(x: Array) -> tuple[float, Array]:
-        pred, we, wa, wb = _logsumexp3(x[0], x[1] + t_a, x[2] + t_b)
-        h, dh = _huber(pred - logL, delta)
-        return float(h.sum()), np.array([dh @ we, dh @ wa, dh @ wb])
+        value, grad = _huber_objective(np.array([*x, alpha, beta]), logN, logD, logL, delta)
+        return value, grad[:3]
 
     res = optimize.minimize(
         fun,
@@ -571,7 +563,7 @@ def varpro_fit(
         if objective == "squared":
             coef, rss = _inner_squared(_design(logN, logD, al, be), L)
             return rss, coef
-        x, val = _inner_huber(logN, logD, logL, al, be, delta, None)
+        x, val = _inner_huber(logN, logD, logL, al, be, delta)
         return val, np.exp(x)
 
     ga = np.linspace(*alpha_bounds, grid)
