@@ -22,6 +22,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize
 
+from ._checks import positive as _positive
+
 __all__ = [
     "EPOCH",
     "HOFFMANN",
@@ -58,12 +60,6 @@ __all__ = [
 
 Array = NDArray[np.float64]
 LOG10_6 = np.log10(6.0)
-
-
-def _positive(value: float, name: str) -> float:
-    if not (np.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return float(value)
 
 
 def _positive_array(x: ArrayLike, name: str) -> Array:

@@ -21,6 +21,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import integrate
 
+from ._checks import positive as _positive
+
 __all__ = [
     "LinearRun",
     "Plateaus",
@@ -58,12 +60,6 @@ def _spectrum(s: ArrayLike, *, strictly_decreasing: bool = False) -> Array:
     return s
 
 
-def _positive(x: float, name: str) -> float:
-    if not (np.isfinite(x) and x > 0):
-        raise ValueError(f"{name} must be a positive finite number, got {x!r}")
-    return float(x)
-
-
 # ----------------------------------------------------------------------------------------------
 # Closed forms, two-layer network (§2-3)
 # ----------------------------------------------------------------------------------------------
@@ -77,11 +73,10 @@ def mode_trajectory(t: ArrayLike, s: ArrayLike, u0: float, tau: float = 1.0) -> 
     s = _spectrum(s)
     _positive(u0, "u0")
     _positive(tau, "tau")
-    t = np.atleast_1d(np.asarray(t, dtype=float))[:, None]
-    log_ratio = np.log(s / u0 - 1 + 0j).real if np.all(s > u0) else None
-    if log_ratio is None:
+    if np.any(s <= u0):
         raise ValueError(f"u0 must be smaller than every s_k (small initialisation), got u0={u0}")
-    return s / (1 + np.exp(log_ratio - 2 * s * t / tau))
+    t = np.atleast_1d(np.asarray(t, dtype=float))[:, None]
+    return s / (1 + np.exp(np.log(s / u0 - 1) - 2 * s * t / tau))
 
 
 def learning_times(s: ArrayLike, u0: float, tau: float = 1.0) -> Array:
