@@ -211,10 +211,11 @@ class Explorer:
         """A kernel-free view: range inputs / selects over the precomputed frames."""
         names, grids, frames = self.static_frames()
         base = self.values()
+        starts = [_nearest(grid, base[name]) for name, grid in zip(names, grids, strict=True)]
+        encoded = [base64.b64encode(f).decode() for f in frames]
         inputs = []
-        for name, grid in zip(names, grids, strict=True):
+        for name, grid, start in zip(names, grids, starts, strict=True):
             widget = self.controls[name]
-            start = _nearest(grid, base[name])
             if isinstance(widget, W.Dropdown):
                 labels = {v: lab for lab, v in _options(widget)}
                 opts = "".join(
@@ -234,15 +235,8 @@ class Explorer:
                     f'max="{len(grid) - 1}" step="1" value="{start}" data-control="{name}" '
                     f"data-readouts='{readouts}'> <output>{fmt.format(grid[start])}</output></label>"
                 )
-        start_index = 0
-        for name, grid in zip(names, grids, strict=True):
-            start_index = start_index * len(grid) + _nearest(grid, base[name])
-        payload = json.dumps(
-            {
-                "sizes": [len(g) for g in grids],
-                "frames": [base64.b64encode(f).decode() for f in frames],
-            }
-        )
+        start_index = int(np.ravel_multi_index(starts, [len(g) for g in grids]))
+        payload = json.dumps({"sizes": [len(g) for g in grids], "frames": encoded})
         others = [w.description for n, w in self.controls.items() if n not in self.static]
         note = (
             f"In this static page {', '.join(self.controls[n].description for n in names)} "
@@ -254,7 +248,7 @@ class Explorer:
             '<div class="tb-static-explorer">'
             f'<div class="tb-controls">{"".join(inputs)}</div>'
             f'<img class="tb-frame" alt="{alt}" '
-            f'src="data:image/png;base64,{base64.b64encode(frames[start_index]).decode()}">'
+            f'src="data:image/png;base64,{encoded[start_index]}">'
             f'<p class="tb-note">{html.escape(note)}</p>'
             f'<script type="application/json" class="tb-frames">{payload}</script></div>'
         )
