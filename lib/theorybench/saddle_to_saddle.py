@@ -11,6 +11,11 @@ population loss L = 1/2 ||M - W_L ... W_1||_F^2, gradient flow tau dW/dt = -grad
 units of GD steps). From the small, balanced, aligned initialisation W_1 = sigma Q_1 V',
 W_l = sigma Q_l Q_{l-1}' and W_L = sigma U Q_{L-1}' (Q_l orthogonal), the modes decouple: the
 strength u_k = u_k' W v_k of mode k evolves alone (§2).
+
+Nonlinear architecture (§6): multi-head linear attention on in-context linear regression, with
+rank-one keys and queries [Zhang, Singh, Latham & Saxe 2025, arXiv 2501.16265]. Each head is a
+three-factor product, so from a balanced aligned start head i obeys the depth-3 mode equation and
+the heads are learned one per plateau, each plateau lasting ~ 1/sigma.
 """
 
 from __future__ import annotations
@@ -24,7 +29,17 @@ from scipy import integrate
 from ._checks import positive as _positive
 
 __all__ = [
+    "AttentionRun",
     "LinearRun",
+    "attention_escape_times",
+    "attention_experiment_size",
+    "attention_loss",
+    "attention_loss_curve",
+    "attention_plateau_losses",
+    "attention_rows",
+    "attention_targets",
+    "plot_attention",
+    "train_attention",
     "Plateaus",
     "deep_escape_time",
     "deep_mode_trajectory",
@@ -158,7 +173,7 @@ def deep_escape_time(
 
 
 # ----------------------------------------------------------------------------------------------
-# Torch experiment (§5)
+# Torch experiment (§3)
 # ----------------------------------------------------------------------------------------------
 def teacher(s: ArrayLike, d_in: int, d_out: int, seed: int = 0) -> tuple[Array, Array, Array]:
     """A teacher map M = U diag(s) V' with random orthonormal U (d_out x n), V (d_in x n)."""
@@ -199,7 +214,7 @@ def train_linear_network(
     device: str | None = None,
 ) -> LinearRun:
     """Gradient descent on L = 1/2 ||M - W_L...W_1||_F^2 (whitened inputs), batched over the
-    initialisation scales ``sigmas`` as one tensor program (§5).
+    initialisation scales ``sigmas`` as one tensor program (§3).
 
     ``init="aligned"``: the balanced aligned start of the theory (u_k(0) = sigma^depth for every
     mode, hidden rotations random); ``init="random"``: i.i.d. N(0, sigma^2) entries, scaled so that
@@ -285,7 +300,7 @@ def effective_initial_strength(W1: ArrayLike, W2: ArrayLike, U: ArrayLike, V: Ar
 
 
 # ----------------------------------------------------------------------------------------------
-# Reading plateaus off a loss curve, without the theory (§5)
+# Reading plateaus off a loss curve, without the theory (§3)
 # ----------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Plateaus:
@@ -474,4 +489,293 @@ def plot_experiment(run: LinearRun, s: ArrayLike) -> object:
         title="trained (thick) vs closed form (dashed); dots: detected transitions",
     )
     ax.legend()
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# A nonlinear architecture: multi-head linear attention learns one head per plateau (§6)
+# ----------------------------------------------------------------------------------------------
+def _eigenvalues(lam: ArrayLike) -> Array:
+    lam = np.asarray(lam, dtype=float)
+    if lam.ndim != 1 or lam.size == 0:
+        raise ValueError(
+            f"lam (input covariance eigenvalues) must be a non-empty 1-D array, got {lam.shape}"
+        )
+    if not np.all(np.isfinite(lam)) or np.any(lam <= 0):
+        raise ValueError("lam (input covariance eigenvalues) must be finite and > 0")
+    return lam
+
+
+def _context(context: int) -> int:
+    if not (isinstance(context, (int, np.integer)) and context >= 1):
+        raise ValueError(f"context must be an integer >= 1, got {context!r}")
+    return int(context)
+
+
+def attention_targets(lam: ArrayLike, context: int) -> tuple[Array, Array]:
+    """Per-mode optimum m_i* = lam_i / gamma_i and curvature c_i = lam_i gamma_i (§6.1).
+
+    gamma_i = lam_i^2 + (lam_i^2 + tr(Lambda) lam_i) / N is the i-th diagonal entry of
+    E[Sigma_hat^2], Sigma_hat = (1/N) sum_n x_n x_n' the context's sample covariance
+    (Gaussian fourth moments). The population loss of a diagonal M is
+    sum_i [lam_i/2 - lam_i^2 m_i + lam_i gamma_i m_i^2 / 2]; see attention_loss.
+    """
+    lam = _eigenvalues(lam)
+    n = _context(context)
+    gamma = lam**2 + (lam**2 + lam.sum() * lam) / n
+    return lam / gamma, lam * gamma
+
+
+def attention_loss(M: ArrayLike, lam: ArrayLike, context: int) -> float:
+    """Population loss of linear attention with end-to-end matrix M = sum_h v_h q_h k_h' (§6.1):
+
+        L(M) = tr(Lambda)/2 - tr(Lambda M Lambda) + tr(M' Lambda M Gamma)/2,
+        Gamma = E[Sigma_hat^2] = Lambda^2 + (Lambda^2 + tr(Lambda) Lambda) / N,
+
+    for x ~ N(0, Lambda) with Lambda = diag(lam), task vector w ~ N(0, I) and N context tokens.
+    """
+    lam = _eigenvalues(lam)
+    n = _context(context)
+    M = np.asarray(M, dtype=float)
+    if M.shape != (lam.size, lam.size):
+        raise ValueError(f"M must have shape {(lam.size, lam.size)}, got {M.shape}")
+    gamma = lam**2 + (lam**2 + lam.sum() * lam) / n
+    return float(
+        0.5 * lam.sum() - np.sum(lam**2 * np.diag(M)) + 0.5 * np.sum(lam[:, None] * M**2 * gamma)
+    )
+
+
+def attention_plateau_losses(lam: ArrayLike, context: int) -> Array:
+    """Loss before any head is learned, then after each mode is learned in order (§6.2):
+    L_k = tr(Lambda)/2 - 1/2 sum_{i<=k} lam_i^3 / gamma_i; length len(lam) + 1."""
+    lam = _eigenvalues(lam)
+    m_star, curv = attention_targets(lam, context)
+    gain = 0.5 * lam**2 * m_star  # = lam^3 / (2 gamma)
+    return 0.5 * lam.sum() - np.concatenate([[0.0], np.cumsum(gain)])
+
+
+def attention_escape_times(lam: ArrayLike, a0: ArrayLike, context: int) -> Array:
+    """Time (steps x lr) at which head i's loss falls fastest, from the balanced aligned start
+    v_i = k_ii = q_ii = a0_i (§6.2).
+
+    Each head is a product of three factors, so m_i = a^3 obeys the depth-3 mode equation
+    da/dt = c_i a^2 (m_i* - a^3): deep_escape_time(m_i*, a0_i, 3, tau=1/c_i) at the steepest
+    fraction 1/4. For small a0 it is ~ 1 / (lam_i^2 a0): plateaus last ~ 1/sigma, not log(1/sigma).
+    ``a0`` is one scale or one per head.
+    """
+    m_star, curv = attention_targets(lam, context)
+    a0 = np.broadcast_to(np.asarray(a0, dtype=float), m_star.shape)
+    if np.any(~np.isfinite(a0)) or np.any(a0 <= 0):
+        raise ValueError(f"a0 (initial head scale) must be > 0, got {a0!r}")
+    frac = steepest_fraction(3)
+    return np.array(
+        [
+            deep_escape_time(m, a, 3, tau=1 / c, fraction=frac)
+            for m, a, c in zip(m_star, a0, curv, strict=True)
+        ]
+    )
+
+
+def attention_loss_curve(t: ArrayLike, lam: ArrayLike, a0: ArrayLike, context: int) -> Array:
+    """Closed-form L(t) from the balanced aligned start (§6.2): each m_i(t) from
+    deep_mode_trajectory (depth 3, tau = 1/c_i) put into the diagonal loss."""
+    lam = _eigenvalues(lam)
+    m_star, curv = attention_targets(lam, context)
+    a0 = np.broadcast_to(np.asarray(a0, dtype=float), lam.shape)
+    t = np.atleast_1d(np.asarray(t, dtype=float))
+    m = np.stack(
+        [
+            deep_mode_trajectory(t, [ms], a, 3, tau=1 / c)[:, 0]
+            for ms, a, c in zip(m_star, a0, curv, strict=True)
+        ],
+        axis=1,
+    )
+    return (0.5 * lam - lam**2 * m + 0.5 * curv * m**2).sum(1)
+
+
+@dataclass(frozen=True)
+class AttentionRun:
+    """Result of :func:`train_attention`: one row per initialisation scale."""
+
+    sigmas: Array
+    head_scales: Array  # (heads,) multipliers of sigma per head
+    steps: Array  # recorded step indices
+    lr: float
+    context: int
+    loss: Array  # (len(sigmas), len(steps)) loss on a fixed held-out set of sequences
+    head_norms: Array  # (len(sigmas), len(steps), heads): |v_h| ||k_h|| ||q_h||
+
+    @property
+    def times(self) -> Array:
+        """Recorded steps in gradient-flow time, steps x lr."""
+        return self.steps * self.lr
+
+
+def _sequences(gen, lam, n_seq, context, torch, dev):
+    x = torch.randn(n_seq, context + 1, lam.size, generator=gen, dtype=torch.float64)
+    x = (x * torch.tensor(np.sqrt(lam))).to(dev)
+    w = torch.randn(n_seq, lam.size, generator=gen, dtype=torch.float64).to(dev)
+    y = torch.einsum("bnd,bd->bn", x, w)
+    return x, y
+
+
+def train_attention(
+    lam: ArrayLike,
+    sigmas: ArrayLike,
+    *,
+    heads: int | None = None,
+    head_scales: ArrayLike | None = None,
+    context: int = 16,
+    batch: int = 2048,
+    eval_sequences: int = 16384,
+    lr: float = 0.1,
+    steps: int = 2000,
+    init: str = "aligned",
+    record_every: int = 10,
+    seed: int = 0,
+    device: str | None = None,
+) -> AttentionRun:
+    """Train multi-head linear attention on in-context linear regression by SGD on fresh
+    sequences, batched over the initialisation scales ``sigmas`` (§6.3).
+
+    Sequence: x_1..x_N, x_q ~ N(0, diag(lam)), y_n = w'x_n, w ~ N(0, I). Head h reads the value
+    y_n, scores token n against the query with rank-one key and query, and the model predicts
+        y_hat = sum_h v_h (1/N) sum_n y_n (k_h' x_n)(q_h' x_q),
+    computed in linear attention's associative order (the keys-times-values state first).
+    ``init="aligned"``: v_h = k_hh = q_hh = sigma * head_scales[h] (heads = len(lam));
+    ``init="random"``: v ~ N(0, sigma^2), k, q ~ N(0, sigma^2 I / d). Each step draws ``batch``
+    new sequences (seeded); the recorded loss is on ``eval_sequences`` fixed held-out sequences.
+    """
+    import torch
+
+    from .device import device as pick_device
+
+    lam = _eigenvalues(lam)
+    context = _context(context)
+    d = lam.size
+    sig = np.asarray(sigmas, dtype=float)
+    if sig.ndim != 1 or sig.size == 0 or np.any(~(sig > 0)):
+        raise ValueError(
+            f"sigmas must be a non-empty 1-D array of positive numbers, got {sigmas!r}"
+        )
+    heads = d if heads is None else heads
+    if not (isinstance(heads, (int, np.integer)) and heads >= 1):
+        raise ValueError(f"heads must be an integer >= 1, got {heads!r}")
+    if init not in ("aligned", "random"):
+        raise ValueError(f"init must be 'aligned' or 'random', got {init!r}")
+    if init == "aligned" and heads != d:
+        raise ValueError(f"the aligned start needs heads == len(lam) = {d}, got heads={heads}")
+    hs = np.ones(heads) if head_scales is None else np.asarray(head_scales, dtype=float)
+    if hs.shape != (heads,) or np.any(~(hs > 0)):
+        raise ValueError(f"head_scales must hold {heads} positive numbers, got {head_scales!r}")
+    for name, value in (("batch", batch), ("eval_sequences", eval_sequences), ("steps", steps)):
+        if not (isinstance(value, (int, np.integer)) and value >= 1):
+            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    _positive(lr, "lr")
+    dev = pick_device(device)
+    R = sig.size
+    scale = torch.tensor(sig[:, None] * hs[None, :], dtype=torch.float64)  # (R, H)
+    if init == "aligned":
+        v = scale.clone()
+        k = torch.diag_embed(scale)
+        q = torch.diag_embed(scale)
+    else:
+        g0 = torch.Generator().manual_seed(seed + 1)
+        v = torch.randn(R, heads, generator=g0, dtype=torch.float64) * scale
+        k = torch.randn(R, heads, d, generator=g0, dtype=torch.float64) * scale[..., None] / d**0.5
+        q = torch.randn(R, heads, d, generator=g0, dtype=torch.float64) * scale[..., None] / d**0.5
+    params = [p.to(dev).requires_grad_() for p in (v, k, q)]
+    gen = torch.Generator().manual_seed(seed)
+    x_eval, y_eval = _sequences(gen, lam, eval_sequences, context, torch, dev)
+
+    def loss_on(x, y):
+        v, k, q = params
+        state = torch.einsum("bn,bnd->bd", y[:, :-1], x[:, :-1]) / context  # sum_n y_n x_n / N
+        keys = torch.einsum("bd,rhd->rbh", state, k)
+        queries = torch.einsum("bd,rhd->rbh", x[:, -1], q)
+        y_hat = torch.einsum("rbh,rbh,rh->rb", keys, queries, v)
+        return 0.5 * ((y[:, -1] - y_hat) ** 2).mean(1)
+
+    record = np.arange(0, steps + 1, record_every)
+    loss = np.empty((R, record.size))
+    norms = np.empty((R, record.size, heads))
+    for j in range(record.size):
+        with torch.no_grad():
+            loss[:, j] = loss_on(x_eval, y_eval).cpu().numpy()
+            v, k, q = params
+            norms[:, j] = (v.abs() * k.norm(dim=-1) * q.norm(dim=-1)).cpu().numpy()
+        if j == record.size - 1:
+            break
+        for _ in range(record_every):
+            x, y = _sequences(gen, lam, batch, context, torch, dev)
+            grads = torch.autograd.grad(loss_on(x, y).sum(), params)
+            with torch.no_grad():
+                for p, g in zip(params, grads, strict=True):
+                    p -= lr * g
+    return AttentionRun(
+        sigmas=sig,
+        head_scales=hs,
+        steps=record,
+        lr=float(lr),
+        context=context,
+        loss=loss,
+        head_norms=norms,
+    )
+
+
+def attention_experiment_size() -> dict[str, object]:
+    """Sizes of the attention experiment at the current ``THEORYBENCH_SCALE``."""
+    from .device import by_scale
+
+    return by_scale(
+        ci={"sigmas": [0.1, 0.05], "steps": 1800, "batch": 2048},
+        full={"sigmas": [0.1, 0.05, 0.025, 0.0125], "steps": 13000, "batch": 8192},
+    )
+
+
+def attention_rows(run: AttentionRun, lam: ArrayLike) -> list[str]:
+    """Text rows: predicted vs measured (detect_plateaus) transitions of an aligned run."""
+    rows = [f"{'sigma':>7} {'head':>4} {'predicted':>10} {'measured':>9} {'error':>7}"]
+    for i, sigma in enumerate(run.sigmas):
+        found = detect_plateaus(run.times, run.loss[i]).transition_times
+        predicted = attention_escape_times(lam, sigma * run.head_scales, run.context)
+        for h, m in zip(np.argsort(predicted), found, strict=False):
+            p = predicted[h]
+            rows.append(f"{sigma:7.3f} {h + 1:4d} {p:10.2f} {m:9.2f} {100 * (m / p - 1):6.1f}%")
+    return rows
+
+
+def plot_attention(run: AttentionRun, lam: ArrayLike) -> object:
+    """Left: held-out loss of the trained attention models (thick) against the closed form
+    (dashed). Right: each head's norm |v| ||k|| ||q||; dashed lines: predicted transitions."""
+    from .plotting import COLORS, CYCLE, figure
+
+    lam = _eigenvalues(lam)
+    t = run.times
+    fig, (ax, axr) = figure(2, width=9.0, height=3.6)
+    for i, sigma in enumerate(run.sigmas):
+        a0 = sigma * run.head_scales
+        ax.plot(t, run.loss[i], color=CYCLE[i], lw=3, alpha=0.45, label=f"SGD, σ = {sigma:g}")
+        ax.plot(
+            t[1:], attention_loss_curve(t[1:], lam, a0, run.context), color=CYCLE[i], ls="--", lw=1
+        )
+        for h in range(run.head_norms.shape[2]):
+            label = f"head {h + 1}" if i == 0 else None
+            style = "-" if i == 0 else ":"
+            axr.plot(t, run.head_norms[i, :, h], color=CYCLE[h], lw=1.5, ls=style, label=label)
+        if i == 0:
+            for tk in attention_escape_times(lam, a0, run.context):
+                axr.axvline(tk, color=COLORS["muted"], ls="--", lw=0.8)
+    for level in attention_plateau_losses(lam, run.context):
+        ax.axhline(level, color=COLORS["muted"], ls=":", lw=0.8)
+    ax.set(
+        xlabel="time t = steps × lr", ylabel="held-out loss", title="loss: trained vs closed form"
+    )
+    ax.legend()
+    axr.set(
+        xlabel="time t = steps × lr",
+        ylabel=r"$|v_h|\,\|k_h\|\,\|q_h\|$",
+        title=f"head norms (σ = {run.sigmas[0]:g} solid); predicted onsets dashed",
+    )
+    axr.legend(loc="lower right")
     return fig

@@ -1,0 +1,164 @@
+"""Multi-head linear attention learns one head per plateau (theory/saddle_to_saddle.md, §6)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from theorybench import saddle_to_saddle as st
+
+LAM = np.array([1.0, 0.6, 0.35])  # data-induced: distinct input variances set the order
+N = 16
+
+
+@pytest.fixture(scope="module")
+def aligned():
+    return st.train_attention(LAM, [0.1, 0.05], context=N, lr=0.1, steps=1700)
+
+
+@pytest.fixture(scope="module")
+def random_start():
+    return st.train_attention(LAM, [0.1], context=N, lr=0.1, steps=2200, init="random")
+
+
+def test_population_loss_matches_monte_carlo_of_the_attention_model() -> None:
+    """attention_loss (Gaussian fourth moments) against the model evaluated token by token on
+    200,000 sampled sequences: the explicit sum over query-key pairs, not the closed form."""
+    rng = np.random.default_rng(3)
+    d, heads, n_seq = LAM.size, 2, 200_000
+    v, k, q = rng.normal(size=heads), rng.normal(size=(heads, d)), rng.normal(size=(heads, d))
+    x = rng.normal(size=(n_seq, N + 1, d)) * np.sqrt(LAM)
+    y = np.einsum("bnd,bd->bn", x, rng.normal(size=(n_seq, d)))
+    scores = np.einsum("bnd,hd->bhn", x[:, :N], k) * np.einsum("bd,hd->bh", x[:, N], q)[..., None]
+    y_hat = np.einsum("h,bn,bhn->b", v, y[:, :N], scores) / N
+    per_seq = 0.5 * (y[:, N] - y_hat) ** 2
+    M = np.einsum("h,hi,hj->ij", v, q, k)
+    closed = st.attention_loss(M, LAM, N)
+    assert abs(per_seq.mean() - closed) < 4 * per_seq.std() / np.sqrt(n_seq)
+
+
+def test_attention_loss_minimum_is_the_diagonal_target() -> None:
+    """The closed-form optimum m* = lam/gamma against scipy minimising L(M) over all of M."""
+    from scipy import optimize
+
+    d = LAM.size
+    res = optimize.minimize(
+        lambda m: st.attention_loss(m.reshape(d, d), LAM, N),
+        np.zeros(d * d),
+        options={"gtol": 1e-12},
+    )
+    m_star, _ = st.attention_targets(LAM, N)
+    np.testing.assert_allclose(res.x.reshape(d, d), np.diag(m_star), atol=1e-5)
+    np.testing.assert_allclose(res.fun, st.attention_plateau_losses(LAM, N)[-1], atol=1e-9)
+
+
+def test_balanced_head_follows_the_depth_three_mode_equation_symbolically() -> None:
+    """From L_i(v, k, q) = lam/2 - lam^2 vkq + c (vkq)^2/2, gradient flow keeps v = k = q = a
+    and gives da/dt = c a^2 (m* - a^3) with m* = lam^2 / c (the depth-3 equation, tau = 1/c)."""
+    import sympy as sp
+
+    v, k, q, a, lam, c = sp.symbols("v k q a lam c", positive=True)
+    loss = lam / 2 - lam**2 * v * k * q + c * (v * k * q) ** 2 / 2
+    flows = [-sp.diff(loss, p).subs({v: a, k: a, q: a}) for p in (v, k, q)]
+    assert sp.simplify(flows[0] - flows[1]) == 0 and sp.simplify(flows[0] - flows[2]) == 0
+    assert sp.simplify(flows[0] - c * a**2 * (lam**2 / c - a**3)) == 0
+    # small-init escape: integral of da / (c m* a^2) from a0 to infinity is 1 / (lam^2 a0)
+    a0 = sp.Symbol("a0", positive=True)
+    assert sp.simplify(sp.integrate(1 / (lam**2 * a**2), (a, a0, sp.oo)) - 1 / (lam**2 * a0)) == 0
+
+
+def test_escape_time_grows_like_one_over_the_init_scale() -> None:
+    """Unlike the two-layer log(1/sigma): t * lam^2 * a0 -> 1 as a0 -> 0 (quadrature vs limit)."""
+    for a0 in (1e-3, 1e-4, 1e-5):
+        t = st.attention_escape_times(LAM, a0, N)
+        np.testing.assert_allclose(t * LAM**2 * a0, 1.0, rtol=30 * a0)
+
+
+@pytest.mark.claim(
+    "s2s-attention-times",
+    chapter="saddle_to_saddle",
+    statement="Linear attention learns one head per plateau; head i's onset is the depth-3 "
+    "escape time of m_i* = lam_i/gamma_i with tau = 1/(lam_i gamma_i)",
+)
+def test_attention_heads_are_learned_at_the_predicted_times(aligned, record_property) -> None:
+    """Trained by SGD on fresh sequences; detect_plateaus reads the held-out loss, without the
+    theory. One transition per head, in the order of the input variances, within 10 %."""
+    worst = 0.0
+    for i, sigma in enumerate(aligned.sigmas):
+        found = st.detect_plateaus(aligned.times, aligned.loss[i]).transition_times
+        predicted = st.attention_escape_times(LAM, sigma, N)
+        assert found.size == LAM.size
+        worst = max(worst, float(np.max(np.abs(found / predicted - 1))))
+    record_property("measured", worst)
+    record_property("predicted", "0 (relative error of the transition times; < 0.10 asserted)")
+    assert worst < 0.10
+
+
+@pytest.mark.claim(
+    "s2s-attention-levels",
+    chapter="saddle_to_saddle",
+    statement="Plateau k of linear attention sits at tr(Lambda)/2 - 1/2 sum_{i<k} lam_i^3/gamma_i, "
+    "from aligned and random small starts",
+)
+def test_attention_plateau_levels_match_from_aligned_and_random_starts(
+    aligned, random_start, record_property
+) -> None:
+    predicted = st.attention_plateau_losses(LAM, N)
+    worst = 0.0
+    for run in (aligned, random_start):
+        found = st.detect_plateaus(run.times, run.loss[-1])
+        assert found.count == LAM.size
+        worst = max(worst, float(np.max(np.abs(found.levels / predicted - 1))))
+    record_property("measured", worst)
+    record_property("predicted", "0 (relative error of each level; < 0.05 asserted)")
+    assert worst < 0.05
+
+
+def test_one_head_grows_per_plateau(aligned) -> None:
+    """Between consecutive transitions exactly one more head has grown past half its final norm."""
+    found = st.detect_plateaus(aligned.times, aligned.loss[0]).transition_times
+    norms = aligned.head_norms[0]
+    final = norms[-1]
+    mids = np.concatenate([[found[0] / 2], (found[:-1] + found[1:]) / 2, [aligned.times[-1]]])
+    grown = [int(np.sum(norms[np.searchsorted(aligned.times, t) - 1] > final / 2)) for t in mids]
+    assert grown == list(range(LAM.size + 1))
+
+
+@pytest.mark.claim(
+    "s2s-attention-init-induced",
+    chapter="saddle_to_saddle",
+    statement="With isotropic inputs the order and timing of the heads is set by their initial "
+    "scales (init-induced regime): t_h ~ 1/(lam^2 a0_h)",
+)
+def test_init_induced_regime_orders_heads_by_their_initial_scale(record_property) -> None:
+    lam, scales = np.ones(3), np.array([0.25, 1.0, 0.5])
+    run = st.train_attention(lam, [0.1], head_scales=scales, context=N, lr=0.1, steps=600)
+    found = st.detect_plateaus(run.times, run.loss[0]).transition_times
+    predicted = np.sort(st.attention_escape_times(lam, 0.1 * scales, N))
+    assert found.size == 3
+    err = float(np.max(np.abs(found / predicted - 1)))
+    record_property("measured", err)
+    record_property("predicted", "0 (relative error of the transition times; < 0.10 asserted)")
+    assert err < 0.10
+    # the largest head is learned first: its norm leads after the first transition
+    after_first = np.searchsorted(run.times, (found[0] + found[1]) / 2)
+    assert int(np.argmax(run.head_norms[0, after_first])) == 1
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: st.attention_targets([], 4), "lam"),
+        (lambda: st.attention_targets([1.0, -1.0], 4), "lam"),
+        (lambda: st.attention_targets([1.0], 0), "context"),
+        (lambda: st.attention_loss(np.eye(3), [1.0, 0.5], 4), "M must have shape"),
+        (lambda: st.attention_escape_times([1.0], 0.0, 4), "a0"),
+        (lambda: st.train_attention([1.0], [0.0]), "sigmas"),
+        (lambda: st.train_attention([1.0, 0.5], [0.1], heads=3), "heads"),
+        (lambda: st.train_attention([1.0], [0.1], head_scales=[1.0, 2.0]), "head_scales"),
+        (lambda: st.train_attention([1.0], [0.1], init="zero"), "init"),
+        (lambda: st.train_attention([1.0], [0.1], batch=0), "batch"),
+    ],
+)
+def test_attention_bad_input_raises_value_error(call, match) -> None:
+    with pytest.raises(ValueError, match=match):
+        call()
