@@ -1,0 +1,261 @@
+"""The extrapolation cliff of on-policy distillation (theory/extrapolation_cliff.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy import optimize, special
+from theorybench import extrapolation_cliff as ec
+
+probs = st.floats(0.02, 0.995)
+clips = st.floats(1.1, 5.0)
+
+
+def _separated(p: float, b: float) -> bool:
+    return abs(ec.logit(p) - ec.logit(b)) > 0.1  # lambda* < ~50: the bisection bracket is short
+
+
+@pytest.mark.claim(
+    "ec-lambda-star-simulator",
+    chapter="extrapolation_cliff",
+    statement="lambda*(p, b, c) is where clipped, extrapolated OPD starts to end at the clip "
+    "(bisection on the simulator, no closed form)",
+)
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(p=probs, b=probs, c=clips)
+def test_lambda_star_agrees_with_the_simulated_cliff(p, b, c, record_property) -> None:
+    if not _separated(p, b):
+        return
+    predicted = float(ec.lambda_star(p, b, c))
+    measured = ec.empirical_cliff(p, b, c, tol=1e-7)
+    record_property("measured", measured)
+    record_property("predicted", predicted)
+    assert measured == pytest.approx(predicted, rel=1e-5)
+
+
+def test_fixed_point_maximises_the_expected_extrapolated_reward() -> None:
+    """q_lambda against scipy maximising E_{y~q} r_lambda(y) over the Bernoulli student."""
+    for p, b, lam in [(0.99, 0.9, 1.5), (0.7, 0.95, 2.0), (0.6, 0.3, 0.4)]:
+
+        def neg_reward(z: float, p=p, b=b, lam=lam) -> float:
+            q = special.expit(z)
+            r_mod = lam * np.log(p) + (1 - lam) * np.log(b) - np.log(q)
+            r_tail = lam * np.log1p(-p) + (1 - lam) * np.log1p(-b) - np.log1p(-q)
+            return -(q * r_mod + (1 - q) * r_tail)
+
+        z = optimize.minimize_scalar(
+            neg_reward, bounds=(-30, 30), method="bounded", options={"xatol": 1e-10}
+        ).x
+        assert special.expit(z) == pytest.approx(
+            float(ec.extrapolated_fixed_point(p, b, lam)), abs=1e-8
+        )
+
+
+@given(p=probs, b=probs, lam1=st.floats(0, 5), lam2=st.floats(0, 5))
+def test_fixed_point_is_the_teacher_at_one_and_monotone_in_lambda(p, b, lam1, lam2) -> None:
+    assert float(ec.extrapolated_fixed_point(p, b, 1.0)) == pytest.approx(p, rel=1e-12)
+    assert float(ec.extrapolated_fixed_point(p, b, 0.0)) == pytest.approx(b, rel=1e-12)
+    lo, hi = sorted((lam1, lam2))
+    q_lo, q_hi = ec.extrapolated_fixed_point(p, b, [lo, hi])
+    # moves monotonically from b towards (and past) p
+    assert (q_hi - q_lo) * np.sign(p - b) >= -1e-15
+
+
+def test_threshold_derivation_symbolically() -> None:
+    """Solving logit q_lambda = logit q* for lambda gives the page's four closed forms."""
+    import sympy as sp
+
+    lam, c = sp.symbols("lambda c", positive=True)
+    p, b = sp.symbols("p b", positive=True)
+
+    def logit(x):
+        return sp.log(x) - sp.log(1 - x)
+
+    def solve(q_star):
+        sol = sp.solve(sp.Eq((1 - lam) * logit(b) + lam * logit(p), logit(q_star)), lam)
+        assert len(sol) == 1
+        return sol[0]
+
+    den = logit(p) - logit(b)
+    forms = {
+        1 - (1 - b) / c: sp.log(c) + sp.log(1 - (1 - b) / c) - sp.log(b),
+        c * b: sp.log(c) + sp.log(1 - b) - sp.log(1 - c * b),
+        b / c: -sp.log(c) + sp.log(1 - b) - sp.log(1 - b / c),
+        1 - c * (1 - b): -sp.log(c) - sp.log(b) + sp.log(1 - c * (1 - b)),
+    }
+    for q_star, rise in forms.items():
+        diff = sp.expand_log(solve(q_star) - rise / den, force=True)
+        assert sp.simplify(diff) == 0
+    # base-neutral: b = 1/2 and the tail binds
+    neutral = (forms[1 - (1 - b) / c] / den).subs(b, sp.Rational(1, 2))
+    assert sp.simplify(sp.expand_log(neutral - sp.log(2 * c - 1) / logit(p), force=True)) == 0
+
+
+@given(b=probs, c=clips)
+def test_clip_safe_interval_is_where_both_ratios_are_safe(b, c) -> None:
+    """Brute force over a fine grid of q against the interval's closed form."""
+    q = np.linspace(1e-4, 1 - 1e-4, 20001)
+    safe = (q / b <= c) & (q / b >= 1 / c) & ((1 - q) / (1 - b) <= c) & ((1 - q) / (1 - b) >= 1 / c)
+    lo, hi = ec.clip_safe_interval(b, c)
+    inside = (q >= lo) & (q <= hi)
+    step = q[1] - q[0]
+    mismatch = q[safe != inside]
+    assert np.all((np.abs(mismatch - lo) < 2 * step) | (np.abs(mismatch - hi) < 2 * step))
+
+
+def test_edges_stay_finite_and_accurate_near_one() -> None:
+    """p, b at 1 - 1e-12: finite, and equal to a 50-digit mpmath evaluation of the same root."""
+    import mpmath as mp
+
+    mp.mp.dps = 50
+    for p, b, c in [(1 - 1e-12, 1 - 1e-9, 2.0), (1 - 1e-9, 1 - 1e-12, 2.0), (1 - 1e-12, 0.5, 1.5)]:
+        got = float(ec.lambda_star(p, b, c))
+        P, B, C = mp.mpf(p), mp.mpf(b), mp.mpf(c)  # the same doubles, in 50 digits
+        logit = lambda x: mp.log(x) - mp.log(1 - x)  # noqa: E731
+        q_star = 1 - (1 - B) / C if P > B else max(B / C, 1 - C * (1 - B))
+        want = (logit(q_star) - logit(B)) / (logit(P) - logit(B))
+        assert np.isfinite(got)
+        assert got == pytest.approx(float(want), rel=1e-9)
+    assert np.isfinite(ec.extrapolated_fixed_point(1 - 1e-12, 1 - 1e-12 / 2, 3.0))
+
+
+@given(p=probs, b=probs, c=clips)
+def test_k_ary_threshold_reduces_to_bernoulli_for_two_tokens(p, b, c) -> None:
+    if not _separated(p, b):
+        return
+    assert ec.lambda_star_k([p, 1 - p], [b, 1 - b], c) == pytest.approx(
+        float(ec.lambda_star(p, b, c)), rel=1e-8
+    )
+
+
+def test_k_ary_with_calibrated_tail_is_the_bernoulli_of_its_class_masses() -> None:
+    b = np.array([0.90, 0.04, 0.03, 0.015, 0.01, 0.005])
+    p0 = 0.95
+    p = np.concatenate([[p0], (1 - p0) * b[1:] / (1 - b[0])])  # one equivalence class
+    assert ec.lambda_star_k(p, b, 2.5) == pytest.approx(float(ec.lambda_star(p0, b[0], 2.5)))
+
+
+def test_k_ary_simulator_cliff_matches_lambda_star_k_without_calibration() -> None:
+    """Tail tokens with different teacher/base ratios: the first token to leave binds."""
+    p = np.array([0.93, 0.05, 0.015, 0.005])
+    b = np.array([0.85, 0.05, 0.06, 0.04])
+    measured = ec.empirical_cliff(p, b, 2.0, tol=1e-7)
+    assert measured == pytest.approx(ec.lambda_star_k(p, b, 2.0), rel=1e-5)
+
+
+def test_past_the_cliff_the_modal_token_overshoots_the_fixed_point() -> None:
+    """lambda* > 1: once the tail is masked, the modal-only update drives q to
+    min(1, p^lambda b^(1-lambda)) = min(1, Z_lambda q_lambda) > q_lambda (§6)."""
+    p, b, c = 0.95, 0.9, 2.5
+    star = float(ec.lambda_star(p, b, c))
+    assert star > 1
+    below = ec.simulate_opd(p, b, c, 0.98 * star)
+    assert not below.clip_active
+    assert below.modal_mass[-1] == pytest.approx(below.fixed_point, rel=1e-10)
+    lam = 1.1 * star
+    above = ec.simulate_opd(p, b, c, lam, steps=2000)
+    unnormalised = p**lam * b ** (1 - lam)
+    assert above.clip_active
+    assert above.modal_mass[-1] == pytest.approx(min(1.0, unnormalised), rel=1e-6)
+    assert above.modal_mass[-1] > above.fixed_point + 1e-3
+
+
+@pytest.mark.parametrize("where", ["just past", "mid", "above one"])
+def test_past_the_cliff_the_policy_ends_at_the_clamped_unnormalised_target(where) -> None:
+    """With the tail masked, the modal token alone matches its unnormalised target
+    u = p^lambda b^(1-lambda): the run ends at clamp(u, q_hi, 1) -- pinned at the boundary when
+    u < q_hi (just past a cliff below lambda = 1), at u < q_lambda between, past q_lambda above 1."""
+    p, b, c = 0.99, 0.9, 2.0
+    star = float(ec.lambda_star(p, b, c))
+    lam = {"just past": 1.02 * star, "mid": 0.5 * (star + 1), "above one": 1.5}[where]
+    run = ec.simulate_opd(p, b, c, lam, steps=2000)
+    _, hi = ec.clip_safe_interval(b, c)
+    assert run.clip_active
+    expected = min(1.0, max(float(hi), p**lam * b ** (1 - lam)))
+    assert run.modal_mass[-100:] == pytest.approx(expected, rel=1e-3)
+    assert run.fixed_point > hi
+
+
+def test_sampled_rollouts_reach_the_fixed_point_below_the_cliff() -> None:
+    p, b, c = 0.95, 0.9, 2.5
+    star = float(ec.lambda_star(p, b, c))
+    mass, active = ec.sweep_final_mass(
+        p, b, c, [0.8 * star, 1.3 * star], sampled=True, seeds=4, samples=2048, lr=0.2, steps=400
+    )
+    q_below = float(ec.extrapolated_fixed_point(p, b, 0.8 * star))
+    assert mass[:, 0].mean() == pytest.approx(q_below, abs=3e-3)
+    assert not active[:, 0].any() and active[:, 1].all()
+
+
+@pytest.mark.claim(
+    "ec-torch-cliff",
+    chapter="extrapolation_cliff",
+    statement="A categorical policy trained in torch by sampled, clipped, extrapolated OPD "
+    "(Adam) leaves its fixed point at the predicted lambda*",
+)
+def test_trained_policy_leaves_the_fixed_point_at_lambda_star(record_property) -> None:
+    b = np.array([0.90, 0.04, 0.03, 0.015, 0.01, 0.005])
+    p = np.array([0.93, 0.03, 0.02, 0.01, 0.006, 0.004])  # tail not calibrated to the base
+    lams = np.round(np.arange(0.8, 2.01, 0.05), 2)
+    sweep = ec.train_categorical_policy(p, b, 2.0, lams)
+    assert 1.3 < sweep.lambda_star < 1.4
+    clipped = sweep.clip_fraction > 1e-3
+    first = float(sweep.lams[np.argmax(clipped)])
+    assert clipped.any() and clipped[np.argmax(clipped) :].all()
+    record_property("measured", first)
+    record_property("predicted", sweep.lambda_star)
+    # the first grid point that ends clipped lies within one grid step of lambda*
+    assert abs(first - sweep.lambda_star) <= 0.05 + 1e-9
+    below = sweep.lams < sweep.lambda_star
+    np.testing.assert_allclose(sweep.validity[below], sweep.fixed_point[below], atol=2e-3)
+
+
+def test_base_neutral_threshold_is_lambda_star_at_b_one_half() -> None:
+    for p, c in [(0.99, 2.0), (0.8, 1.5), (0.7112, 2.0)]:
+        assert float(ec.lambda_star_neutral(p, c)) == pytest.approx(
+            float(ec.lambda_star(p, 0.5, c))
+        )
+    # the (p, c) pairs the theory page quotes for the project page's 1.22
+    for p, c in [(0.711, 2.0), (0.858, 5.0), (0.990, 136.0)]:
+        assert float(ec.lambda_star(p, 0.5, c)) == pytest.approx(1.22, abs=0.005)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: ec.lambda_star(1.0, 0.5, 2.0), "p must lie"),
+        (lambda: ec.lambda_star(0.9, 0.0, 2.0), "b must lie"),
+        (lambda: ec.lambda_star(0.9, 0.5, 1.0), "c \\(clip strength\\)"),
+        (lambda: ec.lambda_star(0.9, 0.9, 2.0), "b must differ from p"),
+        (lambda: ec.lambda_star(np.nan, 0.5, 2.0), "p must lie"),
+        (lambda: ec.extrapolated_fixed_point(0.9, 0.5, -1.0), "lam"),
+        (lambda: ec.lambda_star_neutral(0.4, 2.0), "p must exceed"),
+        (lambda: ec.lambda_star_k([0.5, 0.5], [0.3, 0.3, 0.4], 2.0), "same length"),
+        (lambda: ec.lambda_star_k([0.5, 0.6], [0.3, 0.7], 2.0), "summing to 1"),
+        (lambda: ec.simulate_opd(0.9, 0.5, 2.0, 1.0, lr=2.0), "lr"),
+        (lambda: ec.simulate_opd(0.9, 0.5, 2.0, 1.0, steps=0), "steps"),
+        (lambda: ec.train_categorical_policy(0.9, 0.5, 2.0, [1.0], batch=0), "batch"),
+    ],
+)
+def test_bad_input_raises_value_error(call, match) -> None:
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_limits_of_the_threshold() -> None:
+    """c -> 1: no room, lambda* -> 0; c -> inf and b -> p: lambda* -> inf; p -> 1: lambda* -> 0
+    like 1/logit p; near-deterministic b: lambda* ~ log c / (logit p - logit b)."""
+    p, b = 0.99, 0.9
+    assert float(ec.lambda_star(p, b, 1 + 1e-9)) < 1e-8
+    assert float(ec.lambda_star(p, b, 1e6)) > 5
+    assert float(ec.lambda_star(0.9 + 1e-9, 0.9, 2.0)) > 1e6
+    tails = np.array([1e-6, 1e-9, 1e-12])
+    scaled = ec.lambda_star(1 - tails, 0.5, 2.0) * ec.logit(1 - tails)
+    np.testing.assert_allclose(scaled, np.log(3.0), rtol=1e-9)
+    p, b, c = 1 - 1e-9, 1 - 1e-6, 2.0
+    approx = np.log(c) / (ec.logit(p) - ec.logit(b))
+    assert float(ec.lambda_star(p, b, c)) == pytest.approx(float(approx), rel=1e-5)
