@@ -124,7 +124,13 @@ def inject_claims(app: Any, docname: str, source: list[str]) -> None:
         source[0] += "\n" + render_claims(Path(app.srcdir))
 
 
-LANDING_CHAPTERS = ("lion", "chinchilla", "saddle_to_saddle", "extrapolation_cliff")
+LANDING_CHAPTERS = (
+    "svm_attention",
+    "lion",
+    "chinchilla",
+    "saddle_to_saddle",
+    "extrapolation_cliff",
+)
 
 
 def render_landing_figures(app: Any) -> None:

@@ -640,7 +640,9 @@ def train_attention(
 
     Sequence: x_1..x_N, x_q ~ N(0, diag(lam)), y_n = w'x_n, w ~ N(0, I). Head h reads the value
     y_n, scores token n against the query with rank-one key and query, and the model predicts
+
         y_hat = sum_h v_h (1/N) sum_n y_n (k_h' x_n)(q_h' x_q),
+
     computed in linear attention's associative order (the keys-times-values state first).
     ``init="aligned"``: v_h = k_hh = q_hh = sigma * head_scales[h] (heads = len(lam));
     ``init="random"``: v ~ N(0, sigma^2), k, q ~ N(0, sigma^2 I / d). Each step draws ``batch``
@@ -747,7 +749,7 @@ def attention_rows(run: AttentionRun, lam: ArrayLike) -> list[str]:
 
 def plot_attention(run: AttentionRun, lam: ArrayLike) -> object:
     """Left: held-out loss of the trained attention models (thick) against the closed form
-    (dashed). Right: each head's norm |v| ||k|| ||q||; dashed lines: predicted transitions."""
+    (dashed). Right: each head's norm abs(v) ||k|| ||q||; dashed lines: predicted transitions."""
     from .plotting import COLORS, CYCLE, figure
 
     lam = _eigenvalues(lam)
