@@ -130,6 +130,7 @@ LANDING_CHAPTERS = (
     "chinchilla",
     "saddle_to_saddle",
     "extrapolation_cliff",
+    "langevin_averaging",
 )
 
 

@@ -2,8 +2,8 @@ r"""Langevin dynamics with iterate averaging for single-index models and tensor 
 
 Sources: "Improved high-dimensional estimation with Langevin dynamics and stochastic weight
 averaging" (arXiv 2603.06028, ICLR 2026) [LSWA26]; Ben Arous, Gheissari & Jagannath 2021
-(online SGD, arXiv 2003.10409) [BGJ21]; Damian, Pillaud-Vivien, Lee & Bruna 2023 (smoothing,
-arXiv 2305.10633) [DPLB23]. Theory page: ``theory/langevin_averaging.md`` (cited as §N).
+(online SGD, arXiv 2003.10409) [BGJ21]; Damian, Nichani, Ge & Lee 2023 (smoothing,
+arXiv 2305.10633) [DNGL23]. Theory page: ``theory/langevin_averaging.md`` (cited as §N).
 
 Single-index model (§1): x ~ N(0, I_d), y = sigma*(<w*, x>) with ||w*|| = 1. The information
 exponent k* of sigma* is the index of its first non-zero Hermite coefficient (probabilists'
@@ -93,7 +93,7 @@ def information_exponent(link: Callable[[Array], Array], kmax: int = 12, tol: fl
 
 def predicted_exponents(k: int) -> dict[str, float]:
     """Sample-complexity exponents a in n ~ d^a (§2-4): online SGD max(1, k-1) [BGJ21];
-    smoothing and averaged Langevin k/2 (at least 1) [DPLB23, LSWA26]; and the high-temperature
+    smoothing and averaged Langevin k/2 (at least 1) [DNGL23, LSWA26]; and the high-temperature
     limit of averaging (the partial trace, §4): (k+1)/2 for odd k."""
     k = _int_at_least(k, "k", 1)
     return {
