@@ -82,7 +82,7 @@ def hermite_coefficients(link: Callable[[Array], Array], kmax: int, points: int 
 
 
 def information_exponent(link: Callable[[Array], Array], kmax: int = 12, tol: float = 1e-8) -> int:
-    """k* = min{k >= 1 : c_k != 0} (|c_k| > tol relative to the link's L2 norm) (§1)."""
+    """k* = min{k >= 1 : c_k != 0} (abs(c_k) > tol relative to the link's L2 norm) (§1)."""
     c = hermite_coefficients(link, kmax)
     norm = math.sqrt(sum(math.factorial(k) * ck**2 for k, ck in enumerate(c))) or 1.0
     for k in range(1, kmax + 1):
@@ -171,7 +171,7 @@ def online_sgd(
 ):
     """One pass of spherical online SGD on fresh samples (§2): for each new (x, y),
     w <- normalise(w + lr y He_k'(<w, x>) P_w x), from a uniform start. All runs advance in one
-    tensor program. Returns (overlap trajectory (runs, n+1) of |<w_t, w*>|, final w, w*)."""
+    tensor program. Returns (overlap trajectory (runs, n+1) of abs(<w_t, w*>), final w, w*)."""
     import torch
 
     from .device import device as pick_device
