@@ -606,7 +606,7 @@ def explorer() -> object:
         "lr": widgets.slider("step size", 0.01, 1.0, 0.1, log=True),
         "init": widgets.slider("init scale", 0.0, 0.5, 0.0, step=0.05),
     }
-    static = {"d": [4, 10, 16], "T": [4, 8]}
+    static = {"d": [4, 10, 16], "lr": [0.03, 0.1, 0.3]}
     caption = (
         "Normalised gradient descent on a one-layer attention model: the direction of W "
         "converges to the Att-SVM (left) while its norm diverges (right)."
