@@ -484,9 +484,7 @@ def plot_trajectories(run: LangevinRun, sgd_overlap: Array, lr: float) -> object
     ax.plot(t, run.last_overlap.mean(0), color=COLORS["muted"], lw=1, label="Langevin iterate")
     ax.plot(
         t,
-        np.nanmean(run.average_overlap, 0)
-        if np.isfinite(run.average_overlap).any()
-        else t * np.nan,
+        run.average_overlap.mean(0),  # NaN during the burn-in, for every run alike
         color=COLORS["experiment"],
         lw=2,
         label="running average",
@@ -505,8 +503,12 @@ def plot_trajectories(run: LangevinRun, sgd_overlap: Array, lr: float) -> object
     return fig
 
 
+EXPLORER_MAX_N = 4096  # keeps one re-run of the explorer near a second on a laptop CPU
+
+
 def explorer() -> object:
-    """Sliders k* in {3, 4}, d, n / d^{k*/2}, inverse temperature beta / d and burn-in: one batched
+    """Sliders k* in {3, 4}, d, n / d^{k*/2} (n capped at EXPLORER_MAX_N; the title shows n),
+    inverse temperature beta / d and burn-in: one batched
     Langevin run (8 data sets) against online SGD with the same n; overlap against time."""
     from . import widgets
     from .plotting import COLORS, figure
@@ -519,21 +521,21 @@ def explorer() -> object:
     ax.legend(fontsize=8, loc="upper left")
 
     def update(k: int, d: int, factor: float, beta_per_d: float, burn: float) -> None:
-        n = max(2, int(round(factor * d ** (k / 2))))
+        n = min(EXPLORER_MAX_N, max(2, int(round(factor * d ** (k / 2)))))
         X, y, w_star = single_index_data(n, d, k, runs=8, seed=0)
-        steps = 800
+        steps = 500
         run = langevin(X, y, w_star, k, beta=beta_per_d * d, steps=steps, burn_in=int(burn * steps))
         sgd, _, _ = online_sgd(n, d, k, lr=1 / d ** (k / 2), runs=8, seed=0)
         t = np.arange(steps + 1)
         it.set_data(t, run.last_overlap.mean(0))
         av.set_data(
             t,
-            np.nanmean(np.where(np.isfinite(run.average_overlap), run.average_overlap, np.nan), 0),
+            run.average_overlap.mean(0),
         )
         sg.set_data(np.arange(n + 1) * steps / n, sgd.mean(0))
         ax.set_xlim(0, steps)
         ax.set_title(
-            f"k* = {k}, d = {d}, n = {n}: average {np.nanmean(run.average_overlap[:, -1]):.2f}, "
+            f"k* = {k}, d = {d}, n = {n}: average {run.average_overlap[:, -1].mean():.2f}, "
             f"SGD {sgd[:, -1].mean():.2f}"
         )
 
