@@ -112,7 +112,8 @@ def test_gd_direction_converges_to_att_svm(paper_instances, record_property) -> 
         for b in range(len(X))
         if np.all(run.selected()[b] == sa.optimal_tokens(X[b], Y[b], v[b])[1])
     ]
-    assert globals_, "no seed converged to the global SVM"
+    # both outcomes occur among the eight seeds: global and locally optimal selections
+    assert 0 < len(globals_) < len(X)
 
 
 def test_attention_concentrates_on_the_selected_tokens(paper_instances) -> None:
