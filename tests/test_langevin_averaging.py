@@ -119,10 +119,10 @@ def test_averaged_langevin_needs_fewer_samples_than_online_sgd(ci_sweep, record_
     record_property("measured", f"{ratio.min():.1f}x fewer samples (smallest over d)")
     record_property("predicted", ">= 3x")
     assert ratio.min() >= 3
-    # at d = 64, n = 2048: the average is past 0.5 where online SGD is well below it
-    i, j = res.ds.index(64), int(np.searchsorted(res.ns[2], 2048))
-    assert res.overlaps["averaged Langevin"][i][j] >= 0.5
-    assert res.overlaps["online SGD"][i][j] <= 0.4
+    # at d = 64, n = 4096: the average is well past 0.5 and well above online SGD
+    i, j = res.ds.index(64), int(np.searchsorted(res.ns[2], 4096))
+    averaged, sgd_at_n = res.overlaps["averaged Langevin"][i][j], res.overlaps["online SGD"][i][j]
+    assert averaged >= 0.6 and averaged - sgd_at_n >= 0.15
 
 
 @pytest.mark.claim(
