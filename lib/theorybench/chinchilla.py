@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize
 
+from ._checks import integer_at_least as _integer_at_least
 from ._checks import positive as _positive
 
 __all__ = [
@@ -252,8 +253,7 @@ def isoflop_grid(
     ``drift`` by a factor that grows with C. ``noise``: s.d. of additive Gaussian loss noise.
     """
     budgets = _positive_array(budgets, "budgets")
-    if not (isinstance(n_points, (int, np.integer)) and n_points >= 3):
-        raise ValueError(f"n_points must be an integer >= 3, got {n_points!r}")
+    _integer_at_least(n_points, "n_points", 3)
     _positive(width, "width")
     _positive(offset, "offset")
     if not np.isfinite(drift):
@@ -373,8 +373,7 @@ def vertex_shift(
         raise ValueError(f"beta must be > 0, got {beta!r}")
     _positive(width, "width")
     _positive(offset, "offset")
-    if not (isinstance(n_points, (int, np.integer)) and n_points >= 3):
-        raise ValueError(f"n_points must be an integer >= 3, got {n_points!r}")
+    _integer_at_least(n_points, "n_points", 3)
     c = np.log10(offset)
     s = np.linspace(-width / 2, width / 2, n_points)
     w = c + s
@@ -544,8 +543,7 @@ def varpro_fit(
         raise ValueError(f"objective must be 'squared' or 'huber', got {objective!r}")
     _positive(delta, "delta")
     grid = (32 if objective == "squared" else 16) if grid is None else grid
-    if not (isinstance(grid, (int, np.integer)) and grid >= 3):
-        raise ValueError(f"grid must be an integer >= 3, got {grid!r}")
+    _integer_at_least(grid, "grid", 3)
     for name, (lo, hi) in (("alpha_bounds", alpha_bounds), ("beta_bounds", beta_bounds)):
         if not 0 < lo < hi:
             raise ValueError(f"{name} must satisfy 0 < lo < hi, got {(lo, hi)}")

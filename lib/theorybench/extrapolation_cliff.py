@@ -25,6 +25,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, special
 
+from ._checks import integer_at_least as _integer_at_least
+from ._checks import positive as _positive
+
 __all__ = [
     "OPDRun",
     "PolicySweep",
@@ -86,6 +89,14 @@ def _distribution(x: ArrayLike, name: str) -> Array:
     return x
 
 
+def _pair(p: ArrayLike, b: ArrayLike) -> tuple[Array, Array]:
+    """Teacher and base as distributions of one length (see _distribution)."""
+    p, b = _distribution(p, "p"), _distribution(b, "b")
+    if p.shape != b.shape:
+        raise ValueError(f"p and b must have the same length, got {p.size} and {b.size}")
+    return p, b
+
+
 def logit(x: ArrayLike) -> Array:
     """log x - log(1 - x), computed with log1p so that x = 1 - 1e-12 stays accurate."""
     x = np.asarray(x, dtype=float)
@@ -107,9 +118,7 @@ def extrapolated_fixed_point(p: ArrayLike, b: ArrayLike, lam: ArrayLike) -> Arra
 
 def extrapolated_fixed_point_k(p: ArrayLike, b: ArrayLike, lam: float) -> Array:
     """pi_lambda ∝ pi_b^{1-lambda} pi_T^lambda over K tokens (§5), by a log-space softmax."""
-    p, b = _distribution(p, "p"), _distribution(b, "b")
-    if p.shape != b.shape:
-        raise ValueError(f"p and b must have the same length, got {p.size} and {b.size}")
+    p, b = _pair(p, b)
     lam = float(_lam(lam))
     return special.softmax((1 - lam) * np.log(b) + lam * np.log(p))
 
@@ -169,9 +178,7 @@ def lambda_star_k(p: ArrayLike, b: ArrayLike, c: float, lam_max: float = 100.0) 
     """K-ary threshold (§5): the smallest lambda > 0 at which some token's base-relative ratio
     pi_lambda(y)/pi_b(y) leaves [1/c, c]. Log-ratios lambda log(p_y/b_y) - log Z(lambda) are
     scanned on a grid and each crossing refined with brentq; inf if none before ``lam_max``."""
-    p, b = _distribution(p, "p"), _distribution(b, "b")
-    if p.shape != b.shape:
-        raise ValueError(f"p and b must have the same length, got {p.size} and {b.size}")
+    p, b = _pair(p, b)
     logc = float(np.log(_clip(c)))
 
     log_b, log_p = np.log(b), np.log(p)
@@ -232,14 +239,11 @@ def simulate_opd(
     estimate m_y r_lambda(y) 1[y = k] / pi_k of the same step. Scalars p, b are Bernoulli modal
     masses; vectors are K-ary distributions (token 0 is the modal one).
     """
-    pd, bd = _distribution(p, "p"), _distribution(b, "b")
-    if pd.shape != bd.shape:
-        raise ValueError(f"p and b must have the same length, got {pd.size} and {bd.size}")
+    pd, bd = _pair(p, b)
     c = float(_clip(c))
     lam = float(_lam(lam))
     for name, value in (("steps", steps), ("samples", samples)):
-        if not (isinstance(value, (int, np.integer)) and value >= 1):
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        _integer_at_least(value, name, 1)
     if not (np.isfinite(lr) and 0 < lr <= 1):
         raise ValueError(f"lr must lie in (0, 1] (natural-gradient step), got {lr!r}")
     target = (1 - lam) * np.log(bd) + lam * np.log(pd)  # unnormalised log pi_lambda
@@ -366,18 +370,14 @@ def train_categorical_policy(
 
     from .device import device as pick_device
 
-    pd, bd = _distribution(p, "p"), _distribution(b, "b")
-    if pd.shape != bd.shape:
-        raise ValueError(f"p and b must have the same length, got {pd.size} and {bd.size}")
+    pd, bd = _pair(p, b)
     c = float(_clip(c))
     lams = _lam(np.atleast_1d(np.asarray(lams, dtype=float)))
     if lams.ndim != 1:
         raise ValueError("lams must be a 1-D array of coefficients")
     for name, value in (("steps", steps), ("batch", batch)):
-        if not (isinstance(value, (int, np.integer)) and value >= 1):
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    if not (np.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a positive number, got {lr!r}")
+        _integer_at_least(value, name, 1)
+    _positive(lr, "lr")
     dev = pick_device(device)
     gen = torch.Generator(device=dev).manual_seed(seed)
     log_p = torch.tensor(np.log(pd), device=dev)

@@ -23,6 +23,9 @@ import numpy as np
 from numpy.polynomial import hermite_e
 from numpy.typing import ArrayLike, NDArray
 
+from ._checks import integer_at_least as _integer_at_least
+from ._checks import positive as _positive
+
 __all__ = [
     "LangevinRun",
     "SweepResult",
@@ -48,18 +51,6 @@ __all__ = [
 Array = NDArray[np.float64]
 
 
-def _int_at_least(value: int, name: str, lo: int) -> int:
-    if not (isinstance(value, (int, np.integer)) and value >= lo):
-        raise ValueError(f"{name} must be an integer >= {lo}, got {value!r}")
-    return int(value)
-
-
-def _positive(value: float, name: str) -> float:
-    if not (np.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return float(value)
-
-
 # ----------------------------------------------------------------------------------------------
 # Hermite tools (§1)
 # ----------------------------------------------------------------------------------------------
@@ -69,8 +60,8 @@ def hermite_coefficients(link: Callable[[Array], Array], kmax: int, points: int 
     Gauss-Hermite quadrature for the weight e^{-z^2/2} (numpy's hermegauss, ``points`` nodes;
     exact for polynomial links of degree < 2 points - kmax).
     """
-    kmax = _int_at_least(kmax, "kmax", 0)
-    points = _int_at_least(points, "points", 2)
+    kmax = _integer_at_least(kmax, "kmax", 0)
+    points = _integer_at_least(points, "points", 2)
     z, weights = hermite_e.hermegauss(points)
     weights = weights / np.sqrt(2 * np.pi)
     values = np.asarray(link(z), dtype=float)
@@ -95,7 +86,7 @@ def predicted_exponents(k: int) -> dict[str, float]:
     """Sample-complexity exponents a in n ~ d^a (§2-4): online SGD max(1, k-1) [BGJ21];
     smoothing and averaged Langevin k/2 (at least 1) [DNGL23, LSWA26]; and the high-temperature
     limit of averaging (the partial trace, §4): (k+1)/2 for odd k."""
-    k = _int_at_least(k, "k", 1)
+    k = _integer_at_least(k, "k", 1)
     return {
         "online SGD": float(max(1, k - 1)),
         "smoothing / averaged Langevin": max(1.0, k / 2),
@@ -128,8 +119,12 @@ def single_index_data(
 
     from .device import device as pick_device
 
-    n, d, k = _int_at_least(n, "n", 1), _int_at_least(d, "d", 2), _int_at_least(k, "k", 1)
-    runs = _int_at_least(runs, "runs", 1)
+    n, d, k = (
+        _integer_at_least(n, "n", 1),
+        _integer_at_least(d, "d", 2),
+        _integer_at_least(k, "k", 1),
+    )
+    runs = _integer_at_least(runs, "runs", 1)
     gen = torch.Generator().manual_seed(seed)
     X = torch.randn(runs, n, d, generator=gen, dtype=torch.float64)
     w_star = torch.randn(runs, d, generator=gen, dtype=torch.float64)
@@ -142,7 +137,7 @@ def single_index_data(
 def spiked_tensor(d: int, k: int, snr: float, seed: int = 0) -> tuple[Array, Array]:
     """Tensor PCA: T = snr v^{⊗k} + Z with Z i.i.d. N(0, 1) entries, v uniform on the sphere
     (numpy; d^k entries, so keep d^k small). Returns (T, v)."""
-    d, k = _int_at_least(d, "d", 2), _int_at_least(k, "k", 2)
+    d, k = _integer_at_least(d, "d", 2), _integer_at_least(k, "k", 2)
     if d**k > 5e7:
         raise ValueError(f"d^k = {d**k} entries is too large for a dense tensor")
     rng = np.random.default_rng(seed)
@@ -176,8 +171,12 @@ def online_sgd(
 
     from .device import device as pick_device
 
-    n, d, k = _int_at_least(n, "n", 1), _int_at_least(d, "d", 2), _int_at_least(k, "k", 1)
-    runs = _int_at_least(runs, "runs", 1)
+    n, d, k = (
+        _integer_at_least(n, "n", 1),
+        _integer_at_least(d, "d", 2),
+        _integer_at_least(k, "k", 1),
+    )
+    runs = _integer_at_least(runs, "runs", 1)
     lr = _positive(lr, "lr")
     dev = pick_device(device)
     gen = torch.Generator().manual_seed(seed)
@@ -230,9 +229,9 @@ def langevin(
     """
     import torch
 
-    k = _int_at_least(k, "k", 1)
+    k = _integer_at_least(k, "k", 1)
     beta, lr = _positive(beta, "beta"), _positive(lr, "lr")
-    steps = _int_at_least(steps, "steps", 1)
+    steps = _integer_at_least(steps, "steps", 1)
     if not (isinstance(burn_in, (int, np.integer)) and 0 <= burn_in < steps):
         raise ValueError(f"burn_in must be an integer in [0, steps), got {burn_in!r}")
     runs, n, d = X.shape
@@ -332,7 +331,7 @@ def sweep(
     ``sgd_steps`` (generous to SGD). Runs of one (d, n) are batched (§5)."""
     from tqdm.auto import tqdm
 
-    k = _int_at_least(k, "k", 1)
+    k = _integer_at_least(k, "k", 1)
     ds = [int(d) for d in ds]
     factors = np.asarray(factors, dtype=float)
     names = ("averaged Langevin", "Langevin last iterate", "online SGD")

@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import integrate
 
+from ._checks import integer_at_least as _integer_at_least
 from ._checks import positive as _positive
 
 __all__ = [
@@ -135,8 +136,7 @@ def plateau_losses(s: ArrayLike) -> Array:
 def steepest_fraction(depth: int) -> float:
     """u/s at which a depth-L mode's loss falls fastest: maximise u^a (s-u)^2, a = 2 - 2/L, so
     u = a s / (a + 2) (1/3 for two layers) (§4)."""
-    if not (isinstance(depth, (int, np.integer)) and depth >= 2):
-        raise ValueError(f"depth must be an integer >= 2, got {depth!r}")
+    _integer_at_least(depth, "depth", 2)
     a = 2 - 2 / depth
     return a / (a + 2)
 
@@ -156,8 +156,7 @@ def deep_escape_time(
     _positive(s, "s")
     _positive(sigma, "sigma")
     _positive(tau, "tau")
-    if not (isinstance(depth, (int, np.integer)) and depth >= 2):
-        raise ValueError(f"depth must be an integer >= 2, got {depth!r}")
+    _integer_at_least(depth, "depth", 2)
     u0 = sigma**depth
     if u0 >= fraction * s:
         raise ValueError(f"sigma^depth must be below fraction * s (small init), got {u0}")
@@ -361,8 +360,7 @@ def deep_mode_trajectory(
     s = _spectrum(s)
     _positive(sigma, "sigma")
     _positive(tau, "tau")
-    if not (isinstance(depth, (int, np.integer)) and depth >= 2):
-        raise ValueError(f"depth must be an integer >= 2, got {depth!r}")
+    _integer_at_least(depth, "depth", 2)
     u0 = sigma**depth
     if np.any(u0 >= s):
         raise ValueError("sigma^depth must be below every s_k (small initialisation)")
@@ -507,9 +505,12 @@ def _eigenvalues(lam: ArrayLike) -> Array:
 
 
 def _context(context: int) -> int:
-    if not (isinstance(context, (int, np.integer)) and context >= 1):
-        raise ValueError(f"context must be an integer >= 1, got {context!r}")
-    return int(context)
+    return _integer_at_least(context, "context", 1)
+
+
+def _attention_gamma(lam: Array, context: int) -> Array:
+    """gamma_i = E[Sigma_hat^2]_ii = lam_i^2 + (lam_i^2 + tr(Lambda) lam_i) / N (§6.1)."""
+    return lam**2 + (lam**2 + lam.sum() * lam) / _context(context)
 
 
 def attention_targets(lam: ArrayLike, context: int) -> tuple[Array, Array]:
@@ -521,8 +522,7 @@ def attention_targets(lam: ArrayLike, context: int) -> tuple[Array, Array]:
     sum_i [lam_i/2 - lam_i^2 m_i + lam_i gamma_i m_i^2 / 2]; see attention_loss.
     """
     lam = _eigenvalues(lam)
-    n = _context(context)
-    gamma = lam**2 + (lam**2 + lam.sum() * lam) / n
+    gamma = _attention_gamma(lam, context)
     return lam / gamma, lam * gamma
 
 
@@ -535,11 +535,10 @@ def attention_loss(M: ArrayLike, lam: ArrayLike, context: int) -> float:
     for x ~ N(0, Lambda) with Lambda = diag(lam), task vector w ~ N(0, I) and N context tokens.
     """
     lam = _eigenvalues(lam)
-    n = _context(context)
     M = np.asarray(M, dtype=float)
     if M.shape != (lam.size, lam.size):
         raise ValueError(f"M must have shape {(lam.size, lam.size)}, got {M.shape}")
-    gamma = lam**2 + (lam**2 + lam.sum() * lam) / n
+    gamma = _attention_gamma(lam, context)
     return float(
         0.5 * lam.sum() - np.sum(lam**2 * np.diag(M)) + 0.5 * np.sum(lam[:, None] * M**2 * gamma)
     )
@@ -549,7 +548,7 @@ def attention_plateau_losses(lam: ArrayLike, context: int) -> Array:
     """Loss before any head is learned, then after each mode is learned in order (§6.2):
     L_k = tr(Lambda)/2 - 1/2 sum_{i<=k} lam_i^3 / gamma_i; length len(lam) + 1."""
     lam = _eigenvalues(lam)
-    m_star, curv = attention_targets(lam, context)
+    m_star, _ = attention_targets(lam, context)
     gain = 0.5 * lam**2 * m_star  # = lam^3 / (2 gamma)
     return 0.5 * lam.sum() - np.concatenate([[0.0], np.cumsum(gain)])
 
@@ -661,8 +660,7 @@ def train_attention(
             f"sigmas must be a non-empty 1-D array of positive numbers, got {sigmas!r}"
         )
     heads = d if heads is None else heads
-    if not (isinstance(heads, (int, np.integer)) and heads >= 1):
-        raise ValueError(f"heads must be an integer >= 1, got {heads!r}")
+    _integer_at_least(heads, "heads", 1)
     if init not in ("aligned", "random"):
         raise ValueError(f"init must be 'aligned' or 'random', got {init!r}")
     if init == "aligned" and heads != d:
@@ -671,8 +669,7 @@ def train_attention(
     if hs.shape != (heads,) or np.any(~(hs > 0)):
         raise ValueError(f"head_scales must hold {heads} positive numbers, got {head_scales!r}")
     for name, value in (("batch", batch), ("eval_sequences", eval_sequences), ("steps", steps)):
-        if not (isinstance(value, (int, np.integer)) and value >= 1):
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        _integer_at_least(value, name, 1)
     _positive(lr, "lr")
     dev = pick_device(device)
     R = sig.size

@@ -18,6 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._checks import integer_at_least as _integer_at_least
+from ._checks import positive as _positive
+
 __all__ = [
     "AttSVMInfeasible",
     "GDRun",
@@ -135,20 +138,6 @@ def _constraint_rows(X: Array, Z: Array, opt: NDArray[np.int64]) -> tuple[Array,
     return diff[keep], np.repeat(Z, T - 1, axis=0), keep
 
 
-def _solve(X: Array, Z: Array, opt: NDArray[np.int64], norm: str):
-    import cvxpy as cp
-
-    d = X.shape[2]
-    rows, zs, keep = _constraint_rows(X, Z, opt)
-    W = cp.Variable((d, d))
-    margin = cp.sum(cp.multiply(rows @ W, zs), axis=1)
-    constraint = margin >= 1
-    objective = 0.5 * cp.sum_squares(W) if norm == "fro" else cp.normNuc(W)
-    problem = cp.Problem(cp.Minimize(objective), [constraint])
-    problem.solve(solver=cp.CLARABEL)
-    return problem, W, constraint, keep
-
-
 def _feasible(X: Array, Z: Array, opt: NDArray[np.int64]) -> bool:
     """Feasibility LP (scipy HiGHS, independent of cvxpy): some W with every margin >= 1."""
     from scipy.optimize import linprog
@@ -180,13 +169,19 @@ def att_svm(X: ArrayLike, Z: ArrayLike, opt: ArrayLike, norm: str = "fro") -> SV
     opt = _indices(opt, X)
     if norm not in ("fro", "nuc"):
         raise ValueError(f"norm must be 'fro' or 'nuc', got {norm!r}")
-    problem, W, constraint, keep = _solve(X, Z, opt, norm)
+    import cvxpy as cp
+
+    rows, zs, keep = _constraint_rows(X, Z, opt)
+    W = cp.Variable((X.shape[2], X.shape[2]))
+    constraint = cp.sum(cp.multiply(rows @ W, zs), axis=1) >= 1
+    objective = 0.5 * cp.sum_squares(W) if norm == "fro" else cp.normNuc(W)
+    problem = cp.Problem(cp.Minimize(objective), [constraint])
+    problem.solve(solver=cp.CLARABEL)
     if problem.status not in ("optimal", "optimal_inaccurate"):
         raise AttSVMInfeasible(_blocking_samples(X, Z, opt))
     n, T = keep.shape
     margins = np.full((n, T), np.nan)
     duals = np.full((n, T), np.nan)
-    rows, zs, _ = _constraint_rows(X, Z, opt)
     Wv = np.asarray(W.value)
     margins[keep] = np.einsum("kd,de,ke->k", rows, Wv, zs)
     duals[keep] = np.asarray(constraint.dual_value)
@@ -250,8 +245,7 @@ def synthetic_instance(
     token as query z_i = x_i1. Redrawn (same seed stream) until the Att-SVM of the optimal tokens
     is feasible. Returns X (n, T, d), Y (n,), Z (n, d), v (d,)."""
     for name, value, lo in (("n", n, 1), ("T", T, 2), ("d", d, 2)):
-        if not (isinstance(value, (int, np.integer)) and value >= lo):
-            raise ValueError(f"{name} must be an integer >= {lo}, got {value!r}")
+        _integer_at_least(value, name, lo)
     rng = np.random.default_rng(seed)
     for _ in range(max_tries):
         X = rng.standard_normal((n, T, d))
@@ -353,10 +347,8 @@ def train_gd(
     vb = np.asarray(v, dtype=float).reshape(B, d)
     if param not in ("W", "KQ"):
         raise ValueError(f"param must be 'W' or 'KQ', got {param!r}")
-    if not (np.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a positive number, got {lr!r}")
-    if not (isinstance(steps, (int, np.integer)) and steps >= 1):
-        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
+    _positive(lr, "lr")
+    _integer_at_least(steps, "steps", 1)
     if not (np.isfinite(init_scale) and init_scale >= 0):
         raise ValueError(f"init_scale must be >= 0, got {init_scale!r}")
     if param == "KQ" and init_scale == 0:
