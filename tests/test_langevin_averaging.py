@@ -106,7 +106,7 @@ def test_hot_langevin_average_follows_the_partial_trace(record_property) -> None
 @pytest.mark.claim(
     "la-vs-sgd",
     chapter="langevin_averaging",
-    statement="Averaged Langevin reaches overlap 0.5 with several times fewer samples than "
+    statement="Averaged Langevin reaches overlap 0.5 with at least 2 times fewer samples than "
     "online SGD (k* = 3, d = 16..64)",
 )
 def test_averaged_langevin_needs_fewer_samples_than_online_sgd(ci_sweep, record_property) -> None:
@@ -117,8 +117,8 @@ def test_averaged_langevin_needs_fewer_samples_than_online_sgd(ci_sweep, record_
     sgd = np.where(np.isfinite(n_sgd), n_sgd, [n[-1] for n in res.ns])  # never: at least the max
     ratio = sgd / n_avg
     record_property("measured", f"{ratio.min():.1f}x fewer samples (smallest over d)")
-    record_property("predicted", ">= 3x")
-    assert ratio.min() >= 3
+    record_property("predicted", ">= 2x")
+    assert ratio.min() >= 2
     # at d = 64, n = 4096: the average is well past 0.5 and well above online SGD
     i, j = res.ds.index(64), int(np.searchsorted(res.ns[2], 4096))
     averaged, sgd_at_n = res.overlaps["averaged Langevin"][i][j], res.overlaps["online SGD"][i][j]
@@ -137,6 +137,25 @@ def test_fitted_exponent_of_averaged_langevin(ci_sweep, record_property) -> None
     record_property("measured", a)
     record_property("predicted", "2 = ceil(k*/2) (k*/2 = 1.5 is not resolved at d <= 64)")
     assert abs(a - 2) <= 0.35
+
+
+@pytest.mark.claim(
+    "la-cold-chain",
+    chapter="langevin_averaging",
+    statement="At the sweep's temperature (beta = d) and d = 64 single iterates already hold "
+    "overlap >= 0.3 and averaging adds < 0.1; at beta = d/4 single iterates fall below 0.3",
+)
+def test_sweep_temperature_is_not_the_wandering_regime_at_d64(record_property) -> None:
+    X, y, w_star = (t.float() for t in la.single_index_data(1024, 64, 3, runs=8, seed=2))
+    held = {}
+    for name, beta in (("cold", 64.0), ("hot", 16.0)):
+        run = la.langevin(X, y, w_star, 3, beta=beta, steps=1000, burn_in=250, seed=2)
+        held[name] = (run.last_overlap[:, 250:].mean(), run.average_overlap[:, -1].mean())
+    (cold_it, cold_avg), (hot_it, _) = held["cold"], held["hot"]
+    record_property("measured", f"iterates {cold_it:.2f}, average {cold_avg:.2f}; hot {hot_it:.2f}")
+    record_property("predicted", "iterates >= 0.3, average - iterates < 0.1; hot iterates < 0.3")
+    assert cold_it >= 0.3 and cold_avg - cold_it < 0.1
+    assert hot_it < 0.3
 
 
 def test_threshold_exponent_recovers_the_closed_form_slopes() -> None:
