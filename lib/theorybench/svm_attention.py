@@ -628,8 +628,8 @@ def kq_rows(run: GDRun, X: ArrayLike, Z: ArrayLike) -> list[str]:
     nuc, fro = att_svm(X, Z, sel, norm="nuc"), att_svm(X, Z, sel, norm="fro")
     W = run.W[0, -1]
     return [
-        f"correlation with the nuclear-norm SVM: {float(direction_correlation(W, nuc.W)):.4f}",
-        f"correlation with the Frobenius SVM:    {float(direction_correlation(W, fro.W)):.4f}",
+        f"correlation with the nuclear-norm SVM: {float(direction_correlation(W, nuc.W)):.3f}",
+        f"correlation with the Frobenius SVM:    {float(direction_correlation(W, fro.W)):.3f}",
         f"effective rank: K Q' {effective_rank(W)}, nuclear {effective_rank(nuc.W)}, "
         f"Frobenius {effective_rank(fro.W)}",
     ]
