@@ -123,6 +123,7 @@ def test_edges_stay_finite_and_accurate_near_one() -> None:
     assert np.isfinite(ec.extrapolated_fixed_point(1 - 1e-12, 1 - 1e-12 / 2, 3.0))
 
 
+@settings(max_examples=20)  # each example solves the K-ary threshold numerically (~0.5 s)
 @given(p=probs, b=probs, c=clips)
 def test_k_ary_threshold_reduces_to_bernoulli_for_two_tokens(p, b, c) -> None:
     if not _separated(p, b):
