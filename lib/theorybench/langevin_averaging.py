@@ -358,13 +358,14 @@ def sweep(
         n_grid = np.unique(np.maximum(2, np.round(factors * d ** (k / 2))).astype(int))
         ns.append(n_grid)
         rows = {m: [] for m in names}
+        langevin_n_max = np.round(cap * d ** (k / 2))  # rounded as the grid is
         trajectories = [
             online_sgd(int(n_grid[-1]), d, k, lr=a / d ** (k / 2), runs=runs, seed=seed + d)[0]
             for a in sgd_steps
         ]
         for j, n in enumerate(n_grid):
             rows["online SGD"].append(max((tr[:, n] for tr in trajectories), key=np.mean))
-            if n > cap * d ** (k / 2) * (1 + 1e-9):
+            if n > langevin_n_max:
                 for m in names[:2]:
                     rows[m].append(np.full(runs, np.nan))
                 continue
