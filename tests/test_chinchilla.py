@@ -312,7 +312,7 @@ def test_chinchilla_explorer_shows_the_closed_form_and_the_fit_agreeing() -> Non
 def test_a_file_that_fails_its_checksum_is_refused(monkeypatch) -> None:
     """The loader hashes the bytes it reads: a file whose sha256 is not the recorded one (here the
     README, which has no entry) raises instead of being parsed."""
-    monkeypatch.setitem(ch._DATA, "epoch_chinchilla", "README.md")
+    monkeypatch.setitem(ch.data._DATA, "epoch_chinchilla", "README.md")
     with pytest.raises(ValueError, match="checksum"):
         ch.load_scaling_data("epoch_chinchilla")
 

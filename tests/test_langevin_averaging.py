@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 from theorybench import langevin_averaging as la
-from theorybench.langevin_averaging import _he
+from theorybench.langevin_averaging.experiment import _he
 
 ROOT2PI = math.sqrt(2 * math.pi)
 

@@ -161,7 +161,7 @@ def test_kq_gd_converges_to_the_nuclear_norm_svm(record_property) -> None:
 def test_stable_gradient_matches_autograd() -> None:
     """The hand-written stable gradient against torch autograd of the loss (unsaturated W)."""
     import torch
-    from theorybench.svm_attention import _gradient
+    from theorybench.svm_attention.experiment import _gradient
 
     X, Y, Z, v = sa.synthetic_instance(4, 6, 8, seed=1)
     t = [torch.tensor(a, dtype=torch.float64) for a in (X, Y, Z, v)]

@@ -1,97 +1,30 @@
-r"""Langevin dynamics with iterate averaging for single-index models and tensor PCA.
-
-Sources: "Improved high-dimensional estimation with Langevin dynamics and stochastic weight
-averaging" (arXiv 2603.06028, ICLR 2026) [LSWA26]; Ben Arous, Gheissari & Jagannath 2021
-(online SGD, arXiv 2003.10409) [BGJ21]; Damian, Nichani, Ge & Lee 2023 (smoothing,
-arXiv 2305.10633) [DNGL23]. Theory page: ``theory/langevin_averaging.md`` (cited as §N).
-
-Single-index model (§1): x ~ N(0, I_d), y = sigma*(<w*, x>) with ||w*|| = 1. The information
-exponent k* of sigma* is the index of its first non-zero Hermite coefficient (probabilists'
-Hermite polynomials He_k). The experiments use the normalised link He_k(z)/sqrt(k!) and the
-correlation objective Phi(w) = (1/n) sum_i y_i He_k(<w, x_i>)/sqrt(k!) on the sphere, whose
-population value is <w, w*>^k.
-"""
+"""The torch experiments: single-index data, online SGD, spherical Langevin with iterate averaging, and the sample-complexity sweep."""
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.polynomial import hermite_e
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
-from ._checks import integer_at_least as _integer_at_least
-from ._checks import positive as _positive
+from .._checks import integer_at_least as _integer_at_least
+from .._checks import positive as _positive
+from .model import Array
 
 __all__ = [
-    "LangevinRun",
-    "SweepResult",
-    "batch_speedup",
-    "experiment_size",
-    "explorer",
-    "hermite_coefficients",
-    "information_exponent",
-    "langevin",
-    "online_sgd",
-    "partial_trace_estimator",
-    "partial_trace_overlap",
-    "plot_collapse",
-    "plot_trajectories",
-    "predicted_exponents",
     "single_index_data",
     "spiked_tensor",
+    "online_sgd",
+    "LangevinRun",
+    "langevin",
+    "partial_trace_estimator",
+    "SweepResult",
+    "experiment_size",
     "sweep",
-    "threshold_exponent",
-    "threshold_rows",
+    "batch_speedup",
 ]
-
-Array = NDArray[np.float64]
-
-
-# ----------------------------------------------------------------------------------------------
-# Hermite tools (§1)
-# ----------------------------------------------------------------------------------------------
-def hermite_coefficients(link: Callable[[Array], Array], kmax: int, points: int = 120) -> Array:
-    """c_k = E[sigma(z) He_k(z)] / k!, k = 0..kmax, so that sigma = sum_k c_k He_k (§1).
-
-    Gauss-Hermite quadrature for the weight e^{-z^2/2} (numpy's hermegauss, ``points`` nodes;
-    exact for polynomial links of degree < 2 points - kmax).
-    """
-    kmax = _integer_at_least(kmax, "kmax", 0)
-    points = _integer_at_least(points, "points", 2)
-    z, weights = hermite_e.hermegauss(points)
-    weights = weights / np.sqrt(2 * np.pi)
-    values = np.asarray(link(z), dtype=float)
-    coeffs = []
-    for k in range(kmax + 1):
-        he_k = hermite_e.hermeval(z, [0] * k + [1])
-        coeffs.append(np.sum(weights * values * he_k) / math.factorial(k))
-    return np.array(coeffs)
-
-
-def information_exponent(link: Callable[[Array], Array], kmax: int = 12, tol: float = 1e-8) -> int:
-    """k* = min{k >= 1 : c_k != 0} (abs(c_k) > tol relative to the link's L2 norm) (§1)."""
-    c = hermite_coefficients(link, kmax)
-    norm = math.sqrt(sum(math.factorial(k) * ck**2 for k, ck in enumerate(c))) or 1.0
-    for k in range(1, kmax + 1):
-        if abs(c[k]) > tol * norm:
-            return k
-    raise ValueError(f"no non-zero Hermite coefficient of order 1..{kmax}: k* > kmax")
-
-
-def predicted_exponents(k: int) -> dict[str, float]:
-    """Sample-complexity exponents a in n ~ d^a (§2-4): online SGD max(1, k-1) [BGJ21];
-    smoothing and averaged Langevin k/2 (at least 1) [DNGL23, LSWA26]; and the high-temperature
-    limit of averaging (the partial trace, §4): (k+1)/2 for odd k."""
-    k = _integer_at_least(k, "k", 1)
-    return {
-        "online SGD": float(max(1, k - 1)),
-        "smoothing / averaged Langevin": max(1.0, k / 2),
-        "partial trace (odd k)": (k + 1) / 2 if k % 2 else float("nan"),
-    }
 
 
 # ----------------------------------------------------------------------------------------------
@@ -117,7 +50,7 @@ def single_index_data(
     w* (runs, d) uniform on the sphere, y = He_k(<w*, x>)/sqrt(k!) (runs, n)."""
     import torch
 
-    from .device import device as pick_device
+    from ..device import device as pick_device
 
     n, d, k = (
         _integer_at_least(n, "n", 1),
@@ -169,7 +102,7 @@ def online_sgd(
     tensor program. Returns (overlap trajectory (runs, n+1) of abs(<w_t, w*>), final w, w*)."""
     import torch
 
-    from .device import device as pick_device
+    from ..device import device as pick_device
 
     n, d, k = (
         _integer_at_least(n, "n", 1),
@@ -271,20 +204,6 @@ def partial_trace_estimator(X, y):
     return ((y * ((X**2).sum(-1) - d - 2))[..., None] * X).mean(-2)
 
 
-def partial_trace_overlap(n: ArrayLike, d: ArrayLike) -> Array:
-    """Leading-order overlap of the partial-trace estimator for the He_3 link (§4):
-
-        <u/||u||, w*> ~ sqrt(6) / sqrt(6 + (d - 1)(2d + 64)/n),
-
-    from its signal E u = sqrt(6) w* and per-coordinate noise variance (2d + 64)/n orthogonal
-    to w*. It reaches 1/2 at n = (d - 1)(2d + 64)/18: exponent 2 = (k*+1)/2 asymptotically,
-    but a local slope near 1.5 for d between 16 and 64."""
-    n, d = np.asarray(n, dtype=float), np.asarray(d, dtype=float)
-    if np.any(n <= 0) or np.any(d < 2):
-        raise ValueError("n must be > 0 and d >= 2")
-    return np.sqrt(6) / np.sqrt(6 + (d - 1) * (2 * d + 64) / n)
-
-
 # ----------------------------------------------------------------------------------------------
 # Sweeps and exponents (§5)
 # ----------------------------------------------------------------------------------------------
@@ -302,7 +221,7 @@ class SweepResult:
 
 def experiment_size() -> dict[str, object]:
     """Sizes at the current ``THEORYBENCH_SCALE``."""
-    from .device import by_scale
+    from ..device import by_scale
 
     return by_scale(
         ci={
@@ -389,48 +308,6 @@ def sweep(
     )
 
 
-def threshold_exponent(
-    ds: ArrayLike, ns: list[ArrayLike], overlaps: list[ArrayLike], target: float = 0.5
-) -> tuple[float, Array]:
-    """Fit a in n_target ~ d^a (§5): for each d, the sample size at which the mean overlap first
-    reaches ``target`` (linear interpolation in log n between grid points), then a least-squares
-    line through (log d, log n_target). Returns (a, n_target per d); NaN where never reached."""
-    if not 0 < target < 1:
-        raise ValueError(f"target must lie in (0, 1), got {target!r}")
-    ds = np.asarray(ds, dtype=float)
-    if ds.ndim != 1 or ds.size < 2 or len(ns) != ds.size or len(overlaps) != ds.size:
-        raise ValueError("need at least two d values, with one n grid and overlap row per d")
-    thresholds = np.full(ds.size, np.nan)
-    for i, (n, o) in enumerate(zip(ns, overlaps, strict=True)):
-        n, o = np.asarray(n, dtype=float), np.asarray(o, dtype=float)
-        above = np.nonzero(o >= target)[0]
-        if above.size == 0:
-            continue
-        j = int(above[0])
-        if j == 0:
-            thresholds[i] = n[0]
-            continue
-        frac = (target - o[j - 1]) / (o[j] - o[j - 1])
-        thresholds[i] = np.exp(np.log(n[j - 1]) + frac * (np.log(n[j]) - np.log(n[j - 1])))
-    ok = np.isfinite(thresholds)
-    if ok.sum() < 2:
-        return float("nan"), thresholds
-    slope = np.polyfit(np.log(ds[ok]), np.log(thresholds[ok]), 1)[0]
-    return float(slope), thresholds
-
-
-def threshold_rows(result: SweepResult, target: float = 0.5) -> list[str]:
-    """Text rows: the fitted exponent of each algorithm against the predicted ones."""
-    pred = predicted_exponents(result.k)
-    rows = [f"k* = {result.k}; predicted: " + ", ".join(f"{m} {a:g}" for m, a in pred.items())]
-    for name, over in result.overlaps.items():
-        a, thr = threshold_exponent(result.ds, result.ns, over, target)
-        shown = ", ".join("never" if not np.isfinite(t) else f"{t:.0f}" for t in thr)
-        fitted = f"{a:.2f}" if np.isfinite(thr).all() else "not fitted (not reached at every d)"
-        rows.append(f"{name:>22}: n for overlap {target} = [{shown}], exponent {fitted}")
-    return rows
-
-
 def batch_speedup(
     n: int = 512, d: int = 32, runs: int = 12, steps: int = 300
 ) -> tuple[float, float]:
@@ -452,117 +329,3 @@ def batch_speedup(
             burn_in=steps // 4,
         )
     return batched, time.perf_counter() - t0
-
-
-# ----------------------------------------------------------------------------------------------
-# Figures
-# ----------------------------------------------------------------------------------------------
-def plot_collapse(result: SweepResult) -> object:
-    """Mean overlap against n / d^{k/2} (left) and n / d^{k-1} (right) for every d: curves that
-    collapse in one scaling share that sample-complexity exponent."""
-    from .plotting import COLORS, CYCLE, figure
-
-    fig, axes = figure(2, width=10.0, height=3.6)
-    styles = {"averaged Langevin": "-", "Langevin last iterate": ":", "online SGD": "--"}
-    for ax, power, label in (
-        (axes[0], result.k / 2, r"$n / d^{k^*/2}$"),
-        (axes[1], result.k - 1, r"$n / d^{k^*-1}$"),
-    ):
-        for i, d in enumerate(result.ds):
-            for name, style in styles.items():
-                ax.plot(
-                    result.ns[i] / d**power,
-                    result.overlaps[name][i],
-                    style,
-                    marker="o",
-                    ms=3,
-                    color=CYCLE[i],
-                    label=f"{name}, d = {d}" if ax is axes[0] else None,
-                )
-        ax.axhline(0.5, color=COLORS["muted"], lw=0.8)
-        ax.set(xscale="log", xlabel=label, ylabel="overlap |<w, w*>|", ylim=(0, 1))
-    axes[0].legend(fontsize=6, ncol=3, loc="upper left")
-    axes[0].set_title("scaled by the averaged-Langevin rate")
-    axes[1].set_title("scaled by the online-SGD rate")
-    return fig
-
-
-def plot_trajectories(run: LangevinRun, sgd_overlap: Array, lr: float) -> object:
-    """Overlap against time for one data set: Langevin iterates, their running average, and
-    online SGD (x: samples seen for SGD, Langevin steps for Langevin)."""
-    from .plotting import COLORS, figure
-
-    fig, (ax,) = figure(1, width=7.0, height=3.4)
-    t = np.arange(run.last_overlap.shape[1])
-    ax.plot(t, run.last_overlap.mean(0), color=COLORS["muted"], lw=1, label="Langevin iterate")
-    ax.plot(
-        t,
-        run.average_overlap.mean(0),  # NaN during the burn-in, for every run alike
-        color=COLORS["experiment"],
-        lw=2,
-        label="running average",
-    )
-    s = np.arange(sgd_overlap.shape[1])
-    ax.plot(
-        s,
-        sgd_overlap.mean(0),
-        color=COLORS["theory"],
-        lw=1.5,
-        ls="--",
-        label="online SGD (samples seen)",
-    )
-    ax.set(xlabel="step", ylabel="mean overlap", ylim=(0, 1), title="one sample size")
-    ax.legend(fontsize=8)
-    return fig
-
-
-EXPLORER_MAX_N = 4096  # keeps one re-run of the explorer near a second on a laptop CPU
-
-
-def explorer() -> object:
-    """Sliders k* in {3, 4}, d, n / d^{k*/2} (n capped at EXPLORER_MAX_N; the title shows n),
-    inverse temperature beta / d and burn-in: one batched
-    Langevin run (8 data sets) against online SGD with the same n; overlap against time."""
-    from . import widgets
-    from .plotting import COLORS, figure
-
-    fig, (ax,) = figure(1, width=7.5, height=3.4)
-    (it,) = ax.plot([], [], color=COLORS["muted"], lw=1, label="Langevin iterate")
-    (av,) = ax.plot([], [], color=COLORS["experiment"], lw=2, label="running average")
-    (sg,) = ax.plot([], [], color=COLORS["theory"], lw=1.5, ls="--", label="online SGD")
-    ax.set(xlabel="step (Langevin) / samples seen (SGD)", ylabel="mean overlap", ylim=(0, 1))
-    ax.legend(fontsize=8, loc="upper left")
-
-    def update(k: int, d: int, factor: float, beta_per_d: float, burn: float) -> None:
-        n = min(EXPLORER_MAX_N, max(2, int(round(factor * d ** (k / 2)))))
-        X, y, w_star = single_index_data(n, d, k, runs=8, seed=0)
-        steps = 500
-        run = langevin(X, y, w_star, k, beta=beta_per_d * d, steps=steps, burn_in=int(burn * steps))
-        sgd, _, _ = online_sgd(n, d, k, lr=1 / d ** (k / 2), runs=8, seed=0)
-        t = np.arange(steps + 1)
-        it.set_data(t, run.last_overlap.mean(0))
-        av.set_data(
-            t,
-            run.average_overlap.mean(0),
-        )
-        sg.set_data(np.arange(n + 1) * steps / n, sgd.mean(0))
-        ax.set_xlim(0, steps)
-        ax.set_title(
-            f"k* = {k}, d = {d}, n = {n}: average {run.average_overlap[:, -1].mean():.2f}, "
-            f"SGD {sgd[:, -1].mean():.2f}"
-        )
-
-    controls = {
-        "k": widgets.choice("k*", [3, 4], 3),
-        "d": widgets.choice("d", [16, 32, 64], 32),
-        "factor": widgets.slider("n / d^{k*/2}", 0.25, 16.0, 4.0, log=True),
-        "beta_per_d": widgets.slider("β / d", 0.0625, 4.0, 0.25, log=True),
-        "burn": widgets.slider("burn-in fraction", 0.0, 0.9, 0.25, step=0.05),
-    }
-    static = {"d": [16, 32], "factor": [1.0, 4.0, 16.0]}
-    caption = (
-        "Spherical Langevin dynamics on the empirical objective: single iterates (grey) "
-        "against their running average (orange) and online SGD on the same number of "
-        "samples (blue, time rescaled)."
-    )
-    return widgets.Explorer(fig, update, controls, static=static, caption=caption)

@@ -1,75 +1,39 @@
-r"""Lion-K as constrained optimisation, with its Lyapunov function.
-
-Chen, Liu, Liang & Liu, "Lion Secretly Solves Constrained Optimization: As Lyapunov Predicts"
-(ICLR 2024, arXiv:2310.05898) -- cited below as [CLLL]; Lion itself: Chen et al., "Symbolic
-Discovery of Optimization Algorithms" (arXiv:2302.06675). Theory page: ``theory/lion.md``
-(cited as §N below; the page names the test that checks each step).
-
-Lion-K, discrete time ([CLLL]'s Lion-K update; §1. K convex, :math:`\nabla K` a subgradient)::
-
-    m~_{t+1} = beta1 m_t - (1 - beta1) grad f(x_t)
-    m_{t+1}  = beta2 m_t - (1 - beta2) grad f(x_t)
-    x_{t+1}  = x_t + lr (grad K(m~_{t+1}) - lam x_t)
-
-K = ||.||_1 gives grad K = sign: ordinary Lion with decoupled weight decay lam.
-
-Continuous time ([CLLL]'s ODE; §2. alpha, gamma > 0, eps >= 0)::
-
-    dx/dt = grad K(m~) - lam x,   dm/dt = -alpha grad f(x) - gamma m,
-    m~ = m - eps (alpha grad f(x) + gamma m)
-
-Lyapunov function ([CLLL]'s main theorem; §3-4)::
-
-    H(x, m) = alpha f(x) + (gamma/lam) K*(lam x)
-              + (1 - eps gamma)/(1 + eps lam) * (K*(lam x) + K(m) - lam m.x)
-
-dH/dt = -Delta(x, m) <= 0 (see :func:`lyapunov_dissipation`), and the dynamics settle at
-stationary points of ``F(x) = alpha f(x) + (gamma/lam) K*(lam x)`` (:func:`constrained_objective`):
-for sign Lion, ``min f(x) s.t. ||x||_inf <= 1/lam``.
-"""
+"""Lion-K's closed forms: K and its conjugate, the discrete update, the ODE, the Lyapunov function H and the constrained problem (numpy/scipy only)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import torch
 from numpy.typing import ArrayLike, NDArray
 from scipy import integrate, optimize
 
 __all__ = [
-    "KAPPAS",
+    "DOMAIN_TOL",
     "Kappa",
-    "LionODEParams",
-    "LionTrajectory",
-    "LionK",
-    "LogRegSweep",
-    "ball_outline",
-    "box_distance",
-    "constrained_objective",
-    "constrained_optimum",
-    "explorer",
-    "explorer_frame",
-    "explorer_problem",
+    "KAPPAS",
     "get_kappa",
-    "integrate_lion_ode",
-    "lion_ode_rhs",
-    "lion_run",
+    "LionTrajectory",
     "lion_step",
-    "logistic_regression_lam_sweep",
+    "lion_run",
+    "box_distance",
+    "phase1_envelope",
+    "LionODEParams",
+    "ode_params",
+    "lion_ode_rhs",
+    "integrate_lion_ode",
     "lyapunov_H",
     "lyapunov_dissipation",
-    "logistic_loss_np",
-    "make_logistic_data",
-    "ode_params",
-    "phase1_envelope",
-    "plot_sweep",
-    "sweep_size",
+    "constrained_objective",
+    "constrained_optimum",
+    "ball_outline",
 ]
 
 Array = NDArray[np.float64]
+
+
 #: slack when testing "lam x lies in dom K*" (iterates sit exactly on the boundary)
 DOMAIN_TOL = 1e-7
 
@@ -184,6 +148,8 @@ class Kappa:
 
 
 _KAPPA_NAMES = ("l1", "l2", "linf", "sq", "huber")
+
+
 #: The K of the table in theory/lion.md §7, by name.
 KAPPAS: dict[str, Kappa] = {name: Kappa(name) for name in _KAPPA_NAMES}
 
@@ -545,200 +511,6 @@ def constrained_optimum(
     return split(res.x)
 
 
-# ----------------------------------------------------------------------------------------------
-# torch: the optimizer and the experiment
-# ----------------------------------------------------------------------------------------------
-class LionK(torch.optim.Optimizer):
-    """Lion-K as a ``torch.optim.Optimizer`` (§1, eq. lion-k, applied per parameter tensor).
-
-    ``weight_decay`` is lam (decoupled: x <- (1 - lr lam) x + lr grad K(m~)); the state ``m``
-    accumulates the *negative* gradient, as in the paper. K acts on each parameter tensor
-    separately (K(x) = sum over tensors), so for ``"l2"``/``"linf"`` the constraint is a product
-    of balls. ``kappa="l1"`` is the ordinary Lion of Chen et al. (2023). The subgradient is
-    :meth:`Kappa.grad`, the very code of the numpy reference :func:`lion_step`.
-    """
-
-    def __init__(
-        self,
-        params: Any,
-        lr: float = 1e-4,
-        betas: tuple[float, float] = (0.9, 0.99),
-        weight_decay: float = 0.0,
-        kappa: str | Kappa = "l1",
-    ) -> None:
-        _check_hyper(lr, betas[0], betas[1], weight_decay, lam_positive=False)
-        defaults = {
-            "lr": lr,
-            "betas": tuple(betas),
-            "weight_decay": weight_decay,
-            "kappa": get_kappa(kappa),
-        }
-        super().__init__(params, defaults)
-
-    @torch.no_grad()
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            lr, (b1, b2), lam = group["lr"], group["betas"], group["weight_decay"]
-            _check_hyper(lr, b1, b2, lam, lam_positive=False)
-            k = get_kappa(group["kappa"])
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if not state:
-                    state["m"] = torch.zeros_like(p)
-                m = state["m"]
-                update = k.grad(b1 * m - (1 - b1) * p.grad, xp=torch)
-                p.mul_(1 - lr * lam).add_(update, alpha=lr)
-                m.mul_(b2).add_(p.grad, alpha=-(1 - b2))
-        return loss
-
-
-@dataclass(frozen=True)
-class LogRegSweep:
-    """Result of :func:`logistic_regression_lam_sweep` (one row per lam)."""
-
-    lams: Array
-    steps: Array  # the recorded step indices
-    norms: Array  # ||w_t||_inf at those steps, shape (len(lams), len(steps))
-    lion_objective: Array  # f(w_T) of Lion
-    optimum: Array  # min f on the box, from scipy (independent)
-    optimum_norm: Array  # ||w*||_inf of scipy's constrained optimum
-    seconds: float
-
-
-def make_logistic_data(n: int, d: int, *, flip: float = 0.1, seed: int = 0) -> tuple[Array, Array]:
-    """Synthetic binary classification: x ~ N(0, I_d), y = sign(w0.x) with a fraction ``flip`` of
-    labels flipped (so the unconstrained optimum is finite). Returns X (n, d) and y in {-1, +1}."""
-    if n < 2 or d < 1:
-        raise ValueError(f"need n >= 2 and d >= 1, got n={n}, d={d}")
-    if not 0 <= flip < 0.5:
-        raise ValueError(f"flip must lie in [0, 0.5), got {flip!r}")
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, d))
-    w0 = rng.standard_normal(d) * 2 / np.sqrt(d)
-    y = np.sign(X @ w0 + 1e-12)
-    y[rng.random(n) < flip] *= -1
-    return X, y
-
-
-def logistic_loss_np(w: Array, X: Array, y: Array) -> tuple[float, Array]:
-    """Mean logistic loss f(w) = mean log(1 + exp(-y x.w)) and its gradient (numpy, stable)."""
-    z = -y * (X @ w)
-    loss = float(np.mean(np.logaddexp(0.0, z)))
-    sig = 0.5 * (1 + np.tanh(0.5 * z))  # = sigmoid(z), overflow-free
-    return loss, -(X.T @ (y * sig)) / len(y)
-
-
-def logistic_regression_lam_sweep(
-    lams: Sequence[float],
-    *,
-    n: int,
-    d: int,
-    steps: int,
-    lr: float = 0.05,
-    betas: tuple[float, float] = (0.9, 0.99),
-    init_scale: float = 3.0,
-    seed: int = 0,
-    device: str | torch.device | None = None,
-    n_records: int = 200,
-    progress: bool = False,
-) -> LogRegSweep:
-    """Train logistic regression with sign Lion for each lam at once (one batched program).
-
-    Each lam has its own weight vector (its own param group, so its own weight decay); the losses
-    of all lams are computed as one (n, len(lams)) matrix product. The step size decays linearly
-    to 0 (so the iterates settle instead of oscillating by +-lr). Returns ||w_t||_inf over time,
-    the final objective and, independently, scipy's box-constrained optimum for each lam.
-    """
-    import time
-
-    from tqdm.auto import tqdm
-
-    from .device import device as pick_device
-
-    lams_arr = np.asarray(lams, dtype=float)
-    if lams_arr.ndim != 1 or lams_arr.size == 0 or np.any(lams_arr <= 0):
-        raise ValueError(f"lams must be a non-empty 1-D sequence of positive numbers, got {lams!r}")
-    if lr * lams_arr.max() > 1:
-        raise ValueError(f"lr * max(lams) must be <= 1, got {lr * lams_arr.max()}")
-    X, y = make_logistic_data(n, d, seed=seed)
-    dev = pick_device() if device is None else torch.device(device)
-    dtype = torch.float64 if dev.type == "cpu" else torch.float32
-    Xt = torch.as_tensor(X, dtype=dtype, device=dev)
-    yt = torch.as_tensor(y, dtype=dtype, device=dev)
-    gen = torch.Generator().manual_seed(seed)
-    w0 = (torch.rand(d, generator=gen, dtype=torch.float64) * 2 - 1) * init_scale
-    ws = [torch.nn.Parameter(w0.clone().to(dev, dtype)) for _ in lams_arr]
-    opt = LionK(
-        [{"params": [w], "weight_decay": float(lam)} for w, lam in zip(ws, lams_arr, strict=True)],
-        lr=lr,
-        betas=betas,
-    )
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: 1 - t / steps)
-    record = np.unique(np.geomspace(1, steps, n_records).astype(int))
-    norms = np.empty((lams_arr.size, record.size))
-    start = time.perf_counter()
-    j = 0
-    for t in tqdm(range(1, steps + 1), disable=not progress, desc="Lion sweep"):
-        W = torch.stack(ws, dim=1)  # (d, L)
-        loss = torch.nn.functional.softplus(-yt[:, None] * (Xt @ W)).mean(0).sum()
-        opt.zero_grad(set_to_none=False)
-        loss.backward()
-        opt.step()
-        sched.step()
-        if j < record.size and t == record[j]:
-            with torch.no_grad():
-                norms[:, j] = torch.stack(ws).abs().amax(1).double().cpu().numpy()
-            j += 1
-    seconds = time.perf_counter() - start
-    w_final = torch.stack(ws).detach().double().cpu().numpy()
-
-    def f(w: Array) -> float:
-        return logistic_loss_np(w, X, y)[0]
-
-    def g(w: Array) -> Array:
-        return logistic_loss_np(w, X, y)[1]
-
-    optima = [constrained_optimum(f, g, np.zeros(d), lam, "l1") for lam in lams_arr]
-    return LogRegSweep(
-        lams=lams_arr,
-        steps=record,
-        norms=norms,
-        lion_objective=np.array([f(w) for w in w_final]),
-        optimum=np.array([f(w) for w in optima]),
-        optimum_norm=np.array([np.abs(w).max() for w in optima]),
-        seconds=seconds,
-    )
-
-
-# ----------------------------------------------------------------------------------------------
-# Figures for notebooks/lion.ipynb (the notebook only calls these)
-# ----------------------------------------------------------------------------------------------
-#: The 2-D explorer's problem: f(x) = 1/2 (x - c)' A (x - c), started outside every ball.
-EXPLORER_A = np.array([[1.5, 0.6], [0.6, 0.8]])
-EXPLORER_C = np.array([1.8, -1.4])
-EXPLORER_X0 = np.array([-2.2, 2.0])
-EXPLORER_STEPS = 1500
-
-
-def explorer_problem() -> tuple[Callable[[Array], float], Callable[[Array], Array]]:
-    """f and grad f of the explorer's 2-D quadratic."""
-
-    def f(x: Array) -> Any:
-        z = np.asarray(x) - EXPLORER_C
-        return 0.5 * np.einsum("...i,ij,...j->...", z, EXPLORER_A, z)
-
-    def grad_f(x: Array) -> Array:
-        return EXPLORER_A @ (x - EXPLORER_C)
-
-    return f, grad_f
-
-
 def ball_outline(lam: float, kappa: str | Kappa, n: int = 241) -> Array:
     """Points on the boundary {||x|| = 1/lam} of the constraint set in 2-D (empty for sq)."""
     k = get_kappa(kappa)
@@ -747,156 +519,3 @@ def ball_outline(lam: float, kappa: str | Kappa, n: int = 241) -> Array:
     theta = np.linspace(0, 2 * np.pi, n)
     u = np.stack([np.cos(theta), np.sin(theta)], 1)
     return u / (lam * k.constraint_norm(u))[:, None]
-
-
-def explorer_frame(lam: float, beta1: float, beta2: float, lr: float, kappa: str) -> dict:
-    """Everything the explorer draws for one setting of the sliders (pure computation).
-
-    Runs ``EXPLORER_STEPS`` steps of Lion-K from ``EXPLORER_X0``, evaluates H along the iterates
-    with the mapped ODE parameters (:func:`ode_params`), the step at which the iterates enter the
-    ball, and scipy's constrained optimum.
-    """
-    f, grad_f = explorer_problem()
-    tr = lion_run(
-        grad_f,
-        EXPLORER_X0,
-        steps=EXPLORER_STEPS,
-        lr=lr,
-        beta1=beta1,
-        beta2=beta2,
-        lam=lam,
-        kappa=kappa,
-    )
-    p = ode_params(lr, beta1, beta2, lam)
-    H = lyapunov_H(tr.xs, tr.ms, f(tr.xs), p, kappa)
-    k = get_kappa(kappa)
-    if k.constrains:
-        inside = np.flatnonzero(box_distance(tr.xs, lam, k) <= DOMAIN_TOL)
-        entry = int(inside[0]) if inside.size else None
-    else:
-        entry = 0
-    return {
-        "xs": tr.xs,
-        "t": np.arange(EXPLORER_STEPS + 1) * lr,
-        "H": np.where(np.isfinite(H), H, np.nan),
-        "entry_t": None if entry is None else entry * lr,
-        "outline": ball_outline(lam, k),
-        "optimum": constrained_optimum(f, grad_f, np.zeros(2), lam, k),
-    }
-
-
-def explorer() -> Any:
-    """The chapter's explorer: sliders for lam, beta1, beta2, lr and K over a 2-D quadratic.
-
-    Left: contours of f, the constraint set {||x|| <= 1/lam}, the Lion-K trajectory and scipy's
-    constrained optimum (star). Right: H(x_t, m_t) against t = step x lr (infinite, hence not
-    drawn, while x_t is outside the ball), with the moment the iterates enter the ball.
-    """
-    from . import widgets
-    from .plotting import COLORS, figure
-
-    f, _ = explorer_problem()
-    fig, (ax, axh) = figure(2, width=8.6, height=3.7)
-    g = np.linspace(-3, 3, 121)
-    G = np.stack(np.meshgrid(g, g), -1)
-    ax.contour(g, g, f(G), levels=14, colors=COLORS["muted"], linewidths=0.6)
-    (ball,) = ax.plot([], [], color=COLORS["constraint"], lw=2, label=r"$\|x\| \leq 1/\lambda$")
-    (path,) = ax.plot([], [], color=COLORS["experiment"], lw=1, label="Lion-K iterates")
-    ax.plot(*EXPLORER_X0, "o", color=COLORS["experiment"], ms=5)
-    (opt,) = ax.plot(
-        [], [], "*", color=COLORS["reference"], ms=13, label="constrained optimum (scipy)"
-    )
-    ax.set(xlim=(-3, 3), ylim=(-3, 3), aspect="equal", xlabel="$x_1$", ylabel="$x_2$")
-    ax.legend(loc="upper right")
-    (hline,) = axh.plot([], [], color=COLORS["theory"], label="$H(x_t, m_t)$")
-    entry = axh.axvline(0, color=COLORS["constraint"], ls="--", lw=1, label="enters the ball")
-    axh.set(xlabel=r"$t = $ step $\times$ lr", ylabel="$H$", xlim=(1e-3, 1e2), xscale="log")
-    axh.legend(loc="upper right")
-
-    def update(lam: float, beta1: float, beta2: float, lr: float, kappa: str) -> None:
-        fr = explorer_frame(lam, beta1, beta2, lr, kappa)
-        ball.set_data(fr["outline"].T)
-        path.set_data(fr["xs"].T)
-        opt.set_data([fr["optimum"][0]], [fr["optimum"][1]])
-        hline.set_data(fr["t"][1:], fr["H"][1:])
-        entry.set_visible(fr["entry_t"] is not None and fr["entry_t"] > 0)
-        if fr["entry_t"]:
-            entry.set_xdata([fr["entry_t"]] * 2)
-        finite = fr["H"][1:][np.isfinite(fr["H"][1:])]
-        if finite.size:
-            lo, hi = finite.min(), finite.max()
-            pad = 0.05 * (hi - lo) + 1e-9
-            axh.set_ylim(lo - pad, hi + pad)
-        axh.set_xlim(fr["t"][1], fr["t"][-1])
-        axh.set_title(
-            f"$1/\\lambda$ = {1 / lam:.2f},  $\\|x_T\\|$ = "
-            f"{get_kappa(kappa).constraint_norm(fr['xs'][-1]):.2f}"
-        )
-
-    controls = {
-        "lam": widgets.slider("λ", 0.3, 3.0, 1.0, log=True),
-        "beta1": widgets.slider("β₁", 0.0, 0.99, 0.9, step=0.01),
-        "beta2": widgets.slider("β₂", 0.9, 0.999, 0.99, step=0.001),
-        "lr": widgets.slider("lr ε", 1e-3, 0.1, 0.01, log=True),
-        "kappa": widgets.choice(
-            "K",
-            {"‖·‖₁ (Lion)": "l1", "‖·‖₂": "l2", "‖·‖∞": "linf", "½‖·‖²": "sq", "Huber": "huber"},
-            "l1",
-        ),
-    }
-    static = {
-        "lam": [0.3, 0.4, 0.5, 0.7, 1.0, 1.4, 2.0, 2.5, 3.0],
-        "kappa": ["l1", "l2", "linf", "sq", "huber"],
-    }
-    caption = (
-        "Lion-K on a 2-D quadratic: the iterates enter the ball of radius 1/lambda and settle "
-        "at scipy's constrained optimum (left) while H(x_t, m_t) decreases (right)."
-    )
-    return widgets.Explorer(fig, update, controls, static=static, caption=caption)
-
-
-def sweep_size() -> dict[str, int]:
-    """Sizes of the chapter's torch experiment at the current ``THEORYBENCH_SCALE``."""
-    from .device import by_scale
-
-    return by_scale(
-        ci={"n": 2_000, "d": 20, "steps": 3_000}, full={"n": 200_000, "d": 500, "steps": 30_000}
-    )
-
-
-def plot_sweep(res: LogRegSweep) -> Any:
-    """Left: ||w_t||_inf against the step for each lam, with 1/lam dashed. Right: Lion's final
-    objective against scipy's box-constrained minimum, over the radius 1/lam."""
-    from .plotting import COLORS, CYCLE, figure
-
-    fig, (ax, axo) = figure(2, width=8.6, height=3.4)
-    for i, lam in enumerate(res.lams):
-        col = CYCLE[i % len(CYCLE)]
-        ax.plot(res.steps, res.norms[i], color=col, label=f"λ = {lam:g}")
-        ax.axhline(1 / lam, color=col, ls="--", lw=0.9)
-    ax.set(
-        xscale="log",
-        yscale="log",
-        xlabel="step $t$",
-        ylabel=r"$\|w_t\|_\infty$",
-        title=r"iterates enter the box $\|w\|_\infty \leq 1/\lambda$ (dashed)",
-    )
-    ax.legend(ncol=2, loc="center right", bbox_to_anchor=(1.0, 0.36))
-    r = 1 / res.lams
-    order = np.argsort(r)
-    axo.plot(
-        r[order],
-        res.optimum[order],
-        "-",
-        color=COLORS["reference"],
-        label="min f on the box (scipy L-BFGS-B)",
-    )
-    axo.plot(r, res.lion_objective, "o", color=COLORS["experiment"], label="Lion, final $f(w_T)$")
-    axo.set(
-        xscale="log",
-        xlabel=r"box radius $1/\lambda$",
-        ylabel="logistic loss",
-        title="Lion's limit is the constrained optimum",
-    )
-    axo.legend()
-    return fig

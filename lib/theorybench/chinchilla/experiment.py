@@ -1,0 +1,182 @@
+"""The torch experiment: an IsoFLOP sweep of small MLPs trained on a teacher, fitted by Approach 2 and VarPro."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .fits import Approach2Fit, VarProFit, approach2_fit, varpro_fit
+from .model import Array, _positive_array
+
+__all__ = [
+    "SweepResult",
+    "mlp_params",
+    "sweep_size",
+    "torch_isoflop_sweep",
+    "SweepFits",
+    "fit_sweep",
+]
+
+
+# ----------------------------------------------------------------------------------------------
+# A real scaling sweep in torch (§7)
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SweepResult:
+    """Measured IsoFLOP points of :func:`torch_isoflop_sweep` (one row per trained model)."""
+
+    N: Array  # parameters of each student
+    D: Array  # training samples it saw
+    loss: Array  # held-out MSE
+    budget: Array  # nominal C = 6 N D
+    width: Array
+    seconds: float
+    batch: int
+
+
+def mlp_params(width: ArrayLike, d_in: int) -> Array:
+    """Parameters of a 1-hidden-layer MLP d_in -> width -> 1 (with biases)."""
+    return np.asarray(width) * (d_in + 2) + 1
+
+
+def sweep_size() -> dict[str, object]:
+    """Sizes of the chapter's torch sweep at the current ``THEORYBENCH_SCALE``."""
+    from ..device import by_scale
+
+    return by_scale(
+        ci={
+            "budgets": [3e7, 1e8, 3e8],
+            "widths": [4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128],
+            "seeds": 4,
+        },
+        full={
+            "budgets": [3e7, 1e8, 3e8, 1e9, 3e9, 1e10],
+            "widths": [4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512],
+            "seeds": 8,
+        },
+    )
+
+
+def torch_isoflop_sweep(
+    budgets: Sequence[float],
+    widths: Sequence[int],
+    *,
+    seeds: int = 2,
+    batch: int = 512,
+    d_in: int = 8,
+    teacher_width: int = 256,
+    noise: float = 0.1,
+    lr: float = 0.02,
+    n_test: int = 8192,
+    seed: int = 0,
+    device: str | None = None,
+    progress: bool = False,
+) -> SweepResult:
+    """Train a family of students on an IsoFLOP grid and measure their held-out loss.
+
+    Task: y = teacher(x) + noise, x ~ N(0, I_{d_in}), the teacher a fixed random ReLU MLP of width
+    ``teacher_width``. Student: ReLU MLP d_in -> width -> 1, N = width (d_in + 2) + 1 parameters,
+    trained on D = C / (6N) fresh samples: D / ``batch`` Adam steps, the step size decaying on a
+    cosine to 0 at the last step (peak ``lr`` scaled by (8 / width)^{1/2}). The ``seeds``
+    replicas of each (budget, width) train as one batched tensor program; the reported loss is
+    their mean held-out MSE. Pairs with fewer than 20 steps are skipped.
+    """
+    import torch
+    from tqdm.auto import tqdm
+
+    from ..device import device as pick_device
+
+    budgets_arr = _positive_array(budgets, "budgets")
+    widths_arr = np.asarray(widths, dtype=int)
+    if widths_arr.ndim != 1 or widths_arr.size < 3 or np.any(widths_arr < 1):
+        raise ValueError(f"widths must list >= 3 positive integers, got {widths!r}")
+    for name, v in (("seeds", seeds), ("batch", batch)):
+        if not (isinstance(v, int) and v >= 1):
+            raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    start = time.perf_counter()
+    dev = pick_device(device)
+    gen = torch.Generator().manual_seed(seed)
+    W1t = (torch.randn(d_in, teacher_width, generator=gen) * np.sqrt(2 / d_in)).to(dev)
+    W2t = (torch.randn(teacher_width, 1, generator=gen) / np.sqrt(teacher_width)).to(dev)
+
+    def sample(n: int, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        x = torch.randn(n, d_in, generator=g).to(dev)
+        return x, (torch.relu(x @ W1t) @ W2t)[:, 0] + noise * torch.randn(n, generator=g).to(dev)
+
+    xt, yt = sample(n_test, torch.Generator().manual_seed(seed + 1))
+    pairs = [
+        (c, int(w))
+        for c in budgets_arr
+        for w in widths_arr
+        if c / (6 * mlp_params(w, d_in)) >= 20 * batch
+    ]
+    rows = []
+    for k, (c, w) in enumerate(tqdm(pairs, disable=not progress, desc="IsoFLOP sweep")):
+        g = torch.Generator().manual_seed(seed + 10 + k)
+        params = [
+            (torch.randn(seeds, d_in, w, generator=g) * np.sqrt(2 / d_in)).to(dev),
+            torch.zeros(seeds, 1, w, device=dev),
+            (torch.randn(seeds, w, 1, generator=g) / np.sqrt(w)).to(dev),
+            torch.zeros(seeds, 1, 1, device=dev),
+        ]
+        for p in params:
+            p.requires_grad_(True)
+        opt = torch.optim.Adam(params, lr=lr * min(1.0, np.sqrt(8 / w)))
+        steps = int(c / (6 * mlp_params(w, d_in)) // batch)
+        sched = torch.optim.lr_scheduler.LambdaLR(
+            opt, lambda t, n=steps: 0.5 * (1 + np.cos(np.pi * t / n))
+        )
+
+        def forward(x: torch.Tensor, params: list = params) -> torch.Tensor:  # (S, B)
+            h = torch.relu(x @ params[0] + params[1])
+            return (h @ params[2] + params[3])[..., 0]
+
+        for _ in range(steps):
+            x, y = sample(batch * seeds, g)
+            loss = ((forward(x.view(seeds, batch, d_in)) - y.view(seeds, batch)) ** 2).mean(1).sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+        with torch.no_grad():
+            rows.append((c, w, float(((forward(xt) - yt) ** 2).mean().cpu())))
+    C = np.array([r[0] for r in rows])
+    W = np.array([r[1] for r in rows])
+    N = mlp_params(W, d_in).astype(float)
+    return SweepResult(
+        N=N,
+        D=C / (6 * N),
+        loss=np.array([r[2] for r in rows]),
+        budget=C,
+        width=W,
+        seconds=time.perf_counter() - start,
+        batch=batch,
+    )
+
+
+@dataclass(frozen=True)
+class SweepFits:
+    """Approach 2 and VarPro on measured sweep losses; ``varpro`` is None when the data do not
+    identify the surface, with the reason in ``varpro_message``."""
+
+    approach2: Approach2Fit | None
+    approach2_message: str
+    varpro: VarProFit | None
+    varpro_message: str
+
+
+def fit_sweep(res: SweepResult, objective: str = "huber") -> SweepFits:
+    """Fit both approaches to a :func:`torch_isoflop_sweep`; a fit that fails says why."""
+    try:
+        a2, a2_msg = approach2_fit(res.N, res.D, res.loss, res.budget), "ok"
+    except ValueError as err:
+        a2, a2_msg = None, str(err)
+    try:
+        vp, vp_msg = varpro_fit(res.N, res.D, res.loss, objective=objective), "ok"
+    except RuntimeError as err:
+        vp, vp_msg = None, str(err)
+    return SweepFits(a2, a2_msg, vp, vp_msg)

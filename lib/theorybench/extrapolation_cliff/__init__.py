@@ -1,0 +1,35 @@
+r"""The extrapolation cliff of on-policy distillation (OPD) in a single-position model.
+
+Source: Li, Jiang, Wang, Zhang & Yuen 2026, "The Extrapolation Cliff in On-Policy Distillation of
+Near-Deterministic Structured Outputs" (arXiv 2605.08737). Its full derivation is not available
+offline; everything here is derived on the theory page ``theory/extrapolation_cliff.md`` (cited
+as §N) in the paper's single-position Bernoulli reduction and judged by simulation.
+
+Model (§1). One structural position with a modal (format-valid) token and a tail. Teacher
+modal mass p, warm-start (base) modal mass b, importance-sampling clip strength c > 1. OPD with
+extrapolation coefficient lambda rewards a sampled token y with
+
+    r_lambda(y) = lambda log pi_T(y) + (1 - lambda) log pi_b(y) - log pi_theta(y),
+
+whose expected value is -KL(pi_theta || pi_lambda) + log Z_lambda with the extrapolated target
+pi_lambda ∝ pi_b^{1-lambda} pi_T^lambda: logit q_lambda = (1-lambda) logit b + lambda logit p.
+A token is clip-safe while its base-relative ratio pi_theta(y)/pi_b(y) lies in [1/c, c]; a
+token outside gets no gradient (it is masked).
+
+
+Layout: ``experiment``, ``interactive``, ``figures``, ``model``, ``simulator``. Closed forms (``model``, ``simulator``) import only numpy/scipy; the other modules load on first use of one of their names."""
+
+from .._lazy import lazy_exports
+from . import model, simulator
+from .model import *  # noqa: F403
+from .simulator import *  # noqa: F403
+
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    [*model.__all__, *simulator.__all__],
+    {
+        "experiment": ["PolicySweep", "experiment_size", "train_categorical_policy"],
+        "interactive": ["explorer"],
+        "figures": ["plot_sweep", "plot_simulation", "sweep_rows"],
+    },
+)

@@ -1,0 +1,164 @@
+"""The chapter's model of extrapolated on-policy distillation: the extrapolated fixed point, the clip-safe interval and the threshold lambda*(p, b, c) (numpy/scipy only)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import optimize, special
+
+__all__ = [
+    "logit",
+    "extrapolated_fixed_point",
+    "extrapolated_fixed_point_k",
+    "clip_safe_interval",
+    "lambda_star",
+    "lambda_star_neutral",
+    "lambda_star_k",
+]
+
+Array = NDArray[np.float64]
+
+
+# ----------------------------------------------------------------------------------------------
+# Argument checks
+# ----------------------------------------------------------------------------------------------
+def _prob(x: ArrayLike, name: str) -> Array:
+    x = np.asarray(x, dtype=float)
+    if not np.all(np.isfinite(x)) or np.any(x <= 0) or np.any(x >= 1):
+        raise ValueError(f"{name} must lie strictly inside (0, 1), got {x!r}")
+    return x
+
+
+def _clip(c: ArrayLike) -> Array:
+    c = np.asarray(c, dtype=float)
+    if not np.all(np.isfinite(c)) or np.any(c <= 1):
+        raise ValueError(f"c (clip strength) must be a finite number > 1, got {c!r}")
+    return c
+
+
+def _lam(lam: ArrayLike) -> Array:
+    lam = np.asarray(lam, dtype=float)
+    if not np.all(np.isfinite(lam)) or np.any(lam < 0):
+        raise ValueError(f"lam (extrapolation coefficient) must be finite and >= 0, got {lam!r}")
+    return lam
+
+
+def _distribution(x: ArrayLike, name: str) -> Array:
+    """A scalar is a Bernoulli modal mass (-> [x, 1-x]); a vector a categorical distribution."""
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 0:
+        x = _prob(x, name)
+        return np.array([float(x), 1.0 - float(x)])
+    if x.ndim != 1 or x.size < 2:
+        raise ValueError(f"{name} must be a probability or a 1-D distribution over >= 2 tokens")
+    if not np.all(np.isfinite(x)) or np.any(x <= 0) or abs(x.sum() - 1) > 1e-9:
+        raise ValueError(f"{name} must have positive entries summing to 1, got {x!r}")
+    return x
+
+
+def _pair(p: ArrayLike, b: ArrayLike) -> tuple[Array, Array]:
+    """Teacher and base as distributions of one length (see _distribution)."""
+    p, b = _distribution(p, "p"), _distribution(b, "b")
+    if p.shape != b.shape:
+        raise ValueError(f"p and b must have the same length, got {p.size} and {b.size}")
+    return p, b
+
+
+def logit(x: ArrayLike) -> Array:
+    """log x - log(1 - x), computed with log1p so that x = 1 - 1e-12 stays accurate."""
+    x = np.asarray(x, dtype=float)
+    return np.log(x) - np.log1p(-x)
+
+
+# ----------------------------------------------------------------------------------------------
+# Closed forms (§2-3)
+# ----------------------------------------------------------------------------------------------
+def extrapolated_fixed_point(p: ArrayLike, b: ArrayLike, lam: ArrayLike) -> Array:
+    """q_lambda = sigmoid((1 - lambda) logit b + lambda logit p) (§2, eq. ec-fixed).
+
+    The maximiser of E r_lambda over Bernoulli students; lambda = 0 gives the base, lambda = 1
+    the teacher, lambda > 1 moves past the teacher away from the base. Vectorised (broadcasts).
+    """
+    p, b, lam = _prob(p, "p"), _prob(b, "b"), _lam(lam)
+    return special.expit((1 - lam) * logit(b) + lam * logit(p))
+
+
+def extrapolated_fixed_point_k(p: ArrayLike, b: ArrayLike, lam: float) -> Array:
+    """pi_lambda ∝ pi_b^{1-lambda} pi_T^lambda over K tokens (§5), by a log-space softmax."""
+    p, b = _pair(p, b)
+    lam = float(_lam(lam))
+    return special.softmax((1 - lam) * np.log(b) + lam * np.log(p))
+
+
+def clip_safe_interval(b: ArrayLike, c: ArrayLike) -> tuple[Array, Array]:
+    """Modal masses q whose two base-relative ratios q/b and (1-q)/(1-b) both lie in [1/c, c]
+    (§3): q_lo = max(b/c, 1 - c(1-b)), q_hi = min(c b, 1 - (1-b)/c)."""
+    b, c = _prob(b, "b"), _clip(c)
+    lo = np.maximum(b / c, 1 - c * (1 - b))
+    hi = np.minimum(c * b, 1 - (1 - b) / c)
+    return lo, hi
+
+
+def lambda_star(p: ArrayLike, b: ArrayLike, c: ArrayLike) -> Array:
+    """Clip-safety threshold: the lambda at which q_lambda leaves the clip-safe interval (§3).
+
+    lambda* = (logit q* - logit b) / (logit p - logit b), q* = q_hi if p > b and q_lo if p < b.
+    For p > b (extrapolation sharpens the modal token: the paper's near-deterministic regime) the
+    tail binds when b > 1/(c+1) and
+
+        lambda* = [log c + log(1 - (1-b)/c) - log b] / (logit p - logit b),
+
+    otherwise the modal ratio binds: lambda* = [log c + log(1-b) - log(1 - c b)] / (logit p -
+    logit b). For p < b the mirrored formulas hold. Every log is taken with log1p, so p, b at
+    1 - 1e-12 stay finite. Vectorised over broadcastable p, b, c; b = p raises ValueError (the
+    target does not move with lambda, so there is no threshold).
+    """
+    p, b, c = np.broadcast_arrays(_prob(p, "p"), _prob(b, "b"), _clip(c))
+    if np.any(p == b):
+        raise ValueError("b must differ from p: with b = p the target does not depend on lambda")
+    lb = np.log(b)
+    l1b = np.log1p(-b)
+    logc = np.log(c)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # logit(q*) - logit(b) for the four ways a ratio can bind
+        up_tail = logc + np.log1p(-(1 - b) / c) - lb  # (1-q)/(1-b) = 1/c
+        up_modal = np.where(c * b < 1, logc + l1b - np.log1p(-c * b), np.inf)  # q/b = c
+        down_modal = -logc + l1b - np.log1p(-b / c)  # q/b = 1/c
+        down_tail = np.where(c * (1 - b) < 1, -logc - lb + np.log1p(-c * (1 - b)), -np.inf)
+        rise = np.where(p > b, np.minimum(up_tail, up_modal), np.maximum(down_modal, down_tail))
+    return rise / (logit(p) - logit(b))
+
+
+def lambda_star_neutral(p: ArrayLike, c: ArrayLike) -> Array:
+    """The base-neutral threshold: lambda* with a uniform base b = 1/2 (§4), where the target is
+    the teacher sharpened by temperature 1/lambda, logit q = lambda logit p:
+
+        lambda*(p, c) = log(2c - 1) / logit p   (p > 1/2).
+    """
+    p, c = _prob(p, "p"), _clip(c)
+    if np.any(p <= 0.5):
+        raise ValueError(f"p must exceed 1/2 for the base-neutral threshold, got {p!r}")
+    return np.log(2 * c - 1) / logit(p)
+
+
+def lambda_star_k(p: ArrayLike, b: ArrayLike, c: float, lam_max: float = 100.0) -> float:
+    """K-ary threshold (§5): the smallest lambda > 0 at which some token's base-relative ratio
+    pi_lambda(y)/pi_b(y) leaves [1/c, c]. Log-ratios lambda log(p_y/b_y) - log Z(lambda) are
+    scanned on a grid and each crossing refined with brentq; inf if none before ``lam_max``."""
+    p, b = _pair(p, b)
+    logc = float(np.log(_clip(c)))
+
+    log_b, log_p = np.log(b), np.log(p)
+
+    def excess(lam: float) -> float:
+        z = (1 - lam) * log_b + lam * log_p
+        log_ratio = z - special.logsumexp(z) - log_b
+        return float(np.max(np.abs(log_ratio)) - logc)
+
+    grid = np.linspace(0.0, lam_max, 4001)
+    values = np.array([excess(x) for x in grid])
+    above = np.nonzero(values > 0)[0]
+    if above.size == 0:
+        return float("inf")
+    i = int(above[0])
+    return float(optimize.brentq(excess, grid[i - 1], grid[i], xtol=1e-13, rtol=1e-13))

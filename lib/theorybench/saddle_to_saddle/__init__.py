@@ -1,0 +1,38 @@
+r"""Saddle-to-saddle dynamics of linear networks from small initialisation.
+
+Sources: Saxe, McClelland & Ganguli 2014, "Exact solutions to the nonlinear dynamics of learning
+in deep linear neural networks" (arXiv 1312.6120) [SMG14]; Jacot et al. 2021, "Saddle-to-saddle
+dynamics in deep linear networks" (arXiv 2106.15933); Zhang, Saxe & Latham 2026, "Saddle-to-Saddle
+Dynamics Explains A Simplicity Bias Across Neural Network Architectures" (arXiv 2512.20607).
+Theory page: ``theory/saddle_to_saddle.md`` (cited as §N).
+
+Setting (§1): whitened inputs (E x x' = I), teacher map M = U diag(s) V' with s_1 > s_2 > ...,
+population loss L = 1/2 ||M - W_L ... W_1||_F^2, gradient flow tau dW/dt = -grad L (tau = 1/lr in
+units of GD steps). From the small, balanced, aligned initialisation W_1 = sigma Q_1 V',
+W_l = sigma Q_l Q_{l-1}' and W_L = sigma U Q_{L-1}' (Q_l orthogonal), the modes decouple: the
+strength u_k = u_k' W v_k of mode k evolves alone (§2).
+
+Nonlinear architecture (§6): multi-head linear attention on in-context linear regression, with
+rank-one keys and queries [Zhang, Singh, Latham & Saxe 2025, arXiv 2501.16265]. Each head is a
+three-factor product, so from a balanced aligned start head i obeys the depth-3 mode equation and
+the heads are learned one per plateau, each plateau lasting ~ 1/sigma.
+
+
+Layout: ``attention``, ``attention_training``, ``interactive``, ``figures``, ``linear``, ``linear_training``, ``plateaus``. Closed forms (``linear``, ``attention``, ``plateaus``) import only numpy/scipy; the other modules load on first use of one of their names."""
+
+from .._lazy import lazy_exports
+from . import attention, linear, plateaus
+from .attention import *  # noqa: F403
+from .linear import *  # noqa: F403
+from .plateaus import *  # noqa: F403
+
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    [*linear.__all__, *attention.__all__, *plateaus.__all__],
+    {
+        "attention_training": ["AttentionRun", "train_attention", "attention_experiment_size"],
+        "interactive": ["explorer"],
+        "figures": ["experiment_rows", "plot_experiment", "attention_rows", "plot_attention"],
+        "linear_training": ["LinearRun", "train_linear_network", "experiment_size"],
+    },
+)

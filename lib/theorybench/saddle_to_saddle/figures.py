@@ -1,0 +1,108 @@
+"""Figures and printed rows of the saddle-to-saddle chapter."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .attention import (
+    _eigenvalues,
+    attention_escape_times,
+    attention_loss_curve,
+    attention_plateau_losses,
+)
+from .linear import _spectrum, loss_curve, plateau_losses, steepest_descent_times
+from .plateaus import detect_plateaus
+
+if TYPE_CHECKING:
+    from .attention_training import AttentionRun
+    from .linear_training import LinearRun
+
+__all__ = ["experiment_rows", "plot_experiment", "attention_rows", "plot_attention"]
+
+
+def experiment_rows(run: LinearRun, s: ArrayLike) -> list[str]:
+    """Text rows: predicted vs measured (detect_plateaus) transition times of a two-layer run."""
+    s = _spectrum(s)
+    t = run.steps * run.lr
+    rows = [f"{'sigma':>8} {'mode':>4} {'predicted t_k':>14} {'measured t_k':>13} {'error':>7}"]
+    for i, sigma in enumerate(run.sigmas):
+        found = detect_plateaus(t, run.loss[i]).transition_times
+        predicted = steepest_descent_times(s, sigma**2)
+        for k, (p, m) in enumerate(zip(predicted, found, strict=False)):
+            rows.append(f"{sigma:8.0e} {k + 1:4d} {p:14.3f} {m:13.3f} {100 * (m / p - 1):6.1f}%")
+    return rows
+
+
+def plot_experiment(run: LinearRun, s: ArrayLike) -> object:
+    """Loss of the trained networks (thick) against the closed form (dashed), with the
+    transitions detect_plateaus finds (dots), one colour per init scale; x in gradient-flow time."""
+    from ..plotting import COLORS, CYCLE, figure
+
+    s = _spectrum(s)
+    t = run.steps * run.lr
+    fig, (ax,) = figure(1, width=7.0, height=3.6)
+    for i, sigma in enumerate(run.sigmas):
+        ax.plot(t, run.loss[i], color=CYCLE[i], lw=3, alpha=0.45, label=f"GD, σ = {sigma:g}")
+        ax.plot(t, loss_curve(t, s, sigma**2), color=CYCLE[i], ls="--", lw=1)
+        found = detect_plateaus(t, run.loss[i]).transition_times
+        ax.plot(found, np.interp(found, t, run.loss[i]), "o", color=CYCLE[i], ms=5)
+    for level in plateau_losses(s):
+        ax.axhline(level, color=COLORS["muted"], ls=":", lw=0.8)
+    ax.set(
+        xlabel="time t = steps × lr",
+        ylabel="loss",
+        title="trained (thick) vs closed form (dashed); dots: detected transitions",
+    )
+    ax.legend()
+    return fig
+
+
+def attention_rows(run: AttentionRun, lam: ArrayLike) -> list[str]:
+    """Text rows: predicted vs measured (detect_plateaus) transitions of an aligned run."""
+    rows = [f"{'sigma':>7} {'head':>4} {'predicted':>10} {'measured':>9} {'error':>7}"]
+    for i, sigma in enumerate(run.sigmas):
+        found = detect_plateaus(run.times, run.loss[i]).transition_times
+        predicted = attention_escape_times(lam, sigma * run.head_scales, run.context)
+        for h, m in zip(np.argsort(predicted), found, strict=False):
+            p = predicted[h]
+            rows.append(f"{sigma:7.3f} {h + 1:4d} {p:10.2f} {m:9.2f} {100 * (m / p - 1):6.1f}%")
+    return rows
+
+
+def plot_attention(run: AttentionRun, lam: ArrayLike) -> object:
+    """Left: held-out loss of the trained attention models (thick) against the closed form
+    (dashed). Right: each head's norm abs(v) ||k|| ||q||; dashed lines: predicted transitions."""
+    from ..plotting import COLORS, CYCLE, figure
+
+    lam = _eigenvalues(lam)
+    t = run.times
+    fig, (ax, axr) = figure(2, width=9.0, height=3.6)
+    for i, sigma in enumerate(run.sigmas):
+        a0 = sigma * run.head_scales
+        ax.plot(t, run.loss[i], color=CYCLE[i], lw=3, alpha=0.45, label=f"SGD, σ = {sigma:g}")
+        ax.plot(
+            t[1:], attention_loss_curve(t[1:], lam, a0, run.context), color=CYCLE[i], ls="--", lw=1
+        )
+        for h in range(run.head_norms.shape[2]):
+            label = f"head {h + 1}" if i == 0 else None
+            style = "-" if i == 0 else ":"
+            axr.plot(t, run.head_norms[i, :, h], color=CYCLE[h], lw=1.5, ls=style, label=label)
+        if i == 0:
+            for tk in attention_escape_times(lam, a0, run.context):
+                axr.axvline(tk, color=COLORS["muted"], ls="--", lw=0.8)
+    for level in attention_plateau_losses(lam, run.context):
+        ax.axhline(level, color=COLORS["muted"], ls=":", lw=0.8)
+    ax.set(
+        xlabel="time t = steps × lr", ylabel="held-out loss", title="loss: trained vs closed form"
+    )
+    ax.legend()
+    axr.set(
+        xlabel="time t = steps × lr",
+        ylabel=r"$|v_h|\,\|k_h\|\,\|q_h\|$",
+        title=f"head norms (σ = {run.sigmas[0]:g} solid); predicted onsets dashed",
+    )
+    axr.legend(loc="lower right")
+    return fig

@@ -1,0 +1,188 @@
+"""Linear networks (Saxe et al. 2014): decoupled modes, the two-layer logistic, plateau levels and times, deep-linear escape times (numpy/scipy only)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import integrate
+
+from .._checks import integer_at_least as _integer_at_least
+from .._checks import positive as _positive
+
+__all__ = [
+    "mode_trajectory",
+    "learning_times",
+    "steepest_descent_times",
+    "loss_curve",
+    "plateau_losses",
+    "steepest_fraction",
+    "deep_escape_time",
+    "teacher",
+    "effective_initial_strength",
+    "deep_mode_trajectory",
+]
+
+Array = NDArray[np.float64]
+
+
+def _spectrum(s: ArrayLike, *, strictly_decreasing: bool = False) -> Array:
+    s = np.asarray(s, dtype=float)
+    if s.ndim != 1 or s.size == 0:
+        raise ValueError(
+            f"s (teacher singular values) must be a non-empty 1-D array, got {s.shape}"
+        )
+    if not np.all(np.isfinite(s)) or np.any(s <= 0):
+        raise ValueError("s (teacher singular values) must be finite and > 0")
+    if strictly_decreasing and np.any(np.diff(s) >= 0):
+        raise ValueError("s (teacher singular values) must be strictly decreasing")
+    return s
+
+
+# ----------------------------------------------------------------------------------------------
+# Closed forms, two-layer network (§2-3)
+# ----------------------------------------------------------------------------------------------
+def mode_trajectory(t: ArrayLike, s: ArrayLike, u0: float, tau: float = 1.0) -> Array:
+    """u_k(t) = s_k e^{2 s_k t/tau} / (e^{2 s_k t/tau} - 1 + s_k/u0)  ([SMG14]; §2, eq. s2s-u).
+
+    The solution of tau du/dt = 2 u (s - u), u(0) = u0 (two layers, balanced). Returns an array of
+    shape (len(t), len(s)); computed as s / (1 + (s/u0 - 1) e^{-2 s t/tau}) so that it never
+    overflows for long times or tiny u0.
+    """
+    s = _spectrum(s)
+    _positive(u0, "u0")
+    _positive(tau, "tau")
+    if np.any(s <= u0):
+        raise ValueError(f"u0 must be smaller than every s_k (small initialisation), got u0={u0}")
+    t = np.atleast_1d(np.asarray(t, dtype=float))[:, None]
+    return s / (1 + np.exp(np.log(s / u0 - 1) - 2 * s * t / tau))
+
+
+def learning_times(s: ArrayLike, u0: float, tau: float = 1.0) -> Array:
+    """t_k at which mode k is half learned, u_k = s_k / 2: (tau / 2 s_k) ln(s_k/u0 - 1) (§3).
+
+    For small u0 this is the familiar (tau / 2 s_k) ln(s_k / u0): smaller initialisation, longer
+    plateaus, growing like log(1/sigma) since u0 = sigma^2.
+    """
+    s = _spectrum(s)
+    _positive(u0, "u0")
+    _positive(tau, "tau")
+    if np.any(s <= 2 * u0):
+        raise ValueError(f"u0 must be below s_k / 2 for every mode, got u0={u0}")
+    return tau / (2 * s) * np.log(s / u0 - 1)
+
+
+def steepest_descent_times(s: ArrayLike, u0: float, tau: float = 1.0) -> Array:
+    """Times at which mode k's own loss 1/2 (s_k - u_k)^2 falls fastest, u_k = s_k / 3 (§3):
+    (tau / 2 s_k) ln((s_k/u0 - 1) / 2). The loss-curve feature detect_plateaus measures."""
+    s = _spectrum(s)
+    _positive(u0, "u0")
+    _positive(tau, "tau")
+    if np.any(s <= 3 * u0):
+        raise ValueError(f"u0 must be below s_k / 3 for every mode, got u0={u0}")
+    return tau / (2 * s) * np.log((s / u0 - 1) / 2)
+
+
+def loss_curve(t: ArrayLike, s: ArrayLike, u0: float, tau: float = 1.0) -> Array:
+    """L(t) = 1/2 sum_k (s_k - u_k(t))^2 for the two-layer network (§3)."""
+    return 0.5 * ((_spectrum(s) - mode_trajectory(t, s, u0, tau)) ** 2).sum(1)
+
+
+def plateau_losses(s: ArrayLike) -> Array:
+    """Loss on plateau k (modes 1..k-1 learned, k.. not yet): 1/2 sum_{j>=k} s_j^2, for
+    k = 1..n, followed by 0 (§3). Unit input covariance."""
+    s = _spectrum(s, strictly_decreasing=True)
+    tail = np.cumsum((s**2)[::-1])[::-1]
+    return np.append(0.5 * tail, 0.0)
+
+
+def steepest_fraction(depth: int) -> float:
+    """u/s at which a depth-L mode's loss falls fastest: maximise u^a (s-u)^2, a = 2 - 2/L, so
+    u = a s / (a + 2) (1/3 for two layers) (§4)."""
+    _integer_at_least(depth, "depth", 2)
+    a = 2 - 2 / depth
+    return a / (a + 2)
+
+
+def deep_escape_time(
+    s: float, sigma: float, depth: int, tau: float = 1.0, fraction: float = 0.5
+) -> float:
+    """Time for a mode of a depth-L balanced aligned linear network to reach u = fraction * s (§4).
+
+    Each layer's factor w obeys tau dw/dt = w^{L-1}(s - w^L), so u = w^L obeys
+    tau du/dt = L u^{2 - 2/L} (s - u), u(0) = sigma^L; the time is the integral
+    tau int_{u0}^{f s} du / (L u^{2-2/L} (s - u)) (scipy quad, in log u). For L = 2 and f = 1/2
+    it is learning_times; for L > 2 and small sigma it grows like tau sigma^{-(L-2)} / ((L-2) s).
+    """
+    if not 0 < fraction < 1:
+        raise ValueError(f"fraction must lie in (0, 1), got {fraction!r}")
+    _positive(s, "s")
+    _positive(sigma, "sigma")
+    _positive(tau, "tau")
+    _integer_at_least(depth, "depth", 2)
+    u0 = sigma**depth
+    if u0 >= fraction * s:
+        raise ValueError(f"sigma^depth must be below fraction * s (small init), got {u0}")
+
+    def integrand(log_u: float) -> float:  # du = u dlog_u
+        u = np.exp(log_u)
+        return u / (depth * u ** (2 - 2 / depth) * (s - u))
+
+    value, _ = integrate.quad(
+        integrand, np.log(u0), np.log(fraction * s), limit=200, epsabs=0, epsrel=1e-10
+    )
+    return float(tau * value)
+
+
+# ----------------------------------------------------------------------------------------------
+# Torch experiment (§3)
+# ----------------------------------------------------------------------------------------------
+def teacher(s: ArrayLike, d_in: int, d_out: int, seed: int = 0) -> tuple[Array, Array, Array]:
+    """A teacher map M = U diag(s) V' with random orthonormal U (d_out x n), V (d_in x n)."""
+    s = _spectrum(s)
+    if d_in < s.size or d_out < s.size:
+        raise ValueError(f"d_in and d_out must be >= len(s) = {s.size}")
+    rng = np.random.default_rng(seed)
+    U, _ = np.linalg.qr(rng.standard_normal((d_out, s.size)))
+    V, _ = np.linalg.qr(rng.standard_normal((d_in, s.size)))
+    return U * s @ V.T, U, V
+
+
+def effective_initial_strength(W1: ArrayLike, W2: ArrayLike, U: ArrayLike, V: ArrayLike) -> Array:
+    """u_k(0)_eff = ||a_k + b_k||^2 / 4 with a_k = W1 v_k, b_k = W2' u_k (§3, random starts).
+
+    Early on, tau da/dt = s b and tau db/dt = s a, so a + b grows like e^{s t/tau}, a - b decays,
+    and u_k = b'a ~ ||a_0 + b_0||^2 e^{2 s t/tau} / 4: the logistic with this u0. For the aligned
+    start it equals sigma^2. Batched over a leading axis of W1 (B, H, D) and W2 (B, O, H).
+    """
+    W1, W2 = np.asarray(W1, dtype=float), np.asarray(W2, dtype=float)
+    a = W1 @ np.asarray(V, dtype=float)  # (B, H, n)
+    b = np.swapaxes(W2, -1, -2) @ np.asarray(U, dtype=float)  # (B, H, n)
+    return 0.25 * ((a + b) ** 2).sum(-2)
+
+
+def deep_mode_trajectory(
+    t: ArrayLike, s: ArrayLike, sigma: float, depth: int, tau: float = 1.0
+) -> Array:
+    """u_k(t) for a depth-L balanced aligned network, u(0) = sigma^L (§4).
+
+    tau du/dt = L u^{2-2/L} (s - u) has no elementary solution for L > 2. In the logit
+    v = log(u / (s - u)) the inverse is smooth, dt/dv = tau u^{2/L - 1} / (L s) (constant for
+    L = 2, where this is exact), so t(v) is integrated cumulatively (trapezoid, 4,000 points) and
+    inverted by interpolation. Shape (len(t), len(s)); for L = 2 it reproduces mode_trajectory.
+    """
+    s = _spectrum(s)
+    _positive(sigma, "sigma")
+    _positive(tau, "tau")
+    _integer_at_least(depth, "depth", 2)
+    u0 = sigma**depth
+    if np.any(u0 >= s):
+        raise ValueError("sigma^depth must be below every s_k (small initialisation)")
+    t = np.atleast_1d(np.asarray(t, dtype=float))
+    out = np.empty((t.size, s.size))
+    for k, sk in enumerate(s):
+        v = np.linspace(np.log(u0 / (sk - u0)), 40.0, 4000)
+        u = sk / (1 + np.exp(-v))
+        dt = tau * u ** (2 / depth - 1) / (depth * sk)
+        times = np.concatenate([[0.0], np.cumsum(0.5 * (dt[1:] + dt[:-1]) * np.diff(v))])
+        out[:, k] = sk / (1 + np.exp(-np.interp(t, times, v)))
+    return out

@@ -1,0 +1,61 @@
+"""A theory-free plateau detector for loss curves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .linear import Array
+
+__all__ = ["Plateaus", "detect_plateaus"]
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading plateaus off a loss curve, without the theory (§3)
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Plateaus:
+    """Transitions (times of steepest loss descent) and the plateau levels between them."""
+
+    transition_times: Array
+    levels: Array  # loss on each plateau: before the first transition, between, after the last
+
+    @property
+    def count(self) -> int:
+        return int(self.transition_times.size)
+
+
+def detect_plateaus(t: ArrayLike, loss: ArrayLike, *, min_drop: float = 0.02) -> Plateaus:
+    """Find the drops of a loss curve and the plateaus between them, from the curve alone.
+
+    A transition is a local maximum of the descent rate -dL/dt (finite differences) whose drop
+    -- the loss fallen between the two neighbouring minima of the rate -- is at least
+    ``min_drop`` of the total drop; its time is that of the maximum (refined by a parabola through
+    three samples). Plateau levels are the loss at the minima of the rate between transitions
+    (and at the ends of the curve).
+    """
+    t = np.asarray(t, dtype=float)
+    L = np.asarray(loss, dtype=float)
+    if t.ndim != 1 or t.shape != L.shape or t.size < 5:
+        raise ValueError("t and loss must be 1-D arrays of one length >= 5")
+    if not (np.all(np.isfinite(L)) and np.all(np.diff(t) > 0)):
+        raise ValueError("loss must be finite and t strictly increasing")
+    if not 0 < min_drop < 1:
+        raise ValueError(f"min_drop must lie in (0, 1), got {min_drop!r}")
+    rate = -np.gradient(L, t)
+    peaks = [i for i in range(1, rate.size - 1) if rate[i] >= rate[i - 1] and rate[i] > rate[i + 1]]
+    total = L[0] - L.min()
+    times, bounds = [], [0]
+    for i in peaks:
+        left = bounds[-1] + int(np.argmin(rate[bounds[-1] : i + 1]))
+        nxt = [p for p in peaks if p > i]
+        right = i + int(np.argmin(rate[i : (nxt[0] if nxt else rate.size)]))
+        if total > 0 and L[left] - L[right] >= min_drop * total:
+            a, b, c = rate[i - 1], rate[i], rate[i + 1]
+            shift = 0.5 * (a - c) / (a - 2 * b + c) if (a - 2 * b + c) != 0 else 0.0
+            times.append(t[i] + shift * (t[i + 1] - t[i - 1]) / 2)
+            bounds.append(right)
+    levels = np.array([L[0]] + [L[b] for b in bounds[1:]])
+    return Plateaus(transition_times=np.array(times), levels=levels)
