@@ -21,30 +21,18 @@ from pathlib import Path
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from theorybench import (  # noqa: E402
-    chinchilla,
-    extrapolation_cliff,
-    langevin_averaging,
-    lion,
-    saddle_to_saddle,
-    svm_attention,
-)
+from theorybench import chinchilla, langevin_averaging, lion  # noqa: E402
+from theorybench.chapters import CHAPTERS  # noqa: E402
 from theorybench.device import device, scale  # noqa: E402
 
 
 def explorer_rows() -> list[tuple[str, str, str, str]]:
     rows = []
-    closed_forms = [
-        ("lion", lion.explorer),
-        ("chinchilla", chinchilla.explorer),
-        ("saddle_to_saddle", saddle_to_saddle.explorer),
-        ("extrapolation_cliff", extrapolation_cliff.explorer),
-    ]
-    for chapter, make in closed_forms:
-        timing = make().time_callbacks(moves=7)
+    for chapter in (c for c in CHAPTERS if not c.retrains):
+        timing = chapter.explorer().time_callbacks(moves=7)
         rows.append(
             (
-                f"{chapter}: slider update (median of {timing.n})",
+                f"{chapter.name}: slider update (median of {timing.n})",
                 f"{timing.update_s * 1e3:.1f} ms",
                 "<= 30 ms",
                 f"{timing.update_s / 0.030:.2f} of budget",
@@ -52,7 +40,7 @@ def explorer_rows() -> list[tuple[str, str, str, str]]:
         )
         rows.append(
             (
-                f"{chapter}: slider redraw incl. render",
+                f"{chapter.name}: slider redraw incl. render",
                 f"{timing.redraw_s * 1e3:.1f} ms",
                 "<= 100 ms",
                 f"{timing.redraw_s / 0.100:.2f} of budget",
@@ -64,14 +52,11 @@ def explorer_rows() -> list[tuple[str, str, str, str]]:
 def retraining_explorer_rows() -> list[tuple[str, str, str, str]]:
     """Explorers whose sliders re-run a real training (the issues ask for that): seconds."""
     rows = []
-    for chapter, make in [
-        ("svm_attention", svm_attention.explorer),
-        ("langevin_averaging", langevin_averaging.explorer),
-    ]:
-        timing = make().time_callbacks(moves=2)
+    for chapter in (c for c in CHAPTERS if c.retrains):
+        timing = chapter.explorer().time_callbacks(moves=2)
         rows.append(
             (
-                f"{chapter}: slider re-trains (median of {timing.n})",
+                f"{chapter.name}: slider re-trains (median of {timing.n})",
                 f"{timing.redraw_s:.2f} s",
                 "<= a few s",
                 f"{timing.redraw_s / 3:.2f} of 3 s",
@@ -92,7 +77,7 @@ def langevin_batching_row() -> tuple[str, str, str, str]:
 
 def lion_batching_row() -> tuple[str, str, str, str]:
     lams = [0.5, 1.0, 2.0, 4.0, 8.0, 16.0]
-    size = lion.sweep_size()
+    size = lion.sizes().kwargs()
     start = time.perf_counter()
     lion.logistic_regression_lam_sweep(lams, **size)
     batched = time.perf_counter() - start
@@ -110,7 +95,7 @@ def lion_batching_row() -> tuple[str, str, str, str]:
 
 def sweep_batching_row() -> tuple[str, str, str, str]:
     """The torch IsoFLOP sweep: 4 seeds as one batched program vs 4 single-seed runs."""
-    size = chinchilla.sweep_size() | {"seeds": 4}
+    size = chinchilla.sizes().kwargs() | {"seeds": 4}
     batched = chinchilla.torch_isoflop_sweep(**size).seconds
     looped = sum(
         chinchilla.torch_isoflop_sweep(**(size | {"seeds": 1, "seed": s})).seconds for s in range(4)

@@ -16,7 +16,7 @@ ROOT2PI = math.sqrt(2 * math.pi)
 @pytest.fixture(scope="module")
 def ci_sweep():
     """The notebook's sweep at ci size (k* = 3; d = 16, 32, 64; 24 runs per point)."""
-    return la.sweep(**la.experiment_size())
+    return la.sweep(**la.sizes().kwargs())
 
 
 @pytest.mark.claim(

@@ -39,6 +39,8 @@ def test_explorer_updates_artists_in_place_and_redraws() -> None:
         line.set_ydata([0, a])
 
     ex = widgets.Explorer(fig, update, {"a": widgets.slider("a", 0.0, 1.0, 0.5)})
+    assert calls == [] and ex.image.value == b""  # constructing draws (and trains) nothing
+    ex.drawn_figure()
     before = ex.image.value
     ex.controls["a"].value = 1.0
     assert calls[-1] == 1.0 and ex.image.value != before
@@ -61,35 +63,3 @@ def test_lion_explorer_draws_the_ball_of_radius_one_over_lambda() -> None:
             np.testing.assert_allclose(norms, 1 / lam, rtol=1e-9)
     ex.controls["kappa"].value = "sq"
     assert len(ball.get_xdata()) == 0  # no constraint for K = |x|^2 / 2
-
-
-def test_static_view_holds_one_library_frame_per_combination(monkeypatch) -> None:
-    """With THEORYBENCH_STATIC_FRAMES set, the explorer's bundle carries a kernel-free HTML view
-    with every combination of its static values rendered by the library."""
-    import json
-    import re
-
-    fig, (ax,) = plotting.figure(1)
-    (line,) = ax.plot([0, 1], [0, 0])
-    controls = {"a": widgets.slider("a", 0.0, 1.0, 0.5), "k": widgets.choice("k", ["x", "y"], "x")}
-    ex = widgets.Explorer(
-        fig,
-        lambda a, k: line.set_ydata([0, a if k == "x" else -a]),
-        controls,
-        static={"a": [0.0, 0.5, 1.0], "k": ["x", "y"]},
-    )
-
-    def bundle() -> dict:
-        out = ex._repr_mimebundle_()
-        return out[0] if isinstance(out, tuple) else out
-
-    monkeypatch.delenv(widgets.STATIC_ENV, raising=False)
-    assert "text/html" not in bundle()
-    monkeypatch.setenv(widgets.STATIC_ENV, "1")
-    html = bundle()["text/html"]
-    payload = json.loads(re.search(r'class="tb-frames">(.*?)</script>', html).group(1))
-    assert payload["sizes"] == [3, 2] and len(payload["frames"]) == 6
-    assert len(set(payload["frames"])) == 5  # a = 0 draws the same line for both k
-    assert ex.values() == {"a": 0.5, "k": "x"}
-    with pytest.raises(ValueError, match="static"):
-        widgets.Explorer(fig, lambda a, k: None, controls, static={"b": [1]})

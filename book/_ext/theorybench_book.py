@@ -60,19 +60,13 @@ def _cell(text: str) -> str:
 
 def render_claims(srcdir: Path) -> str:
     """MyST for the Claims page: one section per chapter (label claims-<chapter>)."""
-    import yaml
+    from theorybench.chapters import CHAPTERS
 
-    toc = yaml.safe_load((srcdir / "book" / "_toc.yml").read_text())
-    files = [c["file"] for part in toc.get("parts", []) for c in part.get("chapters", [])]
     chapters = {}
-    for f in files:  # theory pages in reading order
-        page = srcdir / f"{f}.md"
-        if f.startswith("theory/") and page.exists():
-            title = next(
-                (ln[2:].strip() for ln in page.read_text().splitlines() if ln.startswith("# ")),
-                page.stem,
-            )
-            chapters[page.stem] = title
+    for c in CHAPTERS:  # reading order; the heading is the theory page's own title
+        page = srcdir / "theory" / f"{c.name}.md"
+        lines = page.read_text().splitlines() if page.exists() else []
+        chapters[c.name] = next((ln[2:].strip() for ln in lines if ln.startswith("# ")), c.title)
     results_file = srcdir / "book" / "_build" / "claims.json"
     data = json.loads(results_file.read_text()) if results_file.exists() else None
     out = []
@@ -124,27 +118,16 @@ def inject_claims(app: Any, docname: str, source: list[str]) -> None:
         source[0] += "\n" + render_claims(Path(app.srcdir))
 
 
-LANDING_CHAPTERS = (
-    "svm_attention",
-    "lion",
-    "chinchilla",
-    "saddle_to_saddle",
-    "extrapolation_cliff",
-    "langevin_averaging",
-)
-
-
 def render_landing_figures(app: Any) -> None:
     """One figure per chapter for book/index.md, drawn by the library itself."""
-    import importlib
-
+    from theorybench.chapters import CHAPTERS
     from theorybench.widgets import render_png
 
     out = Path(app.srcdir) / "book" / "_build" / "landing"
     out.mkdir(parents=True, exist_ok=True)
-    for stem in LANDING_CHAPTERS:
-        explorer = importlib.import_module(f"theorybench.{stem}").explorer()
-        (out / f"{stem}.png").write_bytes(render_png(explorer.fig))
+    for chapter in CHAPTERS:
+        explorer = chapter.explorer()
+        (out / f"{chapter.name}.png").write_bytes(render_png(explorer.drawn_figure()))
 
 
 def setup(app: Any) -> dict:

@@ -12,9 +12,10 @@ The scale is read from the environment variable ``THEORYBENCH_SCALE`` (``ci`` by
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -45,6 +46,53 @@ def by_scale(*, ci: T, full: T) -> T:
     return ci if scale() == "ci" else full
 
 
+@dataclasses.dataclass(frozen=True)
+class Sizes:
+    """Base of each chapter's sizes: a frozen dataclass with one ``ci`` and one ``full`` instance
+    of the same fields (``theorybench.<chapter>.sizes``). :meth:`kwargs` gives the fields as
+    keyword arguments of the experiment they size (nested sizes stay objects)."""
+
+    def kwargs(self) -> dict[str, Any]:
+        """The fields as a dict, e.g. ``train_linear_network(s, **sizes().linear.kwargs())``."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+def sizes_for(ci: T, full: T, which: str | None = None) -> T:
+    """``ci`` or ``full`` by ``which`` (default: :func:`scale`); both must be the same type."""
+    if type(ci) is not type(full):
+        raise ValueError(f"ci and full sizes must be the same type, got {type(ci)}, {type(full)}")
+    which = scale() if which is None else which
+    if which not in SCALES:
+        raise ValueError(f"which must be one of {SCALES}, got {which!r}")
+    return ci if which == "ci" else full
+
+
+#: intra-op threads torch uses (``$THEORYBENCH_TORCH_THREADS`` overrides): see :func:`torch_threads`
+THREADS_ENV = "THEORYBENCH_TORCH_THREADS"
+
+
+def torch_threads() -> int:
+    """Threads for torch's intra-op pool: ``$THEORYBENCH_TORCH_THREADS``, else half the cores
+    (at least 1). Half, so that two torch processes -- a notebook beside a test run, or two
+    notebooks of a parallel build -- do not oversubscribe the machine (on 2 cores two processes
+    of 2 threads each turned a 12 s notebook into 578 s)."""
+    value = os.environ.get(THREADS_ENV)
+    if value:
+        if not value.isdigit() or int(value) < 1:
+            raise ValueError(f"{THREADS_ENV} must be a positive integer, got {value!r}")
+        return int(value)
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
+def dtype_for(dev: torch.device | str) -> torch.dtype:
+    """The floating dtype experiments use on ``dev``: float64 (exact comparisons with closed
+    forms), except on Apple MPS, which has no float64 (float32 there)."""
+    import torch
+
+    kind = torch.device(dev).type
+    return torch.float32 if kind == "mps" else torch.float64
+
+
 def device(prefer: str | None = None) -> torch.device:
     """The torch device experiments run on: cuda if available, then mps, then cpu.
 
@@ -52,6 +100,8 @@ def device(prefer: str | None = None) -> torch.device:
     """
     import torch
 
+    if torch.get_num_threads() != torch_threads():
+        torch.set_num_threads(torch_threads())
     choice = prefer or os.environ.get("THEORYBENCH_DEVICE")
     if choice:
         if choice not in ("cuda", "mps", "cpu"):

@@ -6,11 +6,10 @@ control change it calls ``update`` and re-renders the figure to PNG into an ``ip
 It works with the plain inline backend (no ipympl), and because the picture lives in widget
 state it is embedded in the static book too.
 
-In the static book there is no kernel, so the same explorer also carries a precomputed view:
-when ``$THEORYBENCH_STATIC_FRAMES`` is set (``make book`` sets it), displaying an explorer renders
-its figure for every combination of the values listed in ``static`` (the library computes every
-frame; nothing is re-implemented in JavaScript) and adds an HTML view with range inputs that swap
-frames (``book/static/tb-explorer.js``). The book prefers that view; JupyterLab shows the widgets.
+An explorer is the widget only. ``static`` names the values of (usually two) controls for which
+the static book precomputes frames; :mod:`theorybench.static_view` renders that kernel-free view.
+The figure is first drawn when the explorer is displayed (or :meth:`Explorer.drawn_figure` is
+called), so constructing an explorer never runs a training.
 
 Callback cost is measured, not guessed: :meth:`Explorer.time_callbacks` moves each control
 through its range and returns the median time of ``update`` alone (target <= 30 ms) and of the
@@ -19,12 +18,7 @@ whole redraw including matplotlib's render (target <= 100 ms).
 
 from __future__ import annotations
 
-import base64
-import html
 import io
-import itertools
-import json
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,8 +30,6 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-STATIC_ENV = "THEORYBENCH_STATIC_FRAMES"
-STATIC_DPI = 80
 SLIDER_STYLE = {"description_width": "7em"}
 SLIDER_LAYOUT = W.Layout(width="24em")
 
@@ -147,10 +139,17 @@ class Explorer:
         self.widget = W.VBox([W.HBox(boxes), self.image])
         if not isinstance(fig.canvas, FigureCanvasAgg):
             FigureCanvasAgg(fig)
-        self.update(**self.values())
-        fig.canvas.draw()  # lay out once (constrained layout costs ~35 ms a draw), then freeze
-        fig.set_layout_engine("none")
-        self.image.value = render_png(fig)
+        self._drawn = False  # the first draw waits for a display: constructing trains nothing
+
+    def drawn_figure(self) -> Figure:
+        """The figure at the current values, drawn once (the first call runs ``update``)."""
+        if not self._drawn:
+            self._drawn = True
+            self.update(**self.values())
+            self.fig.canvas.draw()  # lay out once (constrained layout ~35 ms a draw), freeze
+            self.fig.set_layout_engine("none")
+            self.image.value = render_png(self.fig)
+        return self.fig
 
     def values(self) -> dict[str, Any]:
         """The current value of every control."""
@@ -162,6 +161,7 @@ class Explorer:
 
     def redraw(self) -> tuple[float, float]:
         """Call ``update`` and render; returns (seconds in update, seconds in total)."""
+        self.drawn_figure()
         start = time.perf_counter()
         self.update(**self.values())
         mid = time.perf_counter()
@@ -189,92 +189,19 @@ class Explorer:
         self.redraw()
         return CallbackTiming(float(np.median(updates)), float(np.median(totals)), len(updates))
 
-    def static_frames(self) -> tuple[list[str], list[list[Any]], list[bytes]]:
-        """Render the figure for every combination of the ``static`` values (row-major, last
-        control fastest); the other controls keep their current values. Restores the figure."""
-        names = list(self.static)
-        grids = [list(self.static[n]) for n in names]
-        base = self.values()
-        frames = []
-        original_dpi = self.fig.dpi
-        self.fig.set_dpi(STATIC_DPI)
-        try:
-            for combo in itertools.product(*grids):
-                self.update(**(base | dict(zip(names, combo, strict=True))))
-                frames.append(render_png(self.fig, palette=True))
-        finally:
-            self.fig.set_dpi(original_dpi)
-            self.update(**base)
-        return names, grids, frames
-
-    def static_html(self) -> str:
-        """A kernel-free view: range inputs / selects over the precomputed frames."""
-        names, grids, frames = self.static_frames()
-        base = self.values()
-        starts = [_nearest(grid, base[name]) for name, grid in zip(names, grids, strict=True)]
-        encoded = [base64.b64encode(f).decode() for f in frames]
-        inputs = []
-        for name, grid, start in zip(names, grids, starts, strict=True):
-            widget = self.controls[name]
-            if isinstance(widget, W.Dropdown):
-                labels = {v: lab for lab, v in _options(widget)}
-                opts = "".join(
-                    f'<option value="{i}"{" selected" if i == start else ""}>'
-                    f"{html.escape(str(labels.get(v, v)))}</option>"
-                    for i, v in enumerate(grid)
-                )
-                inputs.append(
-                    f"<label>{html.escape(widget.description)} "
-                    f'<select data-control="{name}">{opts}</select></label>'
-                )
-            else:
-                fmt = "{:" + widget.readout_format + "}"
-                readouts = json.dumps([fmt.format(v) for v in grid])
-                inputs.append(
-                    f'<label>{html.escape(widget.description)} <input type="range" min="0" '
-                    f'max="{len(grid) - 1}" step="1" value="{start}" data-control="{name}" '
-                    f"data-readouts='{readouts}'> <output>{fmt.format(grid[start])}</output></label>"
-                )
-        start_index = int(np.ravel_multi_index(starts, [len(g) for g in grids]))
-        payload = json.dumps({"sizes": [len(g) for g in grids], "frames": encoded})
-        others = [w.description for n, w in self.controls.items() if n not in self.static]
-        note = (
-            f"In this static page {', '.join(self.controls[n].description for n in names)} "
-            f"are live ({len(frames)} figures computed by the library at build time)"
-            + (f"; {', '.join(others)} are live in JupyterLab (make lab)." if others else ".")
-        )
-        alt = html.escape(self.caption or "Interactive figure")
-        return (
-            '<div class="tb-static-explorer">'
-            f'<div class="tb-controls">{"".join(inputs)}</div>'
-            f'<img class="tb-frame" alt="{alt}" '
-            f'src="data:image/png;base64,{encoded[start_index]}">'
-            f'<p class="tb-note">{html.escape(note)}</p>'
-            f'<script type="application/json" class="tb-frames">{payload}</script></div>'
-        )
-
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        bundle = self.widget._repr_mimebundle_(**kwargs)
-        if self.static and os.environ.get(STATIC_ENV):
-            data = bundle[0] if isinstance(bundle, tuple) else bundle
-            data["text/html"] = self.static_html()
-        return bundle
+        self.drawn_figure()
+        return self.widget._repr_mimebundle_(**kwargs)
 
 
 def _sweep(widget: W.ValueWidget, moves: int) -> list[Any]:
     """Values spanning a control's range: options of a drop-down, ``moves`` points of a slider."""
     if isinstance(widget, W.Dropdown):
-        return [v for _, v in _options(widget)]
+        return [v for _, v in options_of(widget)]
     points = np.linspace(widget.min, widget.max, moves)
     return list(widget.base**points) if isinstance(widget, W.FloatLogSlider) else list(points)
 
 
-def _options(widget: W.Dropdown) -> list[tuple[str, Any]]:
+def options_of(widget: W.Dropdown) -> list[tuple[str, Any]]:
+    """A drop-down's options as (label, value) pairs."""
     return [o if isinstance(o, tuple) else (str(o), o) for o in widget.options]
-
-
-def _nearest(grid: Sequence[Any], value: Any) -> int:
-    """Index of ``value`` in ``grid`` (exact for choices, nearest for numbers)."""
-    if value in grid:
-        return list(grid).index(value)
-    return int(np.argmin([abs(float(g) - float(value)) for g in grid]))

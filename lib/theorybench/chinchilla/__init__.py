@@ -13,19 +13,19 @@ b = alpha/(alpha+beta), G = (alpha A / (beta B))^{1/(alpha+beta)}.
 Layout: ``data``, ``experiment``, ``interactive``, ``figures``, ``fits``, ``model``. Closed forms (``model``, ``fits``, ``data``) import only numpy/scipy; the other modules load on first use of one of their names."""
 
 from .._lazy import lazy_exports
-from . import data, fits, model
+from . import data, fits, model, scales
 from .data import *  # noqa: F403
 from .fits import *  # noqa: F403
 from .model import *  # noqa: F403
+from .scales import *  # noqa: F403
 
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
-    [*model.__all__, *fits.__all__, *data.__all__],
+    [*model.__all__, *scales.__all__, *fits.__all__, *data.__all__],
     {
         "experiment": [
             "SweepResult",
             "mlp_params",
-            "sweep_size",
             "torch_isoflop_sweep",
             "SweepFits",
             "fit_sweep",

@@ -15,7 +15,6 @@ from .model import Array, _positive_array
 __all__ = [
     "SweepResult",
     "mlp_params",
-    "sweep_size",
     "torch_isoflop_sweep",
     "SweepFits",
     "fit_sweep",
@@ -41,24 +40,6 @@ class SweepResult:
 def mlp_params(width: ArrayLike, d_in: int) -> Array:
     """Parameters of a 1-hidden-layer MLP d_in -> width -> 1 (with biases)."""
     return np.asarray(width) * (d_in + 2) + 1
-
-
-def sweep_size() -> dict[str, object]:
-    """Sizes of the chapter's torch sweep at the current ``THEORYBENCH_SCALE``."""
-    from ..device import by_scale
-
-    return by_scale(
-        ci={
-            "budgets": [3e7, 1e8, 3e8],
-            "widths": [4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128],
-            "seeds": 4,
-        },
-        full={
-            "budgets": [3e7, 1e8, 3e8, 1e9, 3e9, 1e10],
-            "widths": [4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512],
-            "seeds": 8,
-        },
-    )
 
 
 def torch_isoflop_sweep(

@@ -20,15 +20,16 @@ token outside gets no gradient (it is masked).
 Layout: ``experiment``, ``interactive``, ``figures``, ``model``, ``simulator``. Closed forms (``model``, ``simulator``) import only numpy/scipy; the other modules load on first use of one of their names."""
 
 from .._lazy import lazy_exports
-from . import model, simulator
+from . import model, scales, simulator
 from .model import *  # noqa: F403
+from .scales import *  # noqa: F403
 from .simulator import *  # noqa: F403
 
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
-    [*model.__all__, *simulator.__all__],
+    [*model.__all__, *scales.__all__, *simulator.__all__],
     {
-        "experiment": ["PolicySweep", "experiment_size", "train_categorical_policy"],
+        "experiment": ["PolicySweep", "train_categorical_policy"],
         "interactive": ["explorer"],
         "figures": ["plot_sweep", "plot_simulation", "sweep_rows"],
     },

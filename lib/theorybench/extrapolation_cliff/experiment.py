@@ -11,7 +11,7 @@ from .._checks import integer_at_least as _integer_at_least
 from .._checks import positive as _positive
 from .model import Array, _clip, _lam, _pair, extrapolated_fixed_point_k, lambda_star_k
 
-__all__ = ["PolicySweep", "experiment_size", "train_categorical_policy"]
+__all__ = ["PolicySweep", "train_categorical_policy"]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -27,16 +27,6 @@ class PolicySweep:
     clip_fraction: Array  # fraction of sampled tokens masked over the last tenth of training
     tail_logit_gap: Array  # final log pi(0) - max_{y>0} log pi(y)
     lambda_star: float  # K-ary threshold of (p, b, c)
-
-
-def experiment_size() -> dict[str, object]:
-    """Sizes of the torch experiment at the current ``THEORYBENCH_SCALE``."""
-    from ..device import by_scale
-
-    return by_scale(
-        ci={"lams": list(np.round(np.arange(0.8, 2.01, 0.05), 2)), "steps": 3000, "batch": 1024},
-        full={"lams": list(np.round(np.arange(0.8, 2.001, 0.01), 3)), "steps": 6000, "batch": 8192},
-    )
 
 
 def train_categorical_policy(

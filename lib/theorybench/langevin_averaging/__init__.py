@@ -15,12 +15,13 @@ population value is <w, w*>^k.
 Layout: ``experiment``, ``interactive``, ``figures``, ``model``. Closed forms (``model``) import only numpy/scipy; the other modules load on first use of one of their names."""
 
 from .._lazy import lazy_exports
-from . import model
+from . import model, scales
 from .model import *  # noqa: F403
+from .scales import *  # noqa: F403
 
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
-    [*model.__all__],
+    [*model.__all__, *scales.__all__],
     {
         "experiment": [
             "single_index_data",
@@ -30,7 +31,6 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "langevin",
             "partial_trace_estimator",
             "SweepResult",
-            "experiment_size",
             "sweep",
             "batch_speedup",
         ],

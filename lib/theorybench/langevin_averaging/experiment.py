@@ -21,7 +21,6 @@ __all__ = [
     "langevin",
     "partial_trace_estimator",
     "SweepResult",
-    "experiment_size",
     "sweep",
     "batch_speedup",
 ]
@@ -217,27 +216,6 @@ class SweepResult:
     overlaps: dict[str, list[Array]]  # algorithm -> per d, (len(ns[i]),) mean final overlap
     spread: dict[str, list[Array]]  # standard error of the mean
     seconds: float
-
-
-def experiment_size() -> dict[str, object]:
-    """Sizes at the current ``THEORYBENCH_SCALE``."""
-    from ..device import by_scale
-
-    return by_scale(
-        ci={
-            "ds": [16, 32, 64],
-            "factors": [0.5, 1, 2, 4, 8, 16],
-            "langevin_max_factor": 8,
-            "runs": 24,
-            "steps": 1000,
-        },
-        full={
-            "ds": [32, 64, 128, 256],
-            "factors": [0.25, 0.5, 1, 2, 4, 8, 16],
-            "runs": 64,
-            "steps": 6000,
-        },
-    )
 
 
 def sweep(

@@ -31,19 +31,19 @@ for sign Lion, ``min f(x) s.t. ||x||_inf <= 1/lam``.
 Layout: ``experiment``, ``interactive``, ``figures``, ``model``, ``optimizer``. Closed forms (``model``) import only numpy/scipy; the other modules load on first use of one of their names."""
 
 from .._lazy import lazy_exports
-from . import model
+from . import model, scales
 from .model import *  # noqa: F403
+from .scales import *  # noqa: F403
 
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
-    [*model.__all__],
+    [*model.__all__, *scales.__all__],
     {
         "experiment": [
             "LogRegSweep",
             "make_logistic_data",
             "logistic_loss_np",
             "logistic_regression_lam_sweep",
-            "sweep_size",
         ],
         "interactive": [
             "EXPLORER_A",

@@ -16,7 +16,6 @@ __all__ = [
     "make_logistic_data",
     "logistic_loss_np",
     "logistic_regression_lam_sweep",
-    "sweep_size",
 ]
 
 
@@ -135,13 +134,4 @@ def logistic_regression_lam_sweep(
         optimum=np.array([f(w) for w in optima]),
         optimum_norm=np.array([np.abs(w).max() for w in optima]),
         seconds=seconds,
-    )
-
-
-def sweep_size() -> dict[str, int]:
-    """Sizes of the chapter's torch experiment at the current ``THEORYBENCH_SCALE``."""
-    from ..device import by_scale
-
-    return by_scale(
-        ci={"n": 2_000, "d": 20, "steps": 3_000}, full={"n": 200_000, "d": 500, "steps": 30_000}
     )

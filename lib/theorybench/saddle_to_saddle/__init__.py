@@ -21,18 +21,19 @@ the heads are learned one per plateau, each plateau lasting ~ 1/sigma.
 Layout: ``attention``, ``attention_training``, ``interactive``, ``figures``, ``linear``, ``linear_training``, ``plateaus``. Closed forms (``linear``, ``attention``, ``plateaus``) import only numpy/scipy; the other modules load on first use of one of their names."""
 
 from .._lazy import lazy_exports
-from . import attention, linear, plateaus
+from . import attention, linear, plateaus, scales
 from .attention import *  # noqa: F403
 from .linear import *  # noqa: F403
 from .plateaus import *  # noqa: F403
+from .scales import *  # noqa: F403
 
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
-    [*linear.__all__, *attention.__all__, *plateaus.__all__],
+    [*linear.__all__, *scales.__all__, *attention.__all__, *plateaus.__all__],
     {
-        "attention_training": ["AttentionRun", "train_attention", "attention_experiment_size"],
+        "attention_training": ["AttentionRun", "train_attention"],
         "interactive": ["explorer"],
         "figures": ["experiment_rows", "plot_experiment", "attention_rows", "plot_attention"],
-        "linear_training": ["LinearRun", "train_linear_network", "experiment_size"],
+        "linear_training": ["LinearRun", "train_linear_network"],
     },
 )

@@ -12,7 +12,7 @@ from .._checks import positive as _positive
 from .attention import _context, _eigenvalues
 from .linear import Array
 
-__all__ = ["AttentionRun", "train_attention", "attention_experiment_size"]
+__all__ = ["AttentionRun", "train_attention"]
 
 
 @dataclass(frozen=True)
@@ -142,14 +142,4 @@ def train_attention(
         context=context,
         loss=loss,
         head_norms=norms,
-    )
-
-
-def attention_experiment_size() -> dict[str, object]:
-    """Sizes of the attention experiment at the current ``THEORYBENCH_SCALE``."""
-    from ..device import by_scale
-
-    return by_scale(
-        ci={"sigmas": [0.1, 0.05], "steps": 1800, "batch": 2048},
-        full={"sigmas": [0.1, 0.05, 0.025, 0.0125], "steps": 13000, "batch": 8192},
     )

@@ -10,7 +10,7 @@ from numpy.typing import ArrayLike
 from .._checks import positive as _positive
 from .linear import Array, _spectrum, effective_initial_strength, teacher
 
-__all__ = ["LinearRun", "train_linear_network", "experiment_size"]
+__all__ = ["LinearRun", "train_linear_network"]
 
 
 @dataclass(frozen=True)
@@ -111,13 +111,3 @@ def train_linear_network(
             for w, g in zip(Ws, grads, strict=True):
                 w -= lr * g
     return LinearRun(sigmas=sig, steps=record, loss=loss, singular_values=svals, lr=lr, u0=u0)
-
-
-def experiment_size() -> dict[str, object]:
-    """Sizes of the chapter's torch experiment at the current ``THEORYBENCH_SCALE``."""
-    from ..device import by_scale
-
-    return by_scale(
-        ci={"sigmas": [1e-2, 1e-3, 1e-4], "steps": 1200, "lr": 0.01},
-        full={"sigmas": list(np.geomspace(1e-2, 1e-6, 9)), "steps": 6000, "lr": 0.005},
-    )

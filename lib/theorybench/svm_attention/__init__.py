@@ -14,18 +14,18 @@ gamma_it = Y_i v' x_it; opt_i = argmax_t gamma_it.
 Layout: ``experiment``, ``interactive``, ``figures``, ``model``. Closed forms (``model``) import only numpy/scipy; the other modules load on first use of one of their names."""
 
 from .._lazy import lazy_exports
-from . import model
+from . import model, scales
 from .model import *  # noqa: F403
+from .scales import *  # noqa: F403
 
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
-    [*model.__all__],
+    [*model.__all__, *scales.__all__],
     {
         "experiment": [
             "attention_output",
             "GDRun",
             "train_gd",
-            "experiment_size",
             "global_fraction",
         ],
         "interactive": ["explorer"],

@@ -11,7 +11,7 @@ from .._checks import integer_at_least as _integer_at_least
 from .._checks import positive as _positive
 from .model import Array, _tokens, optimal_tokens, synthetic_instance
 
-__all__ = ["attention_output", "GDRun", "train_gd", "experiment_size", "global_fraction"]
+__all__ = ["attention_output", "GDRun", "train_gd", "global_fraction"]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -154,20 +154,6 @@ def train_gd(
 # ----------------------------------------------------------------------------------------------
 # Experiments and figures (§6)
 # ----------------------------------------------------------------------------------------------
-def experiment_size() -> dict[str, object]:
-    """Sizes at the current ``THEORYBENCH_SCALE``: the paper's instance (n = 6, T = 8, d = 10,
-    2,000 normalised-GD steps) at both scales; the over-parameterisation sweep grows."""
-    from ..device import by_scale
-
-    return by_scale(
-        ci={"steps": 2000, "kq_steps": 6000, "instances": 24, "ds": [4, 6, 8, 12, 16, 24]},
-        full={
-            "steps": 2000,
-            "kq_steps": 20000,
-            "instances": 100,
-            "ds": [4, 6, 8, 10, 12, 16, 24, 32],
-        },
-    )
 
 
 def global_fraction(

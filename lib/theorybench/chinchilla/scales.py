@@ -1,0 +1,34 @@
+"""Sizes of the Chinchilla chapter's torch IsoFLOP sweep at the two scales."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..device import Sizes, sizes_for
+
+__all__ = ["ChinchillaSizes", "CI", "FULL", "sizes"]
+
+
+@dataclass(frozen=True)
+class ChinchillaSizes(Sizes):
+    """Compute budgets (FLOPs), MLP widths per budget and seeds of
+    :func:`~theorybench.chinchilla.torch_isoflop_sweep`."""
+
+    budgets: tuple[float, ...]
+    widths: tuple[int, ...]
+    seeds: int
+
+
+CI = ChinchillaSizes(
+    budgets=(3e7, 1e8, 3e8), widths=(4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128), seeds=4
+)
+FULL = ChinchillaSizes(
+    budgets=(3e7, 1e8, 3e8, 1e9, 3e9, 1e10),
+    widths=(4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512),
+    seeds=8,
+)
+
+
+def sizes(which: str | None = None) -> ChinchillaSizes:
+    """:data:`CI` or :data:`FULL` by ``which`` (default ``$THEORYBENCH_SCALE``)."""
+    return sizes_for(CI, FULL, which)

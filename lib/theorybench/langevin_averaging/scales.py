@@ -1,0 +1,39 @@
+"""Sizes of the Langevin-averaging sample-complexity sweep at the two scales."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..device import Sizes, sizes_for
+
+__all__ = ["LangevinSizes", "CI", "FULL", "sizes"]
+
+
+@dataclass(frozen=True)
+class LangevinSizes(Sizes):
+    """Keyword arguments of :func:`~theorybench.langevin_averaging.sweep`: dimensions, sample
+    factors (n = factor * d^2), Langevin only up to ``langevin_max_factor`` (``None``: all),
+    data sets per point and Langevin steps."""
+
+    ds: tuple[int, ...]
+    factors: tuple[float, ...]
+    langevin_max_factor: float | None
+    runs: int
+    steps: int
+
+
+CI = LangevinSizes(
+    ds=(16, 32, 64), factors=(0.5, 1, 2, 4, 8, 16), langevin_max_factor=8, runs=24, steps=1000
+)
+FULL = LangevinSizes(
+    ds=(32, 64, 128, 256),
+    factors=(0.25, 0.5, 1, 2, 4, 8, 16),
+    langevin_max_factor=None,
+    runs=64,
+    steps=6000,
+)
+
+
+def sizes(which: str | None = None) -> LangevinSizes:
+    """:data:`CI` or :data:`FULL` by ``which`` (default ``$THEORYBENCH_SCALE``)."""
+    return sizes_for(CI, FULL, which)

@@ -1,0 +1,52 @@
+"""Sizes of the saddle-to-saddle experiments (one per architecture family) at the two scales."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..device import Sizes, sizes_for
+
+__all__ = ["LinearSizes", "AttentionSizes", "SaddleSizes", "CI", "FULL", "sizes"]
+
+
+@dataclass(frozen=True)
+class LinearSizes(Sizes):
+    """Init scales, steps and step size of :func:`~theorybench.saddle_to_saddle.train_linear_network`."""
+
+    sigmas: tuple[float, ...]
+    steps: int
+    lr: float
+
+
+@dataclass(frozen=True)
+class AttentionSizes(Sizes):
+    """Init scales, steps and batch of :func:`~theorybench.saddle_to_saddle.train_attention`."""
+
+    sigmas: tuple[float, ...]
+    steps: int
+    batch: int
+
+
+@dataclass(frozen=True)
+class SaddleSizes(Sizes):
+    """The chapter's two experiments: linear networks and multi-head linear attention."""
+
+    linear: LinearSizes
+    attention: AttentionSizes
+
+
+CI = SaddleSizes(
+    linear=LinearSizes(sigmas=(1e-2, 1e-3, 1e-4), steps=1200, lr=0.01),
+    attention=AttentionSizes(sigmas=(0.1, 0.05), steps=1800, batch=2048),
+)
+FULL = SaddleSizes(
+    linear=LinearSizes(sigmas=tuple(np.geomspace(1e-2, 1e-6, 9).tolist()), steps=6000, lr=0.005),
+    attention=AttentionSizes(sigmas=(0.1, 0.05, 0.025, 0.0125), steps=13000, batch=8192),
+)
+
+
+def sizes(which: str | None = None) -> SaddleSizes:
+    """:data:`CI` or :data:`FULL` by ``which`` (default ``$THEORYBENCH_SCALE``)."""
+    return sizes_for(CI, FULL, which)
