@@ -8,12 +8,18 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# THEORYBENCH_STATIC_FRAMES: explorers precompute their kernel-free view for the static book
-JB     := THEORYBENCH_STATIC_FRAMES=1 $(BIN)/jupyter-book build . --config book/_config.yml \
-          --toc book/_toc.yml --path-output book --all
+# Notebooks are executed once per change (of a notebook, the library or the scale) into the
+# jupyter-cache that both the notebook tests and the book read (tools/nbcache.py), two at a time,
+# each kernel in the book's IPython profile (book/ipython: explorers add their static view).
+JB     := IPYTHONDIR=$(CURDIR)/book/ipython $(BIN)/jupyter-book build . --config book/_config.yml \
+          --toc book/_toc.yml --path-output book
+NBRUN  := $(BIN)/python tools/nbcache.py run --jobs 2
 export PYTHONHASHSEED := 0
+# torch threads per process: half the cores (theorybench.device.torch_threads), so two notebook
+# kernels, or a notebook beside the tests, never oversubscribe the machine
+export MPLBACKEND := Agg
 
-.PHONY: book test lab unit book-strict browser bench lint vendor chromium lock clean
+.PHONY: book test fast lab unit nbval book-strict browser bench lint vendor chromium lock clean
 
 ## Environment ---------------------------------------------------------------------------------
 $(STAMP): pyproject.toml constraints.txt
@@ -28,22 +34,30 @@ vendor:  ## browser scripts for offline pages (widgets manager, require.js, Math
 	@bash book/vendor.sh
 
 ## Main job --------------------------------------------------------------------------------------
-book: $(STAMP) vendor  ## execute every notebook and build the HTML book
+book: $(STAMP) vendor  ## execute every notebook (unless cached) and build the HTML book
+	$(NBRUN)
 	$(JB)
 	@echo "Book: $(CURDIR)/book/_build/html/index.html"
 
 ## Checks ----------------------------------------------------------------------------------------
 test: lint unit book-strict browser  ## everything CI runs
 
-lint: $(STAMP)
+fast: lint  ## the fast lane: lint + unit/property/symbolic tests, no notebooks, book or browser
+	$(BIN)/python -m pytest -m "not slow and not browser" tests
+
+lint: $(STAMP)  ## ruff
 	$(BIN)/ruff check lib tests bench tools notebooks book/_ext
 	$(BIN)/ruff format --check lib tests bench tools book/_ext
 
-unit: $(STAMP)  ## unit, property and symbolic tests of lib/ + nbval over notebooks/
-	$(BIN)/python -m pytest -m "not browser" --nbval-lax --nbval-current-env tests notebooks
+unit: $(STAMP)  ## unit, property and symbolic tests of lib/ + every notebook, executed once
+	$(BIN)/python -m pytest -m "not browser" tests
 
-book-strict: $(STAMP) vendor  ## the book build with warnings as errors
-	$(JB) -W -n --keep-going
+nbval: $(STAMP)  ## cross-check: nbval executes the notebooks itself, cell by cell
+	$(BIN)/python -m pytest -m "not browser" --nbval-lax --nbval-current-env notebooks
+
+book-strict: $(STAMP) vendor  ## the book build with warnings as errors (from scratch)
+	$(NBRUN)
+	$(JB) --all -W -n --keep-going
 
 browser: $(STAMP) chromium  ## headless-Chromium tests of the built book (drags sliders too)
 	npm install --prefix tests/browser --no-audit --no-fund --silent

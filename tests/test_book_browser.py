@@ -176,3 +176,17 @@ def test_dragging_a_slider_redraws_the_explorer(dragged: dict, name: str) -> Non
     assert result["explorers"] >= 1, "no explorer on the page"
     assert result["value"][0] != result["value"][1], "the drag did not move the slider"
     assert result["changed"], "the figure did not change"
+
+
+@pytest.mark.parametrize("name", [p for p in toc_pages() if p.startswith("notebooks/")])
+def test_the_frame_shown_after_a_drag_is_the_schemas_frame(dragged: dict, name: str) -> None:
+    """The script's choice of frame agrees with theorybench.static_view.frame_index."""
+    from theorybench.static_view import frame_index
+
+    result = dragged[name]
+    assert result["frame"] == frame_index(result["positions"], result["sizes"])
+
+
+@pytest.mark.parametrize("name", ["book/claims.html"])
+def test_the_claims_ledger_reads_without_horizontal_scrolling(dragged: dict, name: str) -> None:
+    assert not dragged[name]["overflow"], f"tables wider than the page: {dragged[name]['overflow']}"

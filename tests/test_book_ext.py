@@ -48,11 +48,33 @@ def test_a_failing_claim_shows_as_failing(tmp_path: Path) -> None:
     ]
     page = theorybench_book.render_claims(_srcdir(tmp_path, claims))
     assert "**1 of 2 claims pass**" in page
-    lion_row = next(line for line in page.splitlines() if "`lion-limit`" in line)
-    assert "**FAIL**" in lion_row and "| 0.5 |" in lion_row
+    lines = page.splitlines()
+    start = lines.index("* - `lion-limit`")
+    assert lines[start + 1 : start + 4] == ["  - **FAIL**", "  - 0.5", "  - 0"]
+    assert ": s; tested by *test_a*" in page
     assert "(claims-lion)=" in page and "(claims-chinchilla)=" in page
 
 
 def test_without_results_the_page_says_so(tmp_path: Path) -> None:
     page = theorybench_book.render_claims(_srcdir(tmp_path, None))
     assert "No test results yet" in page
+
+
+def test_the_ledger_is_a_narrow_table_with_statements_below(tmp_path: Path) -> None:
+    """Status, measured and predicted in a four-column table (no horizontal scrolling: the
+    browser test measures it); the long statement and test names go below the table."""
+    claim = {
+        "id": "x",
+        "chapter": "lion",
+        "statement": "a long statement " * 20,
+        "tests": ["t.py::test_a"],
+        "outcome": "passed",
+        "measured": ["0.41 (worst of 20)"],
+        "predicted": ["<= 0"],
+    }
+    page = theorybench_book.render_claims(_srcdir(tmp_path, [claim]))
+    table = page[
+        page.index(":::{list-table}") : page.index(":::\n", page.index(":class: tb-claims"))
+    ]
+    assert ":class: tb-claims" in table and "a long statement" not in table
+    assert "* - `x`\n  - pass\n  - 0.41 (worst of 20)\n  - <= 0" in table

@@ -55,7 +55,7 @@ def _fmt_measured(values: list[str]) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return text.replace("\n", " ")
 
 
 def render_claims(srcdir: Path) -> str:
@@ -88,27 +88,33 @@ def render_claims(srcdir: Path) -> str:
         if not rows:
             out.append("No results for this chapter.\n")
             continue
-        out.append("| claim | statement and tests | result | measured | predicted |")
-        out.append("|---|---|---|---|---|")
+        # a narrow table that fits the page (status, measured, predicted at a glance), then
+        # each claim's statement and tests below it: nothing needs a horizontal scroll bar
+        out += [
+            ":::{list-table}",
+            ":header-rows: 1",
+            ":class: tb-claims",
+            ":widths: 34 10 28 28",
+            "",
+            "* - claim",
+            "  - result",
+            "  - measured",
+            "  - predicted",
+        ]
+        details = []
         for c in rows:
             names = sorted({re.sub(r"\[.*", "", t.split("::")[-1]) for t in c["tests"]})
             tests = ", ".join(f"*{n}*" for n in names)
             if len(c["tests"]) > len(names):
                 tests += f" ({len(c['tests'])} cases)"
-            out.append(
-                "| "
-                + " | ".join(
-                    _cell(x)
-                    for x in (
-                        f"`{c['id']}`",
-                        f"{c['statement']}; tested by {tests}",
-                        symbol[c["outcome"]],
-                        _fmt_measured(c["measured"]),
-                        "; ".join(c["predicted"][:1]),
-                    )
-                )
-                + " |"
-            )
+            out += [
+                f"* - `{c['id']}`",
+                f"  - {symbol[c['outcome']]}",
+                f"  - {_cell(_fmt_measured(c['measured'])) or '–'}",
+                f"  - {_cell('; '.join(c['predicted'][:1])) or '–'}",
+            ]
+            details += [f"`{c['id']}`", f": {_cell(c['statement'])}; tested by {tests}", ""]
+        out += [":::", "", *details]
         out.append("")
     return "\n".join(out)
 
@@ -130,8 +136,15 @@ def render_landing_figures(app: Any) -> None:
         (out / f"{chapter.name}.png").write_bytes(render_png(explorer.drawn_figure()))
 
 
+def claims_always_outdated(app: Any, env: Any, added: set, changed: set, removed: set) -> list:
+    """An incremental build (``make book``) re-reads the Claims page: its source is the latest
+    ``claims.json``, which Sphinx does not know about."""
+    return [CLAIMS_PAGE] if CLAIMS_PAGE in env.found_docs else []
+
+
 def setup(app: Any) -> dict:
     app.connect("builder-inited", render_landing_figures)
+    app.connect("env-get-outdated", claims_always_outdated)
     app.connect("source-read", inject_claims)
     # early: html-page-context is emitted "first result wins", a later handler may never run
     app.connect("html-page-context", dedupe_scripts, priority=100)

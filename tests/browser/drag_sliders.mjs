@@ -27,8 +27,12 @@ for (const url of urls) {
   const name = url.split("/").slice(-2).join("_").replace(".html", "");
   const broken = await page.evaluate(() => Array.from(document.images)
     .filter((im) => !(im.complete && im.naturalWidth > 0)).map((im) => im.src.slice(0, 120)));
+  // tables wider than their container (a horizontal scroll bar), by their first header cell
+  const overflow = await page.evaluate(() => Array.from(document.querySelectorAll(
+    ".pst-scrollable-table-container, article table")).filter((el) => el.scrollWidth > el.clientWidth + 1)
+    .map((el) => (el.querySelector("th") || el).textContent.trim().slice(0, 40)));
   const entry = { url, explorers: count, errors, changed: null, images: await page.evaluate(
-    () => document.images.length), broken };
+    () => document.images.length), broken, overflow };
   if (count > 0) {
     const root = explorers.first();
     await root.scrollIntoViewIfNeeded();
@@ -53,6 +57,11 @@ for (const url of urls) {
     writeFileSync(`${shotDir}/${name}-slider-after.png`, shotAfter);
     entry.changed = before !== after && !shotBefore.equals(shotAfter);
     entry.value = [value, Number(await slider.inputValue())];
+    // the other side of theorybench.static_view.SCHEMA: which frame the script chose, and where
+    entry.frame = Number(await root.getAttribute("data-frame"));
+    entry.positions = await root.locator("[data-control]").evaluateAll(
+      (els) => els.map((el) => Number(el.value)));
+    entry.sizes = JSON.parse(await root.locator("script.tb-frames").textContent()).sizes;
   }
   results.push(entry);
   await page.close();

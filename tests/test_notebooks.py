@@ -1,0 +1,87 @@
+"""Every notebook runs top to bottom without error, and the cells marked ``# NBVAL_CHECK_OUTPUT``
+print what is stored in the notebook (the comparison nbval's ``--nbval-lax`` makes).
+
+The notebooks are executed once per change of notebook or library, into the jupyter-cache that
+the book build reads (tools/nbcache.py): ``make test`` runs each notebook once, and ``make book``
+after it executes nothing. ``make nbval`` runs nbval itself, cell by cell, as a cross-check.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import nbcache  # noqa: E402
+
+pytestmark = pytest.mark.slow
+CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
+
+
+@pytest.fixture(scope="session")
+def executed() -> dict[str, nbformat.NotebookNode]:
+    """Each notebook with its outputs, executed (two at a time) unless already cached."""
+    cache = nbcache.prepare()
+    nbcache.run(nbcache.NOTEBOOKS, jobs=max(1, (os.cpu_count() or 2) // 2))
+    return {p.name: nbcache.executed(p, cache)[0] for p in nbcache.NOTEBOOKS}
+
+
+def _texts(outputs: list) -> list[str]:
+    """What nbval compares in lax mode, as text: streams (consecutive chunks of one stream
+    joined, as nbval does) and text/plain results."""
+    out: list[str] = []
+    last = None
+    for o in outputs:
+        if o.output_type == "stream":
+            if last == o.name:
+                out[-1] += o.text
+            else:
+                out.append(f"{o.name}: {o.text}")
+            last = o.name
+            continue
+        last = None
+        if o.output_type in ("execute_result", "display_data") and "text/plain" in o.data:
+            out.append(o.data["text/plain"])
+        elif o.output_type == "error":
+            out.append(f"error: {o.ename}: {o.evalue}")
+    return out
+
+
+@pytest.mark.parametrize("path", nbcache.NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_runs_without_errors(executed: dict, path: Path) -> None:
+    nb = executed[path.name]
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert not errors, [f"{e.ename}: {e.evalue}" for e in errors]
+    assert all(c.get("outputs") is not None for c in nb.cells if c.cell_type == "code")
+
+
+@pytest.mark.parametrize("path", nbcache.NOTEBOOKS, ids=lambda p: p.name)
+def test_checked_cells_print_the_stored_numbers(executed: dict, path: Path) -> None:
+    stored = nbformat.read(path, as_version=4)
+    fresh = executed[path.name]
+    pairs = [
+        (i, old, new)
+        for i, (old, new) in enumerate(zip(stored.cells, fresh.cells, strict=True))
+        if old.cell_type == "code" and CHECK_MARK in old.source
+    ]
+    assert pairs, f"{path.name}: no checked cell"
+    for i, old, new in pairs:
+        assert _texts(new.outputs) == _texts(old.outputs), f"{path.name} cell {i} changed"
+
+
+@pytest.mark.parametrize("path", nbcache.NOTEBOOKS, ids=lambda p: p.name)
+def test_explorer_carries_its_static_view_for_the_book(executed: dict, path: Path) -> None:
+    nb = executed[path.name]
+    html = [
+        o.data["text/html"]
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if "text/html" in o.get("data", {})
+    ]
+    assert any("tb-static-explorer" in h for h in html), f"{path.name}: no static explorer view"
