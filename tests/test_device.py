@@ -49,3 +49,23 @@ def test_seed_everything_makes_runs_repeat() -> None:
     assert torch.equal(a[1], b[1])
     with pytest.raises(ValueError, match="seed"):
         dev.seed_everything(-1)
+
+
+def test_dtype_for_gives_float64_except_on_mps() -> None:
+    import torch
+
+    assert dev.dtype_for("cpu") is torch.float64
+    assert dev.dtype_for("cuda") is torch.float64
+    assert dev.dtype_for(torch.device("mps")) is torch.float32
+
+
+def test_torch_threads_take_half_the_cores_unless_told(monkeypatch) -> None:
+    import os
+
+    monkeypatch.delenv(dev.THREADS_ENV, raising=False)
+    assert dev.torch_threads() == max(1, (os.cpu_count() or 2) // 2)
+    monkeypatch.setenv(dev.THREADS_ENV, "3")
+    assert dev.torch_threads() == 3
+    monkeypatch.setenv(dev.THREADS_ENV, "0")
+    with pytest.raises(ValueError, match=dev.THREADS_ENV):
+        dev.torch_threads()

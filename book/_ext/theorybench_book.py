@@ -119,9 +119,89 @@ def render_claims(srcdir: Path) -> str:
     return "\n".join(out)
 
 
-def inject_claims(app: Any, docname: str, source: list[str]) -> None:
+SECTION = re.compile(r"^## (\d+)\. (.*)$", re.MULTILINE)
+FENCE = re.compile(r"^(```|~~~|:::).*?^\1", re.MULTILINE | re.DOTALL)
+
+
+def section_label(chapter: str, number: str) -> str:
+    """The label of section ``number`` of a theory page (what docstrings cite as §N)."""
+    return f"{chapter}-s{number}"
+
+
+def label_sections(chapter: str, text: str) -> str:
+    """Give every numbered section (``## N. Title``) of a theory page the label ``<chapter>-sN``."""
+    return SECTION.sub(lambda m: f"({section_label(chapter, m.group(1))})=\n{m.group(0)}", text)
+
+
+def link_functions(chapter: str, text: str) -> str:
+    """Turn each ``name`` (or ``Class.method``) of the chapter's public API that the page shows in
+    code font into a link to its API entry; fenced blocks and role arguments are left alone."""
+    import importlib
+
+    package = importlib.import_module(f"theorybench.{chapter}")
+
+    def target(name: str) -> str | None:
+        head, _, rest = name.partition(".")
+        if head not in package.__all__:
+            return None
+        obj = getattr(package, head)
+        module = getattr(obj, "__module__", None)
+        if not (module or "").startswith(f"theorybench.{chapter}.") or not hasattr(
+            obj, "__qualname__"
+        ):
+            return None
+        if rest and not hasattr(obj, rest):
+            return None
+        return f"{module}.{obj.__qualname__}" + (f".{rest}" if rest else "")
+
+    def link(m: re.Match) -> str:
+        name = m.group(1)
+        where = target(name)
+        return f"{{py:obj}}`{name} <{where}>`" if where else m.group(0)
+
+    pieces, last = [], 0
+    for fence in FENCE.finditer(text):
+        pieces.append(
+            re.sub(r"(?<![}`])`([A-Za-z_][\w.]*)`(?!`)", link, text[last : fence.start()])
+        )
+        pieces.append(fence.group(0))
+        last = fence.end()
+    pieces.append(re.sub(r"(?<![}`])`([A-Za-z_][\w.]*)`(?!`)", link, text[last:]))
+    return "".join(pieces)
+
+
+def render_api(srcdir: Path, chapter: str) -> str:
+    """MyST for a chapter's API page: the theory sections its docstrings cite (§N, linked), then
+    the package and each of its modules, from the docstrings."""
+    import importlib
+    import pkgutil
+
+    page = srcdir / "theory" / f"{chapter}.md"
+    sections = SECTION.findall(page.read_text()) if page.exists() else []
+    out = ["", "Docstrings cite the sections of the theory page as §N:", ""]
+    out += [f"- §{n}: {{ref}}`{title} <{section_label(chapter, n)}>`" for n, title in sections]
+    package = importlib.import_module(f"theorybench.{chapter}")
+    modules = sorted(m.name for m in pkgutil.iter_modules(package.__path__))
+    out += ["", "```{eval-rst}", f".. automodule:: theorybench.{chapter}", "   :no-members:", ""]
+    for name in modules:
+        out += [f".. automodule:: theorybench.{chapter}.{name}", ""]
+    out += ["```", ""]
+    return "\n".join(out)
+
+
+def transform_source(app: Any, docname: str, source: list[str]) -> None:
+    """Claims page from the test results; API pages from the registry; theory pages get section
+    labels and links from the functions they name to their API entries."""
+    from theorybench.chapters import names
+
     if docname == CLAIMS_PAGE:
         source[0] += "\n" + render_claims(Path(app.srcdir))
+        return
+    kind, _, chapter = docname.partition("/")
+    if kind == "book" and chapter.startswith("api_") and chapter[4:] in names():
+        source[0] += render_api(Path(app.srcdir), chapter[4:])
+    elif kind == "theory" and chapter in names():
+        source[0] = link_functions(chapter, label_sections(chapter, source[0]))
 
 
 def render_landing_figures(app: Any) -> None:
@@ -145,7 +225,7 @@ def claims_always_outdated(app: Any, env: Any, added: set, changed: set, removed
 def setup(app: Any) -> dict:
     app.connect("builder-inited", render_landing_figures)
     app.connect("env-get-outdated", claims_always_outdated)
-    app.connect("source-read", inject_claims)
+    app.connect("source-read", transform_source)
     # early: html-page-context is emitted "first result wins", a later handler may never run
     app.connect("html-page-context", dedupe_scripts, priority=100)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

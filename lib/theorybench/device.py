@@ -93,7 +93,7 @@ def dtype_for(dev: torch.device | str) -> torch.dtype:
     return torch.float32 if kind == "mps" else torch.float64
 
 
-def device(prefer: str | None = None) -> torch.device:
+def device(prefer: str | torch.device | None = None) -> torch.device:
     """The torch device experiments run on: cuda if available, then mps, then cpu.
 
     ``prefer`` (or ``$THEORYBENCH_DEVICE``) forces one, e.g. ``"cpu"`` for an exact comparison.
@@ -102,6 +102,8 @@ def device(prefer: str | None = None) -> torch.device:
 
     if torch.get_num_threads() != torch_threads():
         torch.set_num_threads(torch_threads())
+    if isinstance(prefer, torch.device):
+        return prefer
     choice = prefer or os.environ.get("THEORYBENCH_DEVICE")
     if choice:
         if choice not in ("cuda", "mps", "cpu"):

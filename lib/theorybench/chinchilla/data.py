@@ -8,6 +8,7 @@ from importlib import resources
 
 import numpy as np
 
+from .. import _checks
 from .fits import Approach2Fit, VarProFit, approach2_fit, varpro_fit
 from .model import H100_BF16_DENSE, Array, Deadweight, deadweight_compute
 
@@ -90,6 +91,9 @@ def load_scaling_data(name: str, *, condition: str = "raw_loss") -> ScalingData:
 def epoch_chinchilla_points(drop_highest: int = 5) -> ScalingData:
     """Epoch's fitting set: the 245 digitised points minus the ``drop_highest`` highest losses."""
     d = load_scaling_data("epoch_chinchilla")
+    drop_highest = _checks.integer_at_least(drop_highest, "drop_highest", 0)
+    if drop_highest > d.loss.size - 5:
+        raise ValueError(f"drop_highest must leave >= 5 points, got {drop_highest}")
     keep = np.sort(np.argsort(d.loss)[: d.loss.size - drop_highest])
     return ScalingData(d.name, d.N[keep], d.D[keep], d.loss[keep], d.budget[keep])
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .. import _checks
 from .fits import Approach2Fit, VarProFit, approach2_fit, varpro_fit
 from .model import Array, _positive_array
 
@@ -75,9 +76,8 @@ def torch_isoflop_sweep(
     widths_arr = np.asarray(widths, dtype=int)
     if widths_arr.ndim != 1 or widths_arr.size < 3 or np.any(widths_arr < 1):
         raise ValueError(f"widths must list >= 3 positive integers, got {widths!r}")
-    for name, v in (("seeds", seeds), ("batch", batch)):
-        if not (isinstance(v, int) and v >= 1):
-            raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    seeds = _checks.integer_at_least(seeds, "seeds", 1)
+    batch = _checks.integer_at_least(batch, "batch", 1)
     start = time.perf_counter()
     dev = pick_device(device)
     gen = torch.Generator().manual_seed(seed)

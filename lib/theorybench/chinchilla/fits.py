@@ -56,6 +56,8 @@ def _check_points(N: ArrayLike, D: ArrayLike, L: ArrayLike, n_params: int) -> tu
     if np.any(np.isnan(L)):
         raise ValueError("L contains NaN losses")
     N, D, L = _positive_array(N, "N"), _positive_array(D, "D"), _positive_array(L, "L")
+    if L.max() > 1e100:  # losses are nats per token; their squares must stay finite in float64
+        raise ValueError(f"L must be a loss (nats per token) below 1e100, got max {L.max():g}")
     if N.size <= n_params:
         raise ValueError(f"need more points than the {n_params} parameters, got {N.size}")
     return N, D, L

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .. import _checks
 from .._checks import integer_at_least as _integer_at_least
 from .._checks import positive as _positive
 
@@ -32,14 +33,7 @@ LOG10_6 = np.log10(6.0)
 
 
 def _positive_array(x: ArrayLike, name: str) -> Array:
-    arr = np.asarray(x, dtype=float)
-    if arr.size == 0:
-        raise ValueError(f"{name} must not be empty")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite (no NaN or inf)")
-    if np.any(arr <= 0):
-        raise ValueError(f"{name} must be > 0")
-    return arr
+    return _checks.positive_array(x, name)
 
 
 # ----------------------------------------------------------------------------------------------

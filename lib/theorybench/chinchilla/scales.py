@@ -30,5 +30,5 @@ FULL = ChinchillaSizes(
 
 
 def sizes(which: str | None = None) -> ChinchillaSizes:
-    """:data:`CI` or :data:`FULL` by ``which`` (default ``$THEORYBENCH_SCALE``)."""
+    """``CI`` or ``FULL`` by ``which`` (default ``$THEORYBENCH_SCALE``)."""
     return sizes_for(CI, FULL, which)

@@ -6,6 +6,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import optimize, special
 
+from .. import _checks
+
 __all__ = [
     "logit",
     "extrapolated_fixed_point",
@@ -23,24 +25,31 @@ Array = NDArray[np.float64]
 # Argument checks
 # ----------------------------------------------------------------------------------------------
 def _prob(x: ArrayLike, name: str) -> Array:
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(x, dtype=float) if _numeric(x) else np.array(np.nan)
     if not np.all(np.isfinite(x)) or np.any(x <= 0) or np.any(x >= 1):
         raise ValueError(f"{name} must lie strictly inside (0, 1), got {x!r}")
     return x
 
 
+def _numeric(x: ArrayLike) -> bool:
+    try:
+        np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _clip(c: ArrayLike) -> Array:
-    c = np.asarray(c, dtype=float)
-    if not np.all(np.isfinite(c)) or np.any(c <= 1):
+    c = _checks.finite_array(c, "c (clip strength)", min_size=0)
+    if np.any(c <= 1):
         raise ValueError(f"c (clip strength) must be a finite number > 1, got {c!r}")
     return c
 
 
 def _lam(lam: ArrayLike) -> Array:
-    lam = np.asarray(lam, dtype=float)
-    if not np.all(np.isfinite(lam)) or np.any(lam < 0):
-        raise ValueError(f"lam (extrapolation coefficient) must be finite and >= 0, got {lam!r}")
-    return lam
+    return _checks.finite_array(
+        lam, "lam (extrapolation coefficient)", min_size=0, non_negative=True
+    )
 
 
 def _distribution(x: ArrayLike, name: str) -> Array:

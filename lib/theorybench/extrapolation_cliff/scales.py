@@ -29,5 +29,5 @@ FULL = CliffSizes(
 
 
 def sizes(which: str | None = None) -> CliffSizes:
-    """:data:`CI` or :data:`FULL` by ``which`` (default ``$THEORYBENCH_SCALE``)."""
+    """``CI`` or ``FULL`` by ``which`` (default ``$THEORYBENCH_SCALE``)."""
     return sizes_for(CI, FULL, which)

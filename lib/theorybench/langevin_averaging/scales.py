@@ -35,5 +35,5 @@ FULL = LangevinSizes(
 
 
 def sizes(which: str | None = None) -> LangevinSizes:
-    """:data:`CI` or :data:`FULL` by ``which`` (default ``$THEORYBENCH_SCALE``)."""
+    """``CI`` or ``FULL`` by ``which`` (default ``$THEORYBENCH_SCALE``)."""
     return sizes_for(CI, FULL, which)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .. import _checks
 from .model import Array, constrained_optimum
 from .optimizer import LionK
 
@@ -35,11 +36,10 @@ class LogRegSweep:
 def make_logistic_data(n: int, d: int, *, flip: float = 0.1, seed: int = 0) -> tuple[Array, Array]:
     """Synthetic binary classification: x ~ N(0, I_d), y = sign(w0.x) with a fraction ``flip`` of
     labels flipped (so the unconstrained optimum is finite). Returns X (n, d) and y in {-1, +1}."""
-    if n < 2 or d < 1:
-        raise ValueError(f"need n >= 2 and d >= 1, got n={n}, d={d}")
-    if not 0 <= flip < 0.5:
-        raise ValueError(f"flip must lie in [0, 0.5), got {flip!r}")
-    rng = np.random.default_rng(seed)
+    n = _checks.integer_at_least(n, "n", 2)
+    d = _checks.integer_at_least(d, "d", 1)
+    _checks.in_range(flip, "flip", 0.0, 0.5, hi_open=True)
+    rng = np.random.default_rng(_checks.integer_at_least(seed, "seed", 0))
     X = rng.standard_normal((n, d))
     w0 = rng.standard_normal(d) * 2 / np.sqrt(d)
     y = np.sign(X @ w0 + 1e-12)
@@ -81,15 +81,16 @@ def logistic_regression_lam_sweep(
     from tqdm.auto import tqdm
 
     from ..device import device as pick_device
+    from ..device import dtype_for
 
-    lams_arr = np.asarray(lams, dtype=float)
-    if lams_arr.ndim != 1 or lams_arr.size == 0 or np.any(lams_arr <= 0):
-        raise ValueError(f"lams must be a non-empty 1-D sequence of positive numbers, got {lams!r}")
+    lams_arr = _checks.positive_array(lams, "lams", ndim=1)
+    lr = _checks.positive(lr, "lr")
+    steps = _checks.integer_at_least(steps, "steps", 1)
     if lr * lams_arr.max() > 1:
         raise ValueError(f"lr * max(lams) must be <= 1, got {lr * lams_arr.max()}")
     X, y = make_logistic_data(n, d, seed=seed)
-    dev = pick_device() if device is None else torch.device(device)
-    dtype = torch.float64 if dev.type == "cpu" else torch.float32
+    dev = pick_device(device)
+    dtype = dtype_for(dev)
     Xt = torch.as_tensor(X, dtype=dtype, device=dev)
     yt = torch.as_tensor(y, dtype=dtype, device=dev)
     gen = torch.Generator().manual_seed(seed)

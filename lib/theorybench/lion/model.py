@@ -10,6 +10,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import integrate, optimize
 
+from .. import _checks
+
 __all__ = [
     "DOMAIN_TOL",
     "Kappa",
@@ -169,37 +171,29 @@ def get_kappa(kappa: str | Kappa) -> Kappa:
 def _check_hyper(
     lr: float | None, beta1: float | None, beta2: float | None, lam: float, *, lam_positive: bool
 ) -> None:
-    if lr is not None and not (np.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
+    if lr is not None:
+        _checks.positive(lr, "lr")
     for name, beta in (("beta1", beta1), ("beta2", beta2)):
-        if beta is not None and not (0 <= beta < 1):
-            raise ValueError(f"{name} must lie in [0, 1), got {beta!r}")
-    if lam_positive and not (np.isfinite(lam) and lam > 0):
-        raise ValueError(f"lam must be > 0 (the constraint radius is 1/lam), got {lam!r}")
-    if not lam_positive and not (np.isfinite(lam) and lam >= 0):
-        raise ValueError(f"lam must be >= 0, got {lam!r}")
+        if beta is not None:
+            _checks.in_range(beta, name, 0.0, 1.0, hi_open=True)
+    if lam_positive:
+        _checks.positive(lam, "lam (the constraint radius is 1/lam)")
+    else:
+        _checks.non_negative(lam, "lam")
     if lr is not None and lr * lam > 1:
         raise ValueError(f"lr * lam must be <= 1 (weight decay would overshoot), got {lr * lam!r}")
 
 
 def _check_ode(alpha: float, gamma: float, lam: float, eps: float) -> None:
-    if not (np.isfinite(alpha) and alpha > 0):
-        raise ValueError(f"alpha must be > 0, got {alpha!r}")
-    if not (np.isfinite(gamma) and gamma > 0):
-        raise ValueError(f"gamma must be > 0, got {gamma!r}")
-    if not (np.isfinite(lam) and lam > 0):
-        raise ValueError(f"lam must be > 0, got {lam!r}")
-    if not (np.isfinite(eps) and eps >= 0 and eps * gamma <= 1):
+    _checks.positive(alpha, "alpha")
+    _checks.positive(gamma, "gamma")
+    _checks.positive(lam, "lam")
+    if _checks.non_negative(eps, "eps") * gamma > 1:
         raise ValueError(f"eps must satisfy 0 <= eps and eps * gamma <= 1, got eps={eps!r}")
 
 
 def _as_vector(x: ArrayLike, name: str) -> Array:
-    v = np.array(x, dtype=float)
-    if v.ndim != 1 or v.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D array, got shape {v.shape}")
-    if not np.all(np.isfinite(v)):
-        raise ValueError(f"{name} must be finite")
-    return v
+    return _checks.finite_array(x, name, ndim=1)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -251,8 +245,7 @@ def lion_run(
     """Run ``steps`` Lion-K steps from (x0, m0 = 0); ``lr`` is a constant or a schedule of length
     ``steps``. Same update as :func:`lion_step`, in a tight loop (2-D explorers run it per redraw).
     """
-    if not (isinstance(steps, (int, np.integer)) and steps >= 1):
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    steps = _checks.integer_at_least(steps, "steps", 1)
     lrs = np.asarray(lr, dtype=float)
     if lrs.shape not in ((), (steps,)):
         raise ValueError(
@@ -353,7 +346,9 @@ def integrate_lion_ode(
     """
     x0 = _as_vector(x0, "x0")
     m0 = _as_vector(m0, "m0")
-    t_eval = np.asarray(t_eval, dtype=float)
+    t_eval = _checks.finite_array(t_eval, "t_eval", ndim=1, min_size=2)
+    if np.any(np.diff(t_eval) <= 0):
+        raise ValueError("t_eval must be strictly increasing")
     d = x0.size
 
     def rhs(_t: float, z: Array) -> Array:
@@ -371,7 +366,9 @@ def integrate_lion_ode(
         atol=atol,
     )
     if not sol.success:
-        raise RuntimeError(f"ODE integration failed: {sol.message}")
+        raise ValueError(
+            f"the ODE cannot be integrated from these x0, m0, p over t_eval: {sol.message}"
+        )
     return sol.y[:d].T, sol.y[d:].T
 
 
@@ -514,6 +511,8 @@ def constrained_optimum(
 def ball_outline(lam: float, kappa: str | Kappa, n: int = 241) -> Array:
     """Points on the boundary {||x|| = 1/lam} of the constraint set in 2-D (empty for sq)."""
     k = get_kappa(kappa)
+    lam = _checks.positive(lam, "lam")
+    n = _checks.integer_at_least(n, "n", 3)
     if not k.constrains:
         return np.empty((0, 2))
     theta = np.linspace(0, 2 * np.pi, n)

@@ -24,5 +24,5 @@ FULL = LionSizes(n=200_000, d=500, steps=30_000)
 
 
 def sizes(which: str | None = None) -> LionSizes:
-    """:data:`CI` or :data:`FULL` by ``which`` (default ``$THEORYBENCH_SCALE``)."""
+    """``CI`` or ``FULL`` by ``which`` (default ``$THEORYBENCH_SCALE``)."""
     return sizes_for(CI, FULL, which)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .. import _checks
 from .._checks import integer_at_least as _integer_at_least
 from .._checks import positive as _positive
 from .attention import _context, _eigenvalues
@@ -77,11 +78,7 @@ def train_attention(
     lam = _eigenvalues(lam)
     context = _context(context)
     d = lam.size
-    sig = np.asarray(sigmas, dtype=float)
-    if sig.ndim != 1 or sig.size == 0 or np.any(~(sig > 0)):
-        raise ValueError(
-            f"sigmas must be a non-empty 1-D array of positive numbers, got {sigmas!r}"
-        )
+    sig = _checks.positive_array(sigmas, "sigmas", ndim=1)
     heads = d if heads is None else heads
     _integer_at_least(heads, "heads", 1)
     if init not in ("aligned", "random"):
@@ -91,7 +88,12 @@ def train_attention(
     hs = np.ones(heads) if head_scales is None else np.asarray(head_scales, dtype=float)
     if hs.shape != (heads,) or np.any(~(hs > 0)):
         raise ValueError(f"head_scales must hold {heads} positive numbers, got {head_scales!r}")
-    for name, value in (("batch", batch), ("eval_sequences", eval_sequences), ("steps", steps)):
+    for name, value in (
+        ("batch", batch),
+        ("eval_sequences", eval_sequences),
+        ("steps", steps),
+        ("record_every", record_every),
+    ):
         _integer_at_least(value, name, 1)
     _positive(lr, "lr")
     dev = pick_device(device)

@@ -6,6 +6,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import integrate
 
+from .. import _checks
 from .._checks import integer_at_least as _integer_at_least
 from .._checks import positive as _positive
 
@@ -26,13 +27,10 @@ Array = NDArray[np.float64]
 
 
 def _spectrum(s: ArrayLike, *, strictly_decreasing: bool = False) -> Array:
-    s = np.asarray(s, dtype=float)
-    if s.ndim != 1 or s.size == 0:
-        raise ValueError(
-            f"s (teacher singular values) must be a non-empty 1-D array, got {s.shape}"
-        )
-    if not np.all(np.isfinite(s)) or np.any(s <= 0):
-        raise ValueError("s (teacher singular values) must be finite and > 0")
+    try:
+        s = _checks.positive_array(s, "s (teacher singular values)", ndim=1)
+    except ValueError as err:
+        raise ValueError(f"{err}: s must be a non-empty 1-D array of finite numbers > 0") from None
     if strictly_decreasing and np.any(np.diff(s) >= 0):
         raise ValueError("s (teacher singular values) must be strictly decreasing")
     return s
@@ -118,10 +116,10 @@ def deep_escape_time(
     _positive(s, "s")
     _positive(sigma, "sigma")
     _positive(tau, "tau")
-    _integer_at_least(depth, "depth", 2)
+    depth = _integer_at_least(depth, "depth", 2)
+    if depth * np.log(sigma) >= np.log(fraction * s):  # in logs: sigma^depth may overflow
+        raise ValueError(f"sigma^depth must be below fraction * s (small init), got sigma={sigma}")
     u0 = sigma**depth
-    if u0 >= fraction * s:
-        raise ValueError(f"sigma^depth must be below fraction * s (small init), got {u0}")
 
     def integrand(log_u: float) -> float:  # du = u dlog_u
         u = np.exp(log_u)
@@ -139,9 +137,9 @@ def deep_escape_time(
 def teacher(s: ArrayLike, d_in: int, d_out: int, seed: int = 0) -> tuple[Array, Array, Array]:
     """A teacher map M = U diag(s) V' with random orthonormal U (d_out x n), V (d_in x n)."""
     s = _spectrum(s)
-    if d_in < s.size or d_out < s.size:
-        raise ValueError(f"d_in and d_out must be >= len(s) = {s.size}")
-    rng = np.random.default_rng(seed)
+    d_in = _integer_at_least(d_in, "d_in", s.size)
+    d_out = _integer_at_least(d_out, "d_out", s.size)
+    rng = np.random.default_rng(_integer_at_least(seed, "seed", 0))
     U, _ = np.linalg.qr(rng.standard_normal((d_out, s.size)))
     V, _ = np.linalg.qr(rng.standard_normal((d_in, s.size)))
     return U * s @ V.T, U, V
@@ -173,16 +171,16 @@ def deep_mode_trajectory(
     s = _spectrum(s)
     _positive(sigma, "sigma")
     _positive(tau, "tau")
-    _integer_at_least(depth, "depth", 2)
-    u0 = sigma**depth
-    if np.any(u0 >= s):
+    depth = _integer_at_least(depth, "depth", 2)
+    if np.any(depth * np.log(sigma) >= np.log(s)):  # in logs: sigma^depth may overflow
         raise ValueError("sigma^depth must be below every s_k (small initialisation)")
+    u0 = sigma**depth
     t = np.atleast_1d(np.asarray(t, dtype=float))
     out = np.empty((t.size, s.size))
     for k, sk in enumerate(s):
         v = np.linspace(np.log(u0 / (sk - u0)), 40.0, 4000)
         u = sk / (1 + np.exp(-v))
         dt = tau * u ** (2 / depth - 1) / (depth * sk)
-        times = np.concatenate([[0.0], np.cumsum(0.5 * (dt[1:] + dt[:-1]) * np.diff(v))])
+        times = integrate.cumulative_trapezoid(dt, v, initial=0.0)
         out[:, k] = sk / (1 + np.exp(-np.interp(t, times, v)))
     return out

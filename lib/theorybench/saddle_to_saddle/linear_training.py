@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .. import _checks
 from .._checks import positive as _positive
 from .linear import Array, _spectrum, effective_initial_strength, teacher
 
@@ -51,15 +52,16 @@ def train_linear_network(
     import torch
 
     from ..device import device as pick_device
+    from ..device import dtype_for
 
     s = _spectrum(s)
-    sig = np.asarray(sigmas, dtype=float)
-    if sig.ndim != 1 or sig.size == 0 or np.any(sig <= 0):
-        raise ValueError(
-            f"sigmas must be a non-empty 1-D array of positive numbers, got {sigmas!r}"
-        )
-    if not (isinstance(depth, int) and depth >= 2):
-        raise ValueError(f"depth must be an integer >= 2, got {depth!r}")
+    sig = _checks.positive_array(sigmas, "sigmas", ndim=1)
+    depth = _checks.integer_at_least(depth, "depth", 2)
+    hidden = _checks.integer_at_least(hidden, "hidden", 1)
+    d_in = _checks.integer_at_least(d_in, "d_in", s.size)
+    d_out = _checks.integer_at_least(d_out, "d_out", s.size)
+    steps = _checks.integer_at_least(steps, "steps", 1)
+    record_every = _checks.integer_at_least(record_every, "record_every", 1)
     if hidden < s.size:
         raise ValueError(f"hidden must be >= len(s) = {s.size}, got {hidden}")
     _positive(lr, "lr")
@@ -88,8 +90,9 @@ def train_linear_network(
         else np.full((B, n), np.nan)
     )
     dev = pick_device(device)
-    Ws = [torch.tensor(w, dtype=torch.float64, device=dev, requires_grad=True) for w in layers]
-    Mt = torch.tensor(M, dtype=torch.float64, device=dev)
+    dtype = dtype_for(dev)
+    Ws = [torch.tensor(w, dtype=dtype, device=dev, requires_grad=True) for w in layers]
+    Mt = torch.tensor(M, dtype=dtype, device=dev)
     record = np.arange(0, steps + 1, record_every)
     loss = np.empty((B, record.size))
     svals = np.empty((B, record.size, n))
@@ -101,6 +104,11 @@ def train_linear_network(
         L = 0.5 * ((Mt - W) ** 2).sum(dim=(1, 2))
         if t == record[j]:
             with torch.no_grad():
+                if not bool(torch.isfinite(L).all()):
+                    raise ValueError(
+                        f"gradient descent diverged by step {t} (loss not finite): "
+                        f"lower lr (got {lr}) or sigmas (largest {sig.max():g})"
+                    )
                 loss[:, j] = L.cpu().numpy()
                 svals[:, j] = torch.linalg.svdvals(W)[:, :n].cpu().numpy()
             j += 1

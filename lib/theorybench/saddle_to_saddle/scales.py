@@ -48,5 +48,5 @@ FULL = SaddleSizes(
 
 
 def sizes(which: str | None = None) -> SaddleSizes:
-    """:data:`CI` or :data:`FULL` by ``which`` (default ``$THEORYBENCH_SCALE``)."""
+    """``CI`` or ``FULL`` by ``which`` (default ``$THEORYBENCH_SCALE``)."""
     return sizes_for(CI, FULL, which)

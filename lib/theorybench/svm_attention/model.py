@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .. import _checks
 from .._checks import integer_at_least as _integer_at_least
 
 __all__ = [
@@ -27,16 +28,14 @@ Array = NDArray[np.float64]
 # Argument checks
 # ----------------------------------------------------------------------------------------------
 def _tokens(X: ArrayLike) -> Array:
-    X = np.asarray(X, dtype=float)
+    X = _checks.finite_array(X, "X")
     if X.ndim != 3 or min(X.shape) < 1 or X.shape[1] < 2:
         raise ValueError(f"X must have shape (n, T, d) with T >= 2 tokens, got {X.shape}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError("X must be finite")
     return X
 
 
 def _queries(Z: ArrayLike, X: Array) -> Array:
-    Z = np.asarray(Z, dtype=float)
+    Z = _checks.finite_array(Z, "Z", ndim=2)
     if Z.shape != (X.shape[0], X.shape[2]):
         raise ValueError(f"Z must have shape (n, d) = {(X.shape[0], X.shape[2])}, got {Z.shape}")
     return Z
@@ -152,7 +151,13 @@ def att_svm(X: ArrayLike, Z: ArrayLike, opt: ArrayLike, norm: str = "fro") -> SV
     constraint = cp.sum(cp.multiply(rows @ W, zs), axis=1) >= 1
     objective = 0.5 * cp.sum_squares(W) if norm == "fro" else cp.normNuc(W)
     problem = cp.Problem(cp.Minimize(objective), [constraint])
-    problem.solve(solver=cp.CLARABEL)
+    try:
+        problem.solve(solver=cp.CLARABEL)
+    except cp.error.SolverError as err:  # e.g. tokens of norm 1e300: no finite-precision answer
+        raise ValueError(
+            f"the Att-SVM cannot be solved for these X, Z (largest |entry| "
+            f"{max(np.abs(X).max(), np.abs(Z).max()):g}): {err}"
+        ) from None
     if problem.status not in ("optimal", "optimal_inaccurate"):
         raise AttSVMInfeasible(_blocking_samples(X, Z, opt))
     n, T = keep.shape
@@ -222,7 +227,7 @@ def synthetic_instance(
     is feasible. Returns X (n, T, d), Y (n,), Z (n, d), v (d,)."""
     for name, value, lo in (("n", n, 1), ("T", T, 2), ("d", d, 2)):
         _integer_at_least(value, name, lo)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_integer_at_least(seed, "seed", 0))
     for _ in range(max_tries):
         X = rng.standard_normal((n, T, d))
         X /= np.linalg.norm(X, axis=2, keepdims=True)
