@@ -29,12 +29,10 @@ def plot_sweep(res: SweepResult, fits: SweepFits) -> object:
     fig, (ax,) = figure(1, width=6.4, height=3.6)
     for i, c in enumerate(np.unique(res.budget)):
         sel = res.budget == c
-        x = np.log10(res.N[sel])
         ax.plot(res.N[sel], res.loss[sel], "o", color=CYCLE[i], label=f"C = {c:.0e} FLOP")
         if fits.approach2 is not None:
-            coef = np.polyfit(x, res.loss[sel], 2)
-            xx = np.linspace(x.min(), x.max(), 80)
-            ax.plot(10**xx, np.polyval(coef, xx), "-", color=CYCLE[i], lw=1)
+            NN = np.geomspace(res.N[sel].min(), res.N[sel].max(), 80)
+            ax.plot(NN, fits.approach2.parabola(i, NN), "-", color=CYCLE[i], lw=1)
             ax.axvline(fits.approach2.n_vertex[i], color=CYCLE[i], ls=":", lw=1)
     ax.set(
         xscale="log",

@@ -29,6 +29,8 @@ class Approach2Fit:
     """Approach 2: per-budget parabola vertices and the power laws through them.
 
     log10 N*_C = a log10 C + a0 and log10 D*_C = b log10 C + b0, fitted to the vertices.
+    ``parabolas[i]`` = (p, q, r) of budget ``budgets[i]``: L = p x^2 + q x + r, x = log10 N
+    (the one fit the figures and the explorer draw).
     """
 
     budgets: Array
@@ -39,6 +41,11 @@ class Approach2Fit:
     a0: float
     b: float
     b0: float
+    parabolas: Array
+
+    def parabola(self, i: int, N: ArrayLike) -> Array:
+        """Budget ``i``'s fitted parabola evaluated at parameter counts ``N``."""
+        return np.polyval(self.parabolas[i], np.log10(_positive_array(N, "N")))
 
     def n_star(self, C: ArrayLike) -> Array:
         return 10 ** (self.a * np.log10(_positive_array(C, "C")) + self.a0)
@@ -75,12 +82,14 @@ def approach2_fit(N: ArrayLike, D: ArrayLike, L: ArrayLike, budget: ArrayLike) -
     if budgets.size < 2:
         raise ValueError("need at least two budgets to fit the power laws")
     nv, curv = np.empty(budgets.size), np.empty(budgets.size)
+    coefs = np.empty((budgets.size, 3))
     for i, c in enumerate(budgets):
         sel = budget == c
         if sel.sum() < 3:
             raise ValueError(f"budget {c:g} has {sel.sum()} points; a parabola needs >= 3")
         x = np.log10(N[sel])
-        p, q, _ = np.polyfit(x, L[sel], 2)
+        coefs[i] = np.polyfit(x, L[sel], 2)
+        p, q, _ = coefs[i]
         if not p > 0:
             raise ValueError(f"the parabola at budget {c:g} opens downwards: no minimum")
         nv[i], curv[i] = 10 ** (-q / (2 * p)), p
@@ -88,7 +97,7 @@ def approach2_fit(N: ArrayLike, D: ArrayLike, L: ArrayLike, budget: ArrayLike) -
     lc = np.log10(budgets)
     a, a0 = np.polyfit(lc, np.log10(nv), 1)
     b, b0 = np.polyfit(lc, np.log10(dv), 1)
-    return Approach2Fit(budgets, nv, dv, curv, float(a), float(a0), float(b), float(b0))
+    return Approach2Fit(budgets, nv, dv, curv, float(a), float(a0), float(b), float(b0), coefs)
 
 
 # ----------------------------------------------------------------------------------------------

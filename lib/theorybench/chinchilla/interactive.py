@@ -22,7 +22,7 @@ def explorer() -> object:
     """Sliders for alpha, beta, grid width, offset and drift over synthetic IsoFLOP data
     (E, A, B of Hoffmann et al.). Left: the sampled IsoFLOP curves, their fitted parabolas, true
     optima (stars) and fitted vertices (crosses). Right: Approach 2's error in N* against the
-    grid width -- the closed form :func:`vertex_shift` (line) and the numerical fit (dots)."""
+    grid width -- the closed form :func:`~theorybench.chinchilla.model.vertex_shift` (line) and the numerical fit (dots)."""
     from .. import widgets
     from ..plotting import COLORS, CYCLE, figure
 
@@ -57,10 +57,8 @@ def explorer() -> object:
         for i, c in enumerate(EXPLORER_BUDGETS):
             sel = d.budget == c
             pts[i].set_data(d.N[sel], d.loss[sel])
-            x = np.log10(d.N[sel])
-            coef = np.polyfit(x, d.loss[sel], 2)
-            xx = np.linspace(x.min(), x.max(), 60)
-            fits[i].set_data(10**xx, np.polyval(coef, xx))
+            NN = np.geomspace(d.N[sel].min(), d.N[sel].max(), 60)
+            fits[i].set_data(NN, fit.parabola(i, NN))
             lo, hi = min(lo, d.loss[sel].min()), max(hi, d.loss[sel].max())
         true_opt.set_data(n_true, s.optimal_loss(EXPLORER_BUDGETS))
         vertex.set_data(fit.n_vertex, s.loss(fit.n_vertex, d_true * n_true / fit.n_vertex))

@@ -12,7 +12,7 @@ __all__ = ["ChinchillaSizes", "CI", "FULL", "sizes"]
 @dataclass(frozen=True)
 class ChinchillaSizes(Sizes):
     """Compute budgets (FLOPs), MLP widths per budget and seeds of
-    :func:`~theorybench.chinchilla.torch_isoflop_sweep`."""
+    :func:`~theorybench.chinchilla.experiment.torch_isoflop_sweep`."""
 
     budgets: tuple[float, ...]
     widths: tuple[int, ...]

@@ -13,7 +13,7 @@ __all__ = ["CliffSizes", "CI", "FULL", "sizes"]
 
 @dataclass(frozen=True)
 class CliffSizes(Sizes):
-    """The lambda grid, steps and batch of :func:`~theorybench.extrapolation_cliff.train_categorical_policy`."""
+    """The lambda grid, steps and batch of :func:`~theorybench.extrapolation_cliff.experiment.train_categorical_policy`."""
 
     lams: tuple[float, ...]
     steps: int

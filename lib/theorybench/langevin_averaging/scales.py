@@ -11,7 +11,7 @@ __all__ = ["LangevinSizes", "CI", "FULL", "sizes"]
 
 @dataclass(frozen=True)
 class LangevinSizes(Sizes):
-    """Keyword arguments of :func:`~theorybench.langevin_averaging.sweep`: dimensions, sample
+    """Keyword arguments of :func:`~theorybench.langevin_averaging.experiment.sweep`: dimensions, sample
     factors (n = factor * d^2), Langevin only up to ``langevin_max_factor`` (``None``: all),
     data sets per point and Langevin steps."""
 

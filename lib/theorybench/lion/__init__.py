@@ -23,8 +23,8 @@ Lyapunov function ([CLLL]'s main theorem; §3-4)::
     H(x, m) = alpha f(x) + (gamma/lam) K*(lam x)
               + (1 - eps gamma)/(1 + eps lam) * (K*(lam x) + K(m) - lam m.x)
 
-dH/dt = -Delta(x, m) <= 0 (see :func:`lyapunov_dissipation`), and the dynamics settle at
-stationary points of ``F(x) = alpha f(x) + (gamma/lam) K*(lam x)`` (:func:`constrained_objective`):
+dH/dt = -Delta(x, m) <= 0 (see :func:`~theorybench.lion.model.lyapunov_dissipation`), and the dynamics settle at
+stationary points of ``F(x) = alpha f(x) + (gamma/lam) K*(lam x)`` (:func:`~theorybench.lion.model.constrained_objective`):
 for sign Lion, ``min f(x) s.t. ||x||_inf <= 1/lam``.
 
 

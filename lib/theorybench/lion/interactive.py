@@ -62,7 +62,7 @@ def explorer_frame(lam: float, beta1: float, beta2: float, lr: float, kappa: str
     """Everything the explorer draws for one setting of the sliders (pure computation).
 
     Runs ``EXPLORER_STEPS`` steps of Lion-K from ``EXPLORER_X0``, evaluates H along the iterates
-    with the mapped ODE parameters (:func:`ode_params`), the step at which the iterates enter the
+    with the mapped ODE parameters (:func:`~theorybench.lion.model.ode_params`), the step at which the iterates enter the
     ball, and scipy's constrained optimum.
     """
     f, grad_f = explorer_problem()

@@ -92,7 +92,7 @@ class Kappa:
     def grad(self, x: Any, xp: Any = np) -> Any:
         """A subgradient of K at x; ``xp`` is the array namespace (``numpy`` or ``torch``).
 
-        The same code serves the numpy reference and :class:`LionK`, so the two cannot drift.
+        The same code serves the numpy reference and :class:`~theorybench.lion.optimizer.LionK`, so the two cannot drift.
         l1: sign(x); l2: x/||x||_2 (0 at 0); linf: sign(x_i) e_i at the largest abs(x_i) (ties share
         the unit mass, a convex combination of subgradients); sq: x; huber: clip(x/delta, -1, 1).
         """

@@ -22,7 +22,7 @@ class LionK(torch.optim.Optimizer):
     accumulates the *negative* gradient, as in the paper. K acts on each parameter tensor
     separately (K(x) = sum over tensors), so for ``"l2"``/``"linf"`` the constraint is a product
     of balls. ``kappa="l1"`` is the ordinary Lion of Chen et al. (2023). The subgradient is
-    :meth:`Kappa.grad`, the very code of the numpy reference :func:`lion_step`.
+    :meth:`~theorybench.lion.model.Kappa.grad`, the very code of the numpy reference :func:`~theorybench.lion.model.lion_step`.
     """
 
     def __init__(

@@ -12,7 +12,7 @@ __all__ = ["LionSizes", "CI", "FULL", "sizes"]
 @dataclass(frozen=True)
 class LionSizes(Sizes):
     """Logistic regression trained by Lion: ``n`` samples in ``d`` dimensions, ``steps`` steps
-    (keyword arguments of :func:`~theorybench.lion.logistic_regression_lam_sweep`)."""
+    (keyword arguments of :func:`~theorybench.lion.experiment.logistic_regression_lam_sweep`)."""
 
     n: int
     d: int

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
+from scipy import signal
 
 from .linear import Array
 
@@ -30,7 +31,8 @@ class Plateaus:
 def detect_plateaus(t: ArrayLike, loss: ArrayLike, *, min_drop: float = 0.02) -> Plateaus:
     """Find the drops of a loss curve and the plateaus between them, from the curve alone.
 
-    A transition is a local maximum of the descent rate -dL/dt (finite differences) whose drop
+    A transition is a local maximum of the descent rate -dL/dt (finite differences;
+    ``scipy.signal.find_peaks``) whose drop
     -- the loss fallen between the two neighbouring minima of the rate -- is at least
     ``min_drop`` of the total drop; its time is that of the maximum (refined by a parabola through
     three samples). Plateau levels are the loss at the minima of the rate between transitions
@@ -45,7 +47,7 @@ def detect_plateaus(t: ArrayLike, loss: ArrayLike, *, min_drop: float = 0.02) ->
     if not 0 < min_drop < 1:
         raise ValueError(f"min_drop must lie in (0, 1), got {min_drop!r}")
     rate = -np.gradient(L, t)
-    peaks = [i for i in range(1, rate.size - 1) if rate[i] >= rate[i - 1] and rate[i] > rate[i + 1]]
+    peaks = signal.find_peaks(rate)[0].tolist()  # local maxima of the rate (flat tops: middle)
     total = L[0] - L.min()
     times, bounds = [], [0]
     for i in peaks:

@@ -13,7 +13,7 @@ __all__ = ["LinearSizes", "AttentionSizes", "SaddleSizes", "CI", "FULL", "sizes"
 
 @dataclass(frozen=True)
 class LinearSizes(Sizes):
-    """Init scales, steps and step size of :func:`~theorybench.saddle_to_saddle.train_linear_network`."""
+    """Init scales, steps and step size of :func:`~theorybench.saddle_to_saddle.linear_training.train_linear_network`."""
 
     sigmas: tuple[float, ...]
     steps: int
@@ -22,7 +22,7 @@ class LinearSizes(Sizes):
 
 @dataclass(frozen=True)
 class AttentionSizes(Sizes):
-    """Init scales, steps and batch of :func:`~theorybench.saddle_to_saddle.train_attention`."""
+    """Init scales, steps and batch of :func:`~theorybench.saddle_to_saddle.attention_training.train_attention`."""
 
     sigmas: tuple[float, ...]
     steps: int
