@@ -13,7 +13,7 @@ STAMP  := $(VENV)/.installed
 # each kernel in the book's IPython profile (book/ipython: explorers add their static view).
 JB     := IPYTHONDIR=$(CURDIR)/book/ipython $(BIN)/jupyter-book build . --config book/_config.yml \
           --toc book/_toc.yml --path-output book
-NBRUN  := $(BIN)/python tools/nbcache.py run --jobs 2
+NBRUN  := $(BIN)/python tools/nbcache.py run --jobs 2  # 2 kernels x (cores/2) torch threads
 export PYTHONHASHSEED := 0
 # torch threads per process: half the cores (theorybench.device.torch_threads), so two notebook
 # kernels, or a notebook beside the tests, never oversubscribe the machine

@@ -26,9 +26,12 @@ CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
 
 @pytest.fixture(scope="session")
 def executed() -> dict[str, nbformat.NotebookNode]:
-    """Each notebook with its outputs, executed (two at a time) unless already cached."""
+    """Each notebook with its outputs, executed unless already cached: as many kernels at a time
+    as fit the cores at torch_threads() threads each (two on a 2-core machine)."""
+    from theorybench.device import torch_threads
+
     cache = nbcache.prepare()
-    nbcache.run(nbcache.NOTEBOOKS, jobs=max(1, (os.cpu_count() or 2) // 2))
+    nbcache.run(nbcache.NOTEBOOKS, jobs=max(1, (os.cpu_count() or 2) // torch_threads()))
     return {p.name: nbcache.executed(p, cache)[0] for p in nbcache.NOTEBOOKS}
 
 
@@ -85,3 +88,20 @@ def test_explorer_carries_its_static_view_for_the_book(executed: dict, path: Pat
         if "text/html" in o.get("data", {})
     ]
     assert any("tb-static-explorer" in h for h in html), f"{path.name}: no static explorer view"
+
+
+@pytest.mark.parametrize("path", nbcache.NOTEBOOKS, ids=lambda p: p.name)
+def test_widget_state_holds_every_model_the_outputs_refer_to(executed: dict, path: Path) -> None:
+    """The static book renders widgets from the notebook's stored state: a model referenced by a
+    view or by another model but missing from the state breaks the page ("widget model not
+    found"), as a Layout created at import time once did."""
+    import json
+    import re
+
+    nb = executed[path.name]
+    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    models = state.get("state", {})
+    text = json.dumps(models) + json.dumps([c.get("outputs", []) for c in nb.cells])
+    referenced = set(re.findall(r"IPY_MODEL_([0-9a-f]{32})", text))
+    referenced |= set(re.findall(r'"model_id": "([0-9a-f]{32})"', text))
+    assert referenced <= set(models), f"missing widget models: {sorted(referenced - set(models))}"

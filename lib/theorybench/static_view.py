@@ -214,4 +214,8 @@ def load_ipython_extension(ipython: Any) -> None:
 
     The book's kernel loads it through ``book/ipython`` (``IPYTHONDIR``, set by the Makefile).
     """
-    ipython.display_formatter.mimebundle_formatter.for_type(Explorer, _bundle)
+    # by name: loading the extension imports no widget module, so every widget model is created
+    # inside a cell, where the executing client records it into the notebook's widget state
+    ipython.display_formatter.mimebundle_formatter.for_type_by_name(
+        "theorybench.widgets", "Explorer", _bundle
+    )

@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 SLIDER_STYLE = {"description_width": "7em"}
-SLIDER_LAYOUT = W.Layout(width="24em")
+SLIDER_WIDTH = "24em"  # a Layout per control: a shared one made at import has no model in a book
 
 
 def slider(
@@ -62,7 +62,7 @@ def slider(
         "continuous_update": continuous,
         "readout_format": readout,
         "style": SLIDER_STYLE,
-        "layout": SLIDER_LAYOUT,
+        "layout": W.Layout(width=SLIDER_WIDTH),
     }
     if log:
         if lo <= 0:
@@ -80,7 +80,11 @@ def choice(label: str, options: Sequence[str] | dict[str, Any], value: Any) -> W
     if isinstance(options, dict):
         options = list(options.items())
     return W.Dropdown(
-        options=options, value=value, description=label, style=SLIDER_STYLE, layout=SLIDER_LAYOUT
+        options=options,
+        value=value,
+        description=label,
+        style=SLIDER_STYLE,
+        layout=W.Layout(width=SLIDER_WIDTH),
     )
 
 
