@@ -87,3 +87,20 @@ def test_constructing_an_explorer_trains_and_draws_nothing(name: str) -> None:
 def test_unknown_chapter_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="name must be one of"):
         chapters.chapter("nope")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_closed_forms_have_numpydoc_sections(name: str) -> None:
+    """Every public function a chapter imports eagerly (its closed forms) documents its
+    arguments and result in numpydoc sections, besides the equation it implements."""
+    import inspect
+
+    module = chapters.chapter(name).module()
+    undocumented = []
+    for attr in module.__all__:
+        obj = vars(module).get(attr)
+        if inspect.isfunction(obj) and obj.__module__.startswith(module.__name__ + "."):
+            doc = inspect.getdoc(obj) or ""
+            if "Returns\n-------" not in doc and "Parameters\n----------" not in doc:
+                undocumented.append(attr)
+    assert not undocumented, f"no numpydoc sections: {undocumented}"

@@ -53,6 +53,17 @@ def load_scaling_data(name: str, *, condition: str = "raw_loss") -> ScalingData:
     there: ``budget`` is the point's own C). ``"chinchilla_isoflops"``: the same
     snapped to the nine budgets. ``"llama3_isoflops"``: Llama 3 Fig. 2; ``condition`` picks
     ``"raw_loss"`` (as read) or ``"exp_loss"``. See ``data/scaling/README.md`` for sources.
+
+    Parameters
+    ----------
+    name : {"epoch_chinchilla", "chinchilla_isoflops", "llama3_isoflops"}
+        The data set.
+    condition : {"raw_loss", "exp_loss"}
+        For Llama 3, which loss column.
+
+    Returns
+    -------
+    ScalingData
     """
     if name not in _DATA:
         raise ValueError(f"name must be one of {sorted(_DATA)}, got {name!r}")
@@ -89,7 +100,17 @@ def load_scaling_data(name: str, *, condition: str = "raw_loss") -> ScalingData:
 
 
 def epoch_chinchilla_points(drop_highest: int = 5) -> ScalingData:
-    """Epoch's fitting set: the 245 digitised points minus the ``drop_highest`` highest losses."""
+    """Epoch's fitting set: the 245 digitised points minus the ``drop_highest`` highest losses.
+
+    Parameters
+    ----------
+    drop_highest : int
+        How many of the highest losses to drop (>= 0, leaving at least 5 points).
+
+    Returns
+    -------
+    ScalingData
+    """
     d = load_scaling_data("epoch_chinchilla")
     drop_highest = _checks.integer_at_least(drop_highest, "drop_highest", 0)
     if drop_highest > d.loss.size - 5:
@@ -114,7 +135,17 @@ def real_data_fits(C: float = 3.8e25) -> RealDataFits:
     """Epoch's Huber fit to the Chinchilla points (240, five highest losses dropped); VarPro
     (squared) and Approach 2 on the Llama 3 IsoFLOP points (raw loss); the deadweight compute of
     Approach 2's D* at budget C with the VarPro surface as the truth, priced at dense BF16 peak
-    and at the 1,979 TFLOP/s sparse/FP8 peak."""
+    and at the 1,979 TFLOP/s sparse/FP8 peak.
+
+    Parameters
+    ----------
+    C : float
+        Target budget in FLOPs for the deadweight comparison.
+
+    Returns
+    -------
+    RealDataFits
+    """
     e = epoch_chinchilla_points(drop_highest=5)
     llama = load_scaling_data("llama3_isoflops", condition="raw_loss")
     vp_epoch = varpro_fit(e.N, e.D, e.loss, objective="huber")

@@ -73,7 +73,20 @@ def _check_points(N: ArrayLike, D: ArrayLike, L: ArrayLike, n_params: int) -> tu
 def approach2_fit(N: ArrayLike, D: ArrayLike, L: ArrayLike, budget: ArrayLike) -> Approach2Fit:
     """Approach 2 of [H22]: for each budget fit L = p x^2 + q x + r in x = log10 N, take the
     vertex N*_C = 10^{-q/2p} and D*_C = C / (6 N*_C), then regress log10 N*_C and log10 D*_C on
-    log10 C (§3)."""
+    log10 C (§3).
+
+    Parameters
+    ----------
+    N, D, L : array_like
+        Parameters, training tokens and losses of the measured runs (positive, one length).
+    budget : array_like
+        The compute budget of each run; at least two budgets of at least three runs each.
+
+    Returns
+    -------
+    Approach2Fit
+        Vertices, curvatures, parabolas and the two power laws.
+    """
     N, D, L = _check_points(N, D, L, 3)
     budget = _positive_array(budget, "budget")
     if budget.shape != N.shape:
@@ -248,6 +261,26 @@ def varpro_fit(
     (alpha, beta) grid (default 32 for squared, 16 for Huber, where the grid is profiled by a
     batched IRLS, ``_huber_profile_grid``); refine the best cell with Nelder-Mead on the profiled objective;
     for ``"huber"`` with ``polish`` a last joint L-BFGS-B step on all five parameters.
+
+    Parameters
+    ----------
+    N, D, L : array_like
+        Parameters, training tokens and losses of the measured runs (positive, one length).
+    objective : {"squared", "huber"}
+        The fitted objective.
+    delta : float
+        Huber threshold (> 0).
+    grid : int, optional
+        Profile grid size per axis.
+    alpha_bounds, beta_bounds : tuple of float
+        Search ranges of the exponents.
+    polish : bool
+        For ``"huber"``, a last joint step on all five parameters.
+
+    Returns
+    -------
+    VarProFit
+        The fitted surface, its objective, the profile grid and timings.
     """
     start_time = time.perf_counter()
     N, D, L = _check_points(N, D, L, 5)
@@ -336,7 +369,13 @@ def varpro_fit(
 
 def epoch_start_grid() -> Array:
     """[E24]'s 4,500 starting points in (e, a, b, alpha, beta): e in {-1, -.5, ..., 1},
-    a, b in {0, 5, ..., 25}, alpha, beta in {0, .5, ..., 2}."""
+    a, b in {0, 5, ..., 25}, alpha, beta in {0, .5, ..., 2}.
+
+    Returns
+    -------
+    ndarray
+        Shape (4500, 5).
+    """
     e = np.arange(-1, 1.01, 0.5)
     ab = np.arange(0, 26, 5.0)
     ex = np.arange(0, 2.01, 0.5)
@@ -364,7 +403,22 @@ def direct_fit(
 ) -> DirectFit:
     """Baseline: [E24]'s direct fit, L-BFGS-B on all five parameters (log E, log A, log B,
     alpha, beta) of the Huber-on-log objective from every start of a grid (default
-    :func:`epoch_start_grid`, 4,500 starts), keeping the best. For comparison only."""
+    :func:`epoch_start_grid`, 4,500 starts), keeping the best. For comparison only.
+
+    Parameters
+    ----------
+    N, D, L : array_like
+        Parameters, training tokens and losses of the measured runs (positive, one length).
+    delta : float
+        Huber threshold (> 0).
+    starts : array_like, optional
+        Starting points, shape (k, 5) (default :func:`epoch_start_grid`).
+
+    Returns
+    -------
+    DirectFit
+        The best surface, its objective, the number of starts and the time taken.
+    """
     start_time = time.perf_counter()
     N, D, L = _check_points(N, D, L, 5)
     _positive(delta, "delta")

@@ -141,6 +141,30 @@ def isoflop_grid(
     The grid spans ``width`` decades of N (XS +-2x: 0.60, XL +-16x: 2.41), centred at
     N*(C) * offset * (C / C_min)^drift: ``offset`` != 1 samples off-centre by a constant factor,
     ``drift`` by a factor that grows with C. ``noise``: s.d. of additive Gaussian loss noise.
+
+    Parameters
+    ----------
+    surface : LossSurface
+        The true loss surface.
+    budgets : array_like
+        Compute budgets C in FLOPs (> 0).
+    n_points : int
+        Model sizes per budget (>= 3).
+    width : float
+        Decades of N spanned (> 0).
+    offset : float
+        Constant off-centre factor (> 0).
+    drift : float
+        Exponent of the off-centre factor's growth with C.
+    noise : float
+        Standard deviation of added loss noise (>= 0).
+    seed : int
+        Seed of the noise.
+
+    Returns
+    -------
+    IsoFlopData
+        N, D, loss and budget of every point.
     """
     budgets = _positive_array(budgets, "budgets")
     _integer_at_least(n_points, "n_points", 3)
@@ -190,6 +214,22 @@ def vertex_shift(
         dw = c - q / (2 p),   c = log10(offset),  m2 = mean(s^2).
 
     Vectorised over alpha and beta (numpy broadcasting).
+
+    Parameters
+    ----------
+    alpha, beta : array_like
+        Exponents of the loss surface (> 0).
+    width : float
+        Decades of N spanned by the grid (> 0).
+    n_points : int
+        Points per IsoFLOP curve (>= 3).
+    offset : float
+        Off-centre factor of the grid (> 0).
+
+    Returns
+    -------
+    VertexShift
+        dw (decades) and the relative errors of N* and D*.
     """
     alpha, beta = np.asarray(alpha, dtype=float), np.asarray(beta, dtype=float)
     if np.any(~np.isfinite(alpha)) or np.any(alpha <= 0):
@@ -216,7 +256,20 @@ def vertex_shift(
 def conditioning(surface: LossSurface, N: ArrayLike, D: ArrayLike) -> tuple[float, float]:
     """Condition numbers (§5) of the Gauss-Newton matrix J'J at the truth: of the full
     5-parameter problem in (E, A, B, alpha, beta), and of the 2-parameter problem that VarPro
-    solves (the Jacobian of the projected residual, Golub-Pereyra)."""
+    solves (the Jacobian of the projected residual, Golub-Pereyra).
+
+    Parameters
+    ----------
+    surface : LossSurface
+        The truth at which the Jacobians are taken.
+    N, D : array_like
+        The design points.
+
+    Returns
+    -------
+    tuple of float
+        ``(cond_full, cond_varpro)``.
+    """
     N, D = _positive_array(N, "N"), _positive_array(D, "D")
     s = surface
     X = np.column_stack([np.ones_like(N), N**-s.alpha, D**-s.beta])
@@ -259,7 +312,28 @@ def deadweight_compute(
     """DCL = C - C_eq: train on D_star_inferred tokens with N = C/(6 D), take its loss under the
     true surface, and find the budget C_eq at which the *optimal* allocation reaches that loss
     (closed form, :meth:`LossSurface.compute_for_loss`). Dollars: DCL / (peak_flops * mfu)
-    seconds of GPU time at ``usd_per_gpu_hour``."""
+    seconds of GPU time at ``usd_per_gpu_hour``.
+
+    Parameters
+    ----------
+    surface_true : LossSurface
+        The surface taken as the truth.
+    D_star_inferred : float
+        Training tokens an inferred allocation prescribes (> 0).
+    C : float
+        Compute budget in FLOPs (> 0).
+    mfu : float
+        Model FLOP utilisation, in (0, 1].
+    usd_per_gpu_hour : float
+        Price of a GPU hour (> 0).
+    peak_flops : float
+        Peak FLOP/s of one GPU (> 0).
+
+    Returns
+    -------
+    Deadweight
+        C, C_eq, the deadweight DCL, its fraction of C, the loss, GPU hours and dollars.
+    """
     _positive(C, "C")
     _positive(D_star_inferred, "D_star_inferred")
     if not 0 < mfu <= 1:

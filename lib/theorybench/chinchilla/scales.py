@@ -30,5 +30,15 @@ FULL = ChinchillaSizes(
 
 
 def sizes(which: str | None = None) -> ChinchillaSizes:
-    """``CI`` or ``FULL`` by ``which`` (default ``$THEORYBENCH_SCALE``)."""
+    """``CI`` or ``FULL`` by ``which`` (default ``$THEORYBENCH_SCALE``).
+
+    Parameters
+    ----------
+    which : {"ci", "full"}, optional
+        The scale; ``None`` reads ``$THEORYBENCH_SCALE`` (``ci`` if unset).
+
+    Returns
+    -------
+    ChinchillaSizes
+    """
     return sizes_for(CI, FULL, which)

@@ -74,7 +74,18 @@ def _pair(p: ArrayLike, b: ArrayLike) -> tuple[Array, Array]:
 
 
 def logit(x: ArrayLike) -> Array:
-    """log x - log(1 - x), computed with log1p so that x = 1 - 1e-12 stays accurate."""
+    """log x - log(1 - x), computed with log1p so that x = 1 - 1e-12 stays accurate.
+
+    Parameters
+    ----------
+    x : array_like
+        Probabilities in (0, 1).
+
+    Returns
+    -------
+    ndarray
+        log(x / (1 - x)), elementwise.
+    """
     x = np.asarray(x, dtype=float)
     return np.log(x) - np.log1p(-x)
 
@@ -87,13 +98,41 @@ def extrapolated_fixed_point(p: ArrayLike, b: ArrayLike, lam: ArrayLike) -> Arra
 
     The maximiser of E r_lambda over Bernoulli students; lambda = 0 gives the base, lambda = 1
     the teacher, lambda > 1 moves past the teacher away from the base. Vectorised (broadcasts).
+
+    Parameters
+    ----------
+    p : array_like
+        Teacher's modal mass, in (0, 1).
+    b : array_like
+        Base (student at the start) modal mass, in (0, 1).
+    lam : array_like
+        Extrapolation coefficient lambda >= 0.
+
+    Returns
+    -------
+    ndarray
+        q_lambda, the modal mass of the fixed point, broadcast over the inputs.
     """
     p, b, lam = _prob(p, "p"), _prob(b, "b"), _lam(lam)
     return special.expit((1 - lam) * logit(b) + lam * logit(p))
 
 
 def extrapolated_fixed_point_k(p: ArrayLike, b: ArrayLike, lam: float) -> Array:
-    """pi_lambda ∝ pi_b^{1-lambda} pi_T^lambda over K tokens (§5), by a log-space softmax."""
+    """pi_lambda ∝ pi_b^{1-lambda} pi_T^lambda over K tokens (§5), by a log-space softmax.
+
+    Parameters
+    ----------
+    p, b : array_like
+        Teacher and base distributions over the same K >= 2 tokens (positive, summing to 1);
+        scalars are Bernoulli modal masses.
+    lam : float
+        Extrapolation coefficient lambda >= 0.
+
+    Returns
+    -------
+    ndarray
+        pi_lambda, a distribution over the K tokens.
+    """
     p, b = _pair(p, b)
     lam = float(_lam(lam))
     return special.softmax((1 - lam) * np.log(b) + lam * np.log(p))
@@ -101,7 +140,20 @@ def extrapolated_fixed_point_k(p: ArrayLike, b: ArrayLike, lam: float) -> Array:
 
 def clip_safe_interval(b: ArrayLike, c: ArrayLike) -> tuple[Array, Array]:
     """Modal masses q whose two base-relative ratios q/b and (1-q)/(1-b) both lie in [1/c, c]
-    (§3): q_lo = max(b/c, 1 - c(1-b)), q_hi = min(c b, 1 - (1-b)/c)."""
+    (§3): q_lo = max(b/c, 1 - c(1-b)), q_hi = min(c b, 1 - (1-b)/c).
+
+    Parameters
+    ----------
+    b : array_like
+        Base modal mass, in (0, 1).
+    c : array_like
+        Clip strength c > 1 (ratios are clipped to [1/c, c]).
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(q_lo, q_hi)``, the ends of the clip-safe interval.
+    """
     b, c = _prob(b, "b"), _clip(c)
     lo = np.maximum(b / c, 1 - c * (1 - b))
     hi = np.minimum(c * b, 1 - (1 - b) / c)
@@ -121,6 +173,20 @@ def lambda_star(p: ArrayLike, b: ArrayLike, c: ArrayLike) -> Array:
     logit b). For p < b the mirrored formulas hold. Every log is taken with log1p, so p, b at
     1 - 1e-12 stay finite. Vectorised over broadcastable p, b, c; b = p raises ValueError (the
     target does not move with lambda, so there is no threshold).
+
+    Parameters
+    ----------
+    p : array_like
+        Teacher's modal mass, in (0, 1), different from ``b``.
+    b : array_like
+        Base modal mass, in (0, 1).
+    c : array_like
+        Clip strength c > 1.
+
+    Returns
+    -------
+    ndarray
+        lambda*(p, b, c) > 0, broadcast over the inputs.
     """
     p, b, c = np.broadcast_arrays(_prob(p, "p"), _prob(b, "b"), _clip(c))
     if np.any(p == b):
@@ -143,6 +209,18 @@ def lambda_star_neutral(p: ArrayLike, c: ArrayLike) -> Array:
     the teacher sharpened by temperature 1/lambda, logit q = lambda logit p:
 
         lambda*(p, c) = log(2c - 1) / logit p   (p > 1/2).
+
+    Parameters
+    ----------
+    p : array_like
+        Teacher's modal mass, in (1/2, 1).
+    c : array_like
+        Clip strength c > 1.
+
+    Returns
+    -------
+    ndarray
+        lambda*(p, 1/2, c).
     """
     p, c = _prob(p, "p"), _clip(c)
     if np.any(p <= 0.5):
@@ -153,7 +231,22 @@ def lambda_star_neutral(p: ArrayLike, c: ArrayLike) -> Array:
 def lambda_star_k(p: ArrayLike, b: ArrayLike, c: float, lam_max: float = 100.0) -> float:
     """K-ary threshold (§5): the smallest lambda > 0 at which some token's base-relative ratio
     pi_lambda(y)/pi_b(y) leaves [1/c, c]. Log-ratios lambda log(p_y/b_y) - log Z(lambda) are
-    scanned on a grid and each crossing refined with brentq; inf if none before ``lam_max``."""
+    scanned on a grid and each crossing refined with brentq; inf if none before ``lam_max``.
+
+    Parameters
+    ----------
+    p, b : array_like
+        Teacher and base distributions over the same K >= 2 tokens.
+    c : float
+        Clip strength c > 1.
+    lam_max : float
+        End of the scanned range of lambda.
+
+    Returns
+    -------
+    float
+        The K-ary threshold, or ``inf`` if no ratio leaves [1/c, c] below ``lam_max``.
+    """
     p, b = _pair(p, b)
     logc = float(np.log(_clip(c)))
 

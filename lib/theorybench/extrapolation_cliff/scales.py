@@ -29,5 +29,15 @@ FULL = CliffSizes(
 
 
 def sizes(which: str | None = None) -> CliffSizes:
-    """``CI`` or ``FULL`` by ``which`` (default ``$THEORYBENCH_SCALE``)."""
+    """``CI`` or ``FULL`` by ``which`` (default ``$THEORYBENCH_SCALE``).
+
+    Parameters
+    ----------
+    which : {"ci", "full"}, optional
+        The scale; ``None`` reads ``$THEORYBENCH_SCALE`` (``ci`` if unset).
+
+    Returns
+    -------
+    CliffSizes
+    """
     return sizes_for(CI, FULL, which)

@@ -55,6 +55,30 @@ def simulate_opd(
     ``sampled=True``: each step draws ``samples`` tokens from the student and uses the unbiased
     estimate m_y r_lambda(y) 1[y = k] / pi_k of the same step. Scalars p, b are Bernoulli modal
     masses; vectors are K-ary distributions (token 0 is the modal one).
+
+    Parameters
+    ----------
+    p, b : array_like
+        Teacher and base: modal masses in (0, 1), or distributions over K >= 2 tokens.
+    c : float
+        Clip strength c > 1.
+    lam : float
+        Extrapolation coefficient lambda >= 0.
+    steps : int
+        Number of steps (>= 1).
+    lr : float
+        Step size (> 0).
+    sampled : bool
+        Sampled instead of expected-gradient steps.
+    samples : int
+        Tokens drawn per step when ``sampled``.
+    seed : int
+        Seed of the sampler.
+
+    Returns
+    -------
+    OPDRun
+        Modal mass and logits along the run, which steps clipped, and the unclipped fixed point.
     """
     pd, bd = _pair(p, b)
     c = float(_clip(c))
@@ -95,7 +119,24 @@ def empirical_cliff(
     still binds at the end of an expected-gradient run of :func:`simulate_opd`
     (``OPDRun.clip_active``). The bracket starts at
     [0, 1] (lambda = 0 never clips: the run stays at the base) and doubles until the upper end
-    clips. No closed form is used."""
+    clips. No closed form is used.
+
+    Parameters
+    ----------
+    p, b : array_like
+        Teacher and base modal masses (or K-ary distributions).
+    c : float
+        Clip strength c > 1.
+    tol : float
+        Width of the final bisection bracket in lambda.
+    steps, lr : int, float
+        Length and step size of each simulated run.
+
+    Returns
+    -------
+    float
+        The smallest lambda (to ``tol``) at which the clip still binds at the end of a run.
+    """
     if not (np.isfinite(tol) and tol > 0):
         raise ValueError(f"tol must be a positive number, got {tol!r}")
 
@@ -125,7 +166,28 @@ def sweep_final_mass(
     lr: float = 0.5,
     samples: int = 256,
 ) -> tuple[Array, Array]:
-    """Final modal mass and final clip state for each lambda (rows: seeds when sampled)."""
+    """Final modal mass and final clip state for each lambda (rows: seeds when sampled).
+
+    Parameters
+    ----------
+    p, b : array_like
+        Teacher and base modal masses (or K-ary distributions).
+    c : float
+        Clip strength c > 1.
+    lams : array_like
+        Extrapolation coefficients to run.
+    sampled : bool
+        Sampled instead of expected-gradient steps.
+    seeds : int
+        Independent sampled runs per lambda (rows of the result).
+    steps, lr, samples : int, float, int
+        As in :func:`simulate_opd`.
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(final modal mass, clip active at the end)``, each of shape (seeds, len(lams)).
+    """
     lams = _lam(np.atleast_1d(lams))
     mass = np.empty((seeds, lams.size))
     active = np.empty((seeds, lams.size), dtype=bool)

@@ -30,6 +30,20 @@ def hermite_coefficients(link: Callable[[Array], Array], kmax: int, points: int 
 
     Gauss-Hermite quadrature for the weight e^{-z^2/2} (numpy's hermegauss, ``points`` nodes;
     exact for polynomial links of degree < 2 points - kmax).
+
+    Parameters
+    ----------
+    link : callable
+        The link function sigma, applied to a numpy array.
+    kmax : int
+        Highest degree (>= 0).
+    points : int
+        Gauss-Hermite nodes.
+
+    Returns
+    -------
+    ndarray
+        c_0, ..., c_kmax.
     """
     kmax = _integer_at_least(kmax, "kmax", 0)
     points = _integer_at_least(points, "points", 2)
@@ -44,7 +58,22 @@ def hermite_coefficients(link: Callable[[Array], Array], kmax: int, points: int 
 
 
 def information_exponent(link: Callable[[Array], Array], kmax: int = 12, tol: float = 1e-8) -> int:
-    """k* = min{k >= 1 : c_k != 0} (abs(c_k) > tol relative to the link's L2 norm) (§1)."""
+    """k* = min{k >= 1 : c_k != 0} (abs(c_k) > tol relative to the link's L2 norm) (§1).
+
+    Parameters
+    ----------
+    link : callable
+        The link function sigma.
+    kmax : int
+        Highest degree searched.
+    tol : float
+        Relative size below which a coefficient counts as zero.
+
+    Returns
+    -------
+    int
+        k*; ValueError if no coefficient of degree 1..kmax is non-zero.
+    """
     c = hermite_coefficients(link, kmax)
     norm = math.sqrt(sum(math.factorial(k) * ck**2 for k, ck in enumerate(c))) or 1.0
     for k in range(1, kmax + 1):
@@ -56,7 +85,18 @@ def information_exponent(link: Callable[[Array], Array], kmax: int = 12, tol: fl
 def predicted_exponents(k: int) -> dict[str, float]:
     """Sample-complexity exponents a in n ~ d^a (§2-4): online SGD max(1, k-1) [BGJ21];
     smoothing and averaged Langevin k/2 (at least 1) [DNGL23, LSWA26]; and the high-temperature
-    limit of averaging (the partial trace, §4): (k+1)/2 for odd k."""
+    limit of averaging (the partial trace, §4): (k+1)/2 for odd k.
+
+    Parameters
+    ----------
+    k : int
+        Information exponent k* >= 1.
+
+    Returns
+    -------
+    dict
+        Exponent a of n ~ d^a by method name.
+    """
     k = _integer_at_least(k, "k", 1)
     return {
         "online SGD": float(max(1, k - 1)),
@@ -72,7 +112,20 @@ def partial_trace_overlap(n: ArrayLike, d: ArrayLike) -> Array:
 
     from its signal E u = sqrt(6) w* and per-coordinate noise variance (2d + 64)/n orthogonal
     to w*. It reaches 1/2 at n = (d - 1)(2d + 64)/18: exponent 2 = (k*+1)/2 asymptotically,
-    but a local slope near 1.5 for d between 16 and 64."""
+    but a local slope near 1.5 for d between 16 and 64.
+
+    Parameters
+    ----------
+    n : array_like
+        Sample sizes (> 0).
+    d : array_like
+        Dimensions (>= 2).
+
+    Returns
+    -------
+    ndarray
+        The predicted overlap in [0, 1), broadcast over n and d.
+    """
     n, d = np.asarray(n, dtype=float), np.asarray(d, dtype=float)
     if np.any(n <= 0) or np.any(d < 2):
         raise ValueError("n must be > 0 and d >= 2")
@@ -84,7 +137,25 @@ def threshold_exponent(
 ) -> tuple[float, Array]:
     """Fit a in n_target ~ d^a (§5): for each d, the sample size at which the mean overlap first
     reaches ``target`` (linear interpolation in log n between grid points), then a least-squares
-    line through (log d, log n_target). Returns (a, n_target per d); NaN where never reached."""
+    line through (log d, log n_target). Returns (a, n_target per d); NaN where never reached.
+
+    Parameters
+    ----------
+    ds : array_like
+        At least two dimensions.
+    ns : list of array_like
+        For each d, its increasing grid of sample sizes.
+    overlaps : list of array_like
+        For each d, the mean overlap at each n of its grid.
+    target : float
+        Overlap that defines the threshold, in (0, 1).
+
+    Returns
+    -------
+    tuple
+        ``(a, n_target)``: the fitted exponent (NaN if fewer than two d reach the target) and the
+        threshold per d.
+    """
     if not 0 < target < 1:
         raise ValueError(f"target must lie in (0, 1), got {target!r}")
     ds = np.asarray(ds, dtype=float)

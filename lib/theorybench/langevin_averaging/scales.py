@@ -35,5 +35,15 @@ FULL = LangevinSizes(
 
 
 def sizes(which: str | None = None) -> LangevinSizes:
-    """``CI`` or ``FULL`` by ``which`` (default ``$THEORYBENCH_SCALE``)."""
+    """``CI`` or ``FULL`` by ``which`` (default ``$THEORYBENCH_SCALE``).
+
+    Parameters
+    ----------
+    which : {"ci", "full"}, optional
+        The scale; ``None`` reads ``$THEORYBENCH_SCALE`` (``ci`` if unset).
+
+    Returns
+    -------
+    LangevinSizes
+    """
     return sizes_for(CI, FULL, which)

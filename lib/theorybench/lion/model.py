@@ -157,7 +157,17 @@ KAPPAS: dict[str, Kappa] = {name: Kappa(name) for name in _KAPPA_NAMES}
 
 
 def get_kappa(kappa: str | Kappa) -> Kappa:
-    """A :class:`Kappa` from its name (``"l1"`` is sign Lion) or itself."""
+    """A :class:`Kappa` from its name (``"l1"`` is sign Lion) or itself.
+
+    Parameters
+    ----------
+    kappa : str or Kappa
+        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``.
+
+    Returns
+    -------
+    Kappa
+    """
     if isinstance(kappa, Kappa):
         return kappa
     if kappa not in KAPPAS:
@@ -222,6 +232,24 @@ def lion_step(
     """One Lion-K step (§1, eq. lion-k); returns (x_{t+1}, m_{t+1}).
 
     m~ = beta1 m - (1-beta1) g,  m' = beta2 m - (1-beta2) g,  x' = x + lr (grad K(m~) - lam x).
+
+    Parameters
+    ----------
+    x, m, grad : array_like
+        Iterate, momentum and grad f(x), 1-D of one length.
+    lr : float
+        Step size (> 0), with lr * lam <= 1.
+    beta1, beta2 : float
+        Momentum coefficients in [0, 1).
+    lam : float
+        Decoupled weight decay lambda >= 0.
+    kappa : str or Kappa
+        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``.
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(x_next, m_next)``.
     """
     _check_hyper(lr, beta1, beta2, lam, lam_positive=False)
     k = get_kappa(kappa)
@@ -244,6 +272,28 @@ def lion_run(
 ) -> LionTrajectory:
     """Run ``steps`` Lion-K steps from (x0, m0 = 0); ``lr`` is a constant or a schedule of length
     ``steps``. Same update as :func:`lion_step`, in a tight loop (2-D explorers run it per redraw).
+
+    Parameters
+    ----------
+    grad_f : callable
+        x -> grad f(x).
+    x0 : array_like
+        Start, 1-D.
+    steps : int
+        Number of steps (>= 1).
+    lr : float or array_like
+        Step size, or one per step.
+    beta1, beta2, lam
+        As in :func:`lion_step`.
+    kappa : str or Kappa
+        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``.
+    m0 : array_like, optional
+        Start of the momentum (zeros by default).
+
+    Returns
+    -------
+    LionTrajectory
+        Iterates x_0..x_steps, momenta and step sizes.
     """
     steps = _checks.integer_at_least(steps, "steps", 1)
     lrs = np.asarray(lr, dtype=float)
@@ -272,7 +322,22 @@ def lion_run(
 
 
 def box_distance(xs: ArrayLike, lam: float, kappa: str | Kappa = "l1") -> Array:
-    """||x_t|| - 1/lam in the constraint norm of K (positive: outside the ball), per row of xs."""
+    """||x_t|| - 1/lam in the constraint norm of K (positive: outside the ball), per row of xs.
+
+    Parameters
+    ----------
+    xs : array_like
+        Points, one per row.
+    lam : float
+        Weight decay lambda > 0 (the ball has radius 1/lam).
+    kappa : str or Kappa
+        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``.
+
+    Returns
+    -------
+    ndarray
+        Signed distance per row.
+    """
     _check_hyper(None, None, None, lam, lam_positive=True)
     k = get_kappa(kappa)
     if not k.constrains:
@@ -286,6 +351,20 @@ def phase1_envelope(dist0: float, lrs: ArrayLike, lam: float) -> Array:
     With ||grad K|| <= 1 in the constraint norm, ||x_{t+1}|| <= (1 - lr_t lam)||x_t|| + lr_t, so
     d_t = ||x_t|| - 1/lam obeys d_{t+1} <= (1 - lr_t lam) d_t: returns max(d_0, 0) prod (1 - lr lam),
     the discrete counterpart of the exponential entry e^{-lam t}. Once d_t <= 0 it stays <= 0.
+
+    Parameters
+    ----------
+    dist0 : float
+        ||x_0|| - 1/lam.
+    lrs : array_like
+        Step sizes of the run (each lr * lam <= 1).
+    lam : float
+        Weight decay lambda > 0.
+
+    Returns
+    -------
+    ndarray
+        The bound d_0, ..., d_T.
     """
     lrs = np.asarray(lrs, dtype=float)
     _check_hyper(float(lrs.max()), None, None, lam, lam_positive=True)
@@ -315,6 +394,19 @@ def ode_params(lr: float, beta1: float, beta2: float, lam: float) -> LionODEPara
     m_{t+1} - m_t = -(1-beta2)(g + m_t) = lr * (-alpha g - gamma m_t)  =>  alpha = gamma = (1-beta2)/lr;
     m~ = m - (1-beta1)(g + m) = m - eps (alpha g + gamma m)           =>  eps = lr (1-beta1)/(1-beta2).
     Then eps gamma = 1 - beta1 <= 1 always, and alpha = gamma makes F(x) = alpha (f + K*(lam x)/lam).
+
+    Parameters
+    ----------
+    lr : float
+        Step size (> 0), with lr * lam <= 1.
+    beta1, beta2 : float
+        Momentum coefficients in [0, 1).
+    lam : float
+        Decoupled weight decay lambda >= 0.
+
+    Returns
+    -------
+    LionODEParams
     """
     _check_hyper(lr, beta1, beta2, lam, lam_positive=True)
     rate = (1 - beta2) / lr
@@ -324,7 +416,24 @@ def ode_params(lr: float, beta1: float, beta2: float, lam: float) -> LionODEPara
 def lion_ode_rhs(
     x: Array, m: Array, grad_fx: Array, p: LionODEParams, kappa: str | Kappa = "l1"
 ) -> tuple[Array, Array]:
-    """(dx/dt, dm/dt) of the Lion-K ODE at (x, m), given grad f(x) (§2, eq. lion-ode)."""
+    """(dx/dt, dm/dt) of the Lion-K ODE at (x, m), given grad f(x) (§2, eq. lion-ode).
+
+    Parameters
+    ----------
+    x, m : ndarray
+        State of the ODE.
+    grad_fx : ndarray
+        grad f(x).
+    p : LionODEParams
+        alpha, gamma, eps, lam of the ODE (see :func:`ode_params`).
+    kappa : str or Kappa
+        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``.
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(dx/dt, dm/dt)``.
+    """
     k = get_kappa(kappa)
     push = p.alpha * grad_fx + p.gamma * m
     return k.grad(m - p.eps * push) - p.lam * x, -push
@@ -340,9 +449,29 @@ def integrate_lion_ode(
     rtol: float = 1e-9,
     atol: float = 1e-11,
 ) -> tuple[Array, Array]:
-    """Integrate the ODE with scipy's adaptive RK45 (DOP853); returns xs, ms at ``t_eval``.
+    """Integrate the ODE with scipy's adaptive explicit Runge-Kutta method of order 8 (DOP853); returns xs, ms at ``t_eval``.
 
     Meant for Lipschitz grad K (``"sq"``, ``"huber"``); sign-type K make the ODE discontinuous.
+
+    Parameters
+    ----------
+    grad_f : callable
+        x -> grad f(x).
+    x0, m0 : array_like
+        Initial state.
+    p : LionODEParams
+        alpha, gamma, eps, lam of the ODE (see :func:`ode_params`).
+    t_eval : array_like
+        Strictly increasing output times.
+    kappa : str or Kappa
+        A K with Lipschitz gradient (``"sq"``, ``"huber"``).
+    rtol, atol : float
+        Tolerances of the integrator.
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(xs, ms)`` at ``t_eval``, one row per time.
     """
     x0 = _as_vector(x0, "x0")
     m0 = _as_vector(m0, "m0")
@@ -380,6 +509,22 @@ def lyapunov_H(
     H = alpha f(x) + (gamma/lam) K*(lam x) + (1-eps gamma)/(1+eps lam) (K*(lam x) + K(m) - lam m.x)
 
     Rows of ``x``, ``m`` (and entries of ``fx``) are points: a whole trajectory at once.
+
+    Parameters
+    ----------
+    x, m : array_like
+        Points (rows) or one point.
+    fx : array_like
+        f(x) per point.
+    p : LionODEParams
+        alpha, gamma, eps, lam of the ODE (see :func:`ode_params`).
+    kappa : str or Kappa
+        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``.
+
+    Returns
+    -------
+    ndarray
+        H per point.
     """
     k = get_kappa(kappa)
     x, m, fx = (np.asarray(v, dtype=float) for v in (x, m, fx))
@@ -398,6 +543,22 @@ def lyapunov_dissipation(
     With m~ = m + eps dm/dt, u a subgradient of K* at lam x and c = (1-eps gamma)/(1+eps lam):
     term1 = (gamma + c lam) (grad K(m~) - lam x).(m~ - u)   >= 0  (monotone subdifferential),
     term2 = c (dm/dt).(grad K(m~) - grad K(m))             >= 0  (monotone grad K, m~ - m = eps dm/dt).
+
+    Parameters
+    ----------
+    x, m : array_like
+        A point of the ODE's state space.
+    grad_fx : array_like
+        grad f(x).
+    p : LionODEParams
+        alpha, gamma, eps, lam of the ODE (see :func:`ode_params`).
+    kappa : str or Kappa
+        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``.
+
+    Returns
+    -------
+    tuple of float
+        ``(term1, term2)``; Delta = term1 + term2.
     """
     k = get_kappa(kappa)
     x, m, g = (np.asarray(v, dtype=float) for v in (x, m, grad_fx))
@@ -415,7 +576,24 @@ def lyapunov_dissipation(
 def constrained_objective(
     fx: ArrayLike, x: ArrayLike, lam: float, kappa: str | Kappa = "l1"
 ) -> Array:
-    """F(x)/alpha = f(x) + K*(lam x)/lam, what discrete Lion-K minimises (alpha = gamma)."""
+    """F(x)/alpha = f(x) + K*(lam x)/lam, what discrete Lion-K minimises (alpha = gamma).
+
+    Parameters
+    ----------
+    fx : array_like
+        f(x) per point.
+    x : array_like
+        Points (rows) or one point.
+    lam : float
+        Weight decay lambda > 0.
+    kappa : str or Kappa
+        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``.
+
+    Returns
+    -------
+    ndarray
+        F(x) / alpha per point (``inf`` outside the constraint set).
+    """
     _check_hyper(None, None, None, lam, lam_positive=True)
     return fx + get_kappa(kappa).conj(lam * np.asarray(x, dtype=float)) / lam
 
@@ -461,6 +639,22 @@ def constrained_optimum(
     the ball; otherwise, l2: the KKT multiplier mu of ||x||_2 = 1/lam by brentq, each
     x(mu) = argmin f + mu/2 ||x||^2 by L-BFGS-B; linf: SLSQP on x = u - v, u, v >= 0,
     sum(u + v) <= 1/lam. Raises RuntimeError if a solver fails.
+
+    Parameters
+    ----------
+    f, grad_f : callable
+        The objective and its gradient.
+    x0 : array_like
+        Start of the solver.
+    lam : float
+        Weight decay lambda > 0.
+    kappa : str or Kappa
+        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``.
+
+    Returns
+    -------
+    ndarray
+        The minimiser.
     """
     _check_hyper(None, None, None, lam, lam_positive=True)
     k = get_kappa(kappa)
@@ -509,7 +703,22 @@ def constrained_optimum(
 
 
 def ball_outline(lam: float, kappa: str | Kappa, n: int = 241) -> Array:
-    """Points on the boundary {||x|| = 1/lam} of the constraint set in 2-D (empty for sq)."""
+    """Points on the boundary {||x|| = 1/lam} of the constraint set in 2-D (empty for sq).
+
+    Parameters
+    ----------
+    lam : float
+        Weight decay lambda > 0.
+    kappa : str or Kappa
+        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``.
+    n : int
+        Number of points (>= 3).
+
+    Returns
+    -------
+    ndarray
+        Points of shape (n, 2), or (0, 2) for a K without constraint.
+    """
     k = get_kappa(kappa)
     lam = _checks.positive(lam, "lam")
     n = _checks.integer_at_least(n, "n", 3)

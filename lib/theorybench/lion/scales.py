@@ -24,5 +24,15 @@ FULL = LionSizes(n=200_000, d=500, steps=30_000)
 
 
 def sizes(which: str | None = None) -> LionSizes:
-    """``CI`` or ``FULL`` by ``which`` (default ``$THEORYBENCH_SCALE``)."""
+    """``CI`` or ``FULL`` by ``which`` (default ``$THEORYBENCH_SCALE``).
+
+    Parameters
+    ----------
+    which : {"ci", "full"}, optional
+        The scale; ``None`` reads ``$THEORYBENCH_SCALE`` (``ci`` if unset).
+
+    Returns
+    -------
+    LionSizes
+    """
     return sizes_for(CI, FULL, which)

@@ -47,6 +47,18 @@ def attention_targets(lam: ArrayLike, context: int) -> tuple[Array, Array]:
     E[Sigma_hat^2], Sigma_hat = (1/N) sum_n x_n x_n' the context's sample covariance
     (Gaussian fourth moments). The population loss of a diagonal M is
     sum_i [lam_i/2 - lam_i^2 m_i + lam_i gamma_i m_i^2 / 2]; see attention_loss.
+
+    Parameters
+    ----------
+    lam : array_like
+        Input covariance eigenvalues lam_i > 0, one per head.
+    context : int
+        Number N >= 1 of context tokens.
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(m_star, c)`` per mode.
     """
     lam = _eigenvalues(lam)
     gamma = _attention_gamma(lam, context)
@@ -60,6 +72,20 @@ def attention_loss(M: ArrayLike, lam: ArrayLike, context: int) -> float:
         Gamma = E[Sigma_hat^2] = Lambda^2 + (Lambda^2 + tr(Lambda) Lambda) / N,
 
     for x ~ N(0, Lambda) with Lambda = diag(lam), task vector w ~ N(0, I) and N context tokens.
+
+    Parameters
+    ----------
+    M : array_like
+        End-to-end matrix, shape (len(lam), len(lam)).
+    lam : array_like
+        Input covariance eigenvalues lam_i > 0, one per head.
+    context : int
+        Number N >= 1 of context tokens.
+
+    Returns
+    -------
+    float
+        L(M).
     """
     lam = _eigenvalues(lam)
     M = np.asarray(M, dtype=float)
@@ -73,7 +99,20 @@ def attention_loss(M: ArrayLike, lam: ArrayLike, context: int) -> float:
 
 def attention_plateau_losses(lam: ArrayLike, context: int) -> Array:
     """Loss before any head is learned, then after each mode is learned in order (§6.2):
-    L_k = tr(Lambda)/2 - 1/2 sum_{i<=k} lam_i^3 / gamma_i; length len(lam) + 1."""
+    L_k = tr(Lambda)/2 - 1/2 sum_{i<=k} lam_i^3 / gamma_i; length len(lam) + 1.
+
+    Parameters
+    ----------
+    lam : array_like
+        Input covariance eigenvalues lam_i > 0, one per head.
+    context : int
+        Number N >= 1 of context tokens.
+
+    Returns
+    -------
+    ndarray
+        L_0, ..., L_len(lam).
+    """
     lam = _eigenvalues(lam)
     m_star, _ = attention_targets(lam, context)
     gain = 0.5 * lam**2 * m_star  # = lam^3 / (2 gamma)
@@ -86,8 +125,23 @@ def attention_escape_times(lam: ArrayLike, a0: ArrayLike, context: int) -> Array
 
     Each head is a product of three factors, so m_i = a^3 obeys the depth-3 mode equation
     da/dt = c_i a^2 (m_i* - a^3): deep_escape_time(m_i*, a0_i, 3, tau=1/c_i) at the steepest
-    fraction 1/4. For small a0 it is ~ 1 / (lam_i^2 a0): plateaus last ~ 1/sigma, not log(1/sigma).
+    fraction 2/5 (``steepest_fraction(3)``). For small a0 it is ~ 1 / (lam_i^2 a0): plateaus last
+    ~ 1/sigma, not log(1/sigma).
     ``a0`` is one scale or one per head.
+
+    Parameters
+    ----------
+    lam : array_like
+        Input covariance eigenvalues lam_i > 0, one per head.
+    a0 : array_like
+        Initial scale of each head's factors (> 0): one number or one per head.
+    context : int
+        Number N >= 1 of context tokens.
+
+    Returns
+    -------
+    ndarray
+        Escape time per head.
     """
     m_star, curv = attention_targets(lam, context)
     a0 = np.broadcast_to(np.asarray(a0, dtype=float), m_star.shape)
@@ -104,7 +158,24 @@ def attention_escape_times(lam: ArrayLike, a0: ArrayLike, context: int) -> Array
 
 def attention_loss_curve(t: ArrayLike, lam: ArrayLike, a0: ArrayLike, context: int) -> Array:
     """Closed-form L(t) from the balanced aligned start (§6.2): each m_i(t) from
-    deep_mode_trajectory (depth 3, tau = 1/c_i) put into the diagonal loss."""
+    deep_mode_trajectory (depth 3, tau = 1/c_i) put into the diagonal loss.
+
+    Parameters
+    ----------
+    t : array_like
+        Times (steps x lr) >= 0.
+    lam : array_like
+        Input covariance eigenvalues lam_i > 0, one per head.
+    a0 : array_like
+        Initial scale of each head's factors: one number or one per head.
+    context : int
+        Number N >= 1 of context tokens.
+
+    Returns
+    -------
+    ndarray
+        L(t), shape (len(t),).
+    """
     lam = _eigenvalues(lam)
     m_star, curv = attention_targets(lam, context)
     a0 = np.broadcast_to(np.asarray(a0, dtype=float), lam.shape)

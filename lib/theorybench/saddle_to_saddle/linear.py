@@ -45,6 +45,22 @@ def mode_trajectory(t: ArrayLike, s: ArrayLike, u0: float, tau: float = 1.0) -> 
     The solution of tau du/dt = 2 u (s - u), u(0) = u0 (two layers, balanced). Returns an array of
     shape (len(t), len(s)); computed as s / (1 + (s/u0 - 1) e^{-2 s t/tau}) so that it never
     overflows for long times or tiny u0.
+
+    Parameters
+    ----------
+    t : array_like
+        Times >= 0.
+    s : array_like
+        Teacher singular values s_k > 0 (one per mode).
+    u0 : float
+        Initial mode strength u_k(0) > 0 (sigma^2 for the aligned start), below every s_k.
+    tau : float
+        Time constant tau > 0 (1 / learning rate for gradient descent).
+
+    Returns
+    -------
+    ndarray
+        u_k(t), shape (len(t), len(s)).
     """
     s = _spectrum(s)
     _positive(u0, "u0")
@@ -60,6 +76,20 @@ def learning_times(s: ArrayLike, u0: float, tau: float = 1.0) -> Array:
 
     For small u0 this is the familiar (tau / 2 s_k) ln(s_k / u0): smaller initialisation, longer
     plateaus, growing like log(1/sigma) since u0 = sigma^2.
+
+    Parameters
+    ----------
+    s : array_like
+        Teacher singular values s_k > 0 (one per mode).
+    u0 : float
+        Initial mode strength u_k(0) > 0 (sigma^2 for the aligned start), below every s_k.
+    tau : float
+        Time constant tau > 0 (1 / learning rate for gradient descent).
+
+    Returns
+    -------
+    ndarray
+        t_k per mode.
     """
     s = _spectrum(s)
     _positive(u0, "u0")
@@ -71,7 +101,22 @@ def learning_times(s: ArrayLike, u0: float, tau: float = 1.0) -> Array:
 
 def steepest_descent_times(s: ArrayLike, u0: float, tau: float = 1.0) -> Array:
     """Times at which mode k's own loss 1/2 (s_k - u_k)^2 falls fastest, u_k = s_k / 3 (§3):
-    (tau / 2 s_k) ln((s_k/u0 - 1) / 2). The loss-curve feature detect_plateaus measures."""
+    (tau / 2 s_k) ln((s_k/u0 - 1) / 2). The loss-curve feature detect_plateaus measures.
+
+    Parameters
+    ----------
+    s : array_like
+        Teacher singular values s_k > 0 (one per mode).
+    u0 : float
+        Initial mode strength u_k(0) > 0 (sigma^2 for the aligned start), below every s_k.
+    tau : float
+        Time constant tau > 0 (1 / learning rate for gradient descent).
+
+    Returns
+    -------
+    ndarray
+        The time of steepest descent per mode.
+    """
     s = _spectrum(s)
     _positive(u0, "u0")
     _positive(tau, "tau")
@@ -81,13 +126,41 @@ def steepest_descent_times(s: ArrayLike, u0: float, tau: float = 1.0) -> Array:
 
 
 def loss_curve(t: ArrayLike, s: ArrayLike, u0: float, tau: float = 1.0) -> Array:
-    """L(t) = 1/2 sum_k (s_k - u_k(t))^2 for the two-layer network (§3)."""
+    """L(t) = 1/2 sum_k (s_k - u_k(t))^2 for the two-layer network (§3).
+
+    Parameters
+    ----------
+    t : array_like
+        Times >= 0.
+    s : array_like
+        Teacher singular values s_k > 0 (one per mode).
+    u0 : float
+        Initial mode strength u_k(0) > 0 (sigma^2 for the aligned start), below every s_k.
+    tau : float
+        Time constant tau > 0 (1 / learning rate for gradient descent).
+
+    Returns
+    -------
+    ndarray
+        L(t), shape (len(t),).
+    """
     return 0.5 * ((_spectrum(s) - mode_trajectory(t, s, u0, tau)) ** 2).sum(1)
 
 
 def plateau_losses(s: ArrayLike) -> Array:
     """Loss on plateau k (modes 1..k-1 learned, k.. not yet): 1/2 sum_{j>=k} s_j^2, for
-    k = 1..n, followed by 0 (§3). Unit input covariance."""
+    k = 1..n, followed by 0 (§3). Unit input covariance.
+
+    Parameters
+    ----------
+    s : array_like
+        Teacher singular values s_k > 0 (one per mode).
+
+    Returns
+    -------
+    ndarray
+        The n + 1 plateau levels.
+    """
     s = _spectrum(s, strictly_decreasing=True)
     tail = np.cumsum((s**2)[::-1])[::-1]
     return np.append(0.5 * tail, 0.0)
@@ -95,7 +168,18 @@ def plateau_losses(s: ArrayLike) -> Array:
 
 def steepest_fraction(depth: int) -> float:
     """u/s at which a depth-L mode's loss falls fastest: maximise u^a (s-u)^2, a = 2 - 2/L, so
-    u = a s / (a + 2) (1/3 for two layers) (§4)."""
+    u = a s / (a + 2) (1/3 for two layers) (§4).
+
+    Parameters
+    ----------
+    depth : int
+        Number of layers L >= 2.
+
+    Returns
+    -------
+    float
+        a / (a + 2) with a = 2 - 2/L.
+    """
     _integer_at_least(depth, "depth", 2)
     a = 2 - 2 / depth
     return a / (a + 2)
@@ -110,6 +194,24 @@ def deep_escape_time(
     tau du/dt = L u^{2 - 2/L} (s - u), u(0) = sigma^L; the time is the integral
     tau int_{u0}^{f s} du / (L u^{2-2/L} (s - u)) (scipy quad, in log u). For L = 2 and f = 1/2
     it is learning_times; for L > 2 and small sigma it grows like tau sigma^{-(L-2)} / ((L-2) s).
+
+    Parameters
+    ----------
+    s : float
+        The mode's teacher singular value (> 0).
+    sigma : float
+        Initial scale of each layer's factor; sigma^depth must lie below ``fraction * s``.
+    depth : int
+        Number of layers L >= 2.
+    tau : float
+        Time constant (> 0).
+    fraction : float
+        The fraction of s to reach, in (0, 1).
+
+    Returns
+    -------
+    float
+        The escape time.
     """
     if not 0 < fraction < 1:
         raise ValueError(f"fraction must lie in (0, 1), got {fraction!r}")
@@ -135,7 +237,22 @@ def deep_escape_time(
 # Torch experiment (§3)
 # ----------------------------------------------------------------------------------------------
 def teacher(s: ArrayLike, d_in: int, d_out: int, seed: int = 0) -> tuple[Array, Array, Array]:
-    """A teacher map M = U diag(s) V' with random orthonormal U (d_out x n), V (d_in x n)."""
+    """A teacher map M = U diag(s) V' with random orthonormal U (d_out x n), V (d_in x n).
+
+    Parameters
+    ----------
+    s : array_like
+        Teacher singular values (> 0).
+    d_in, d_out : int
+        Input and output dimensions, each >= len(s).
+    seed : int
+        Seed of the random orthonormal factors (>= 0).
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(M, U, V)`` with M = U diag(s) V'.
+    """
     s = _spectrum(s)
     d_in = _integer_at_least(d_in, "d_in", s.size)
     d_out = _integer_at_least(d_out, "d_out", s.size)
@@ -151,6 +268,20 @@ def effective_initial_strength(W1: ArrayLike, W2: ArrayLike, U: ArrayLike, V: Ar
     Early on, tau da/dt = s b and tau db/dt = s a, so a + b grows like e^{s t/tau}, a - b decays,
     and u_k = b'a ~ ||a_0 + b_0||^2 e^{2 s t/tau} / 4: the logistic with this u0. For the aligned
     start it equals sigma^2. Batched over a leading axis of W1 (B, H, D) and W2 (B, O, H).
+
+    Parameters
+    ----------
+    W1 : array_like
+        First-layer weights, shape (B, H, D).
+    W2 : array_like
+        Second-layer weights, shape (B, O, H).
+    U, V : array_like
+        The teacher's output (O, n) and input (D, n) singular vectors.
+
+    Returns
+    -------
+    ndarray
+        Effective u_k(0), shape (B, n).
     """
     W1, W2 = np.asarray(W1, dtype=float), np.asarray(W2, dtype=float)
     a = W1 @ np.asarray(V, dtype=float)  # (B, H, n)
@@ -167,6 +298,24 @@ def deep_mode_trajectory(
     v = log(u / (s - u)) the inverse is smooth, dt/dv = tau u^{2/L - 1} / (L s) (constant for
     L = 2, where this is exact), so t(v) is integrated cumulatively (trapezoid, 4,000 points) and
     inverted by interpolation. Shape (len(t), len(s)); for L = 2 it reproduces mode_trajectory.
+
+    Parameters
+    ----------
+    t : array_like
+        Times >= 0.
+    s : array_like
+        Teacher singular values s_k > 0 (one per mode).
+    sigma : float
+        Initial scale of each layer's factor; sigma^depth below every s_k.
+    depth : int
+        Number of layers L >= 2.
+    tau : float
+        Time constant tau > 0 (1 / learning rate for gradient descent).
+
+    Returns
+    -------
+    ndarray
+        u_k(t), shape (len(t), len(s)).
     """
     s = _spectrum(s)
     _positive(sigma, "sigma")

@@ -37,6 +37,20 @@ def detect_plateaus(t: ArrayLike, loss: ArrayLike, *, min_drop: float = 0.02) ->
     ``min_drop`` of the total drop; its time is that of the maximum (refined by a parabola through
     three samples). Plateau levels are the loss at the minima of the rate between transitions
     (and at the ends of the curve).
+
+    Parameters
+    ----------
+    t : array_like
+        Strictly increasing times, at least 5.
+    loss : array_like
+        Finite loss at each time.
+    min_drop : float
+        Smallest drop counted as a transition, as a fraction of the total drop, in (0, 1).
+
+    Returns
+    -------
+    Plateaus
+        Transition times and plateau levels.
     """
     t = np.asarray(t, dtype=float)
     L = np.asarray(loss, dtype=float)

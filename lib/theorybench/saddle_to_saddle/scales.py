@@ -48,5 +48,15 @@ FULL = SaddleSizes(
 
 
 def sizes(which: str | None = None) -> SaddleSizes:
-    """``CI`` or ``FULL`` by ``which`` (default ``$THEORYBENCH_SCALE``)."""
+    """``CI`` or ``FULL`` by ``which`` (default ``$THEORYBENCH_SCALE``).
+
+    Parameters
+    ----------
+    which : {"ci", "full"}, optional
+        The scale; ``None`` reads ``$THEORYBENCH_SCALE`` (``ci`` if unset).
+
+    Returns
+    -------
+    SaddleSizes
+    """
     return sizes_for(CI, FULL, which)

@@ -67,6 +67,20 @@ def optimal_tokens(X: ArrayLike, Y: ArrayLike, v: ArrayLike) -> tuple[Array, NDA
     """Token scores gamma_it = Y_i v' x_it and the optimal tokens opt_i = argmax_t gamma_it (§2).
 
     Ties raise ValueError: the optimal token must be unique for the Att-SVM to be defined.
+
+    Parameters
+    ----------
+    X : array_like
+        Tokens, shape (n, T, d) with T >= 2.
+    Y : array_like
+        Labels in {-1, +1}, shape (n,).
+    v : array_like
+        The prediction head, shape (d,).
+
+    Returns
+    -------
+    tuple
+        ``(gamma, opt)``: scores (n, T) and optimal token indices (n,).
     """
     X = _tokens(X)
     Y, v = _labels_head(Y, v, X)
@@ -138,6 +152,22 @@ def att_svm(X: ArrayLike, Z: ArrayLike, opt: ArrayLike, norm: str = "fro") -> SV
     min 1/2 ||W||_F^2) or the nuclear norm (``norm="nuc"``, the limit of the (K, Q)
     parametrisation, §5). Raises :class:`AttSVMInfeasible` (a ValueError) naming the samples
     that block separation when no W satisfies the constraints.
+
+    Parameters
+    ----------
+    X : array_like
+        Tokens, shape (n, T, d).
+    Z : array_like
+        Queries, shape (n, d).
+    opt : array_like
+        Selected token per sample, integers in [0, T).
+    norm : {"fro", "nuc"}
+        The norm minimised.
+
+    Returns
+    -------
+    SVMResult
+        W^mm, its margins, the dual variables, the norm and the optimal value.
     """
     X = _tokens(X)
     Z = _queries(Z, X)
@@ -185,7 +215,21 @@ def is_locally_optimal(
 ) -> bool:
     """Whether the token selection ``alpha`` is locally optimal (§4, [TLTO23] Def. 2): the
     Att-SVM for alpha is feasible and every support token of sample i scores lower than
-    alpha_i, gamma_{i,t} < gamma_{i,alpha_i}."""
+    alpha_i, gamma_{i,t} < gamma_{i,alpha_i}.
+
+    Parameters
+    ----------
+    X, Y, v, Z : array_like
+        Tokens (n, T, d), labels (n,), head (d,) and queries (n, d).
+    alpha : array_like
+        Selected token per sample.
+    tol : float
+        Dual value above which a token counts as a support token.
+
+    Returns
+    -------
+    bool
+    """
     X = _tokens(X)
     Y, v = _labels_head(Y, v, X)
     alpha = _indices(alpha, X, "alpha")
@@ -200,7 +244,18 @@ def is_locally_optimal(
 
 
 def direction_correlation(W: ArrayLike, W_ref: ArrayLike) -> Array:
-    """<W, W_ref> / (||W||_F ||W_ref||_F) over the last two axes (batched over leading ones)."""
+    """<W, W_ref> / (||W||_F ||W_ref||_F) over the last two axes (batched over leading ones).
+
+    Parameters
+    ----------
+    W, W_ref : array_like
+        Matrices (or stacks of matrices) of one shape, neither zero.
+
+    Returns
+    -------
+    ndarray
+        Cosine similarity in [-1, 1] per matrix.
+    """
     W, R = np.asarray(W, dtype=float), np.asarray(W_ref, dtype=float)
     if W.shape[-2:] != R.shape[-2:]:
         raise ValueError(f"W and W_ref must end in the same matrix shape, got {W.shape}, {R.shape}")
@@ -211,7 +266,19 @@ def direction_correlation(W: ArrayLike, W_ref: ArrayLike) -> Array:
 
 
 def effective_rank(W: ArrayLike, rel: float = 1e-2) -> int:
-    """Number of singular values above ``rel`` times the largest."""
+    """Number of singular values above ``rel`` times the largest.
+
+    Parameters
+    ----------
+    W : array_like
+        A matrix.
+    rel : float
+        Relative threshold, in (0, 1).
+
+    Returns
+    -------
+    int
+    """
     s = np.linalg.svd(np.asarray(W, dtype=float), compute_uv=False)
     return int(np.sum(s > rel * s[0]))
 
@@ -224,7 +291,22 @@ def synthetic_instance(
 ) -> tuple[Array, Array, Array, Array]:
     """The paper's setting: unit-norm Gaussian tokens and head v, labels ±1 at random, the first
     token as query z_i = x_i1. Redrawn (same seed stream) until the Att-SVM of the optimal tokens
-    is feasible. Returns X (n, T, d), Y (n,), Z (n, d), v (d,)."""
+    is feasible. Returns X (n, T, d), Y (n,), Z (n, d), v (d,).
+
+    Parameters
+    ----------
+    n, T, d : int
+        Samples (>= 1), tokens per sample (>= 2) and dimension (>= 2).
+    seed : int
+        Seed (>= 0).
+    max_tries : int
+        Redraws allowed before giving up (ValueError).
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(X, Y, Z, v)``.
+    """
     for name, value, lo in (("n", n, 1), ("T", T, 2), ("d", d, 2)):
         _integer_at_least(value, name, lo)
     rng = np.random.default_rng(_integer_at_least(seed, "seed", 0))

@@ -25,5 +25,15 @@ FULL = SVMSizes(steps=2000, kq_steps=20000, instances=100, ds=(4, 6, 8, 10, 12, 
 
 
 def sizes(which: str | None = None) -> SVMSizes:
-    """``CI`` or ``FULL`` by ``which`` (default ``$THEORYBENCH_SCALE``)."""
+    """``CI`` or ``FULL`` by ``which`` (default ``$THEORYBENCH_SCALE``).
+
+    Parameters
+    ----------
+    which : {"ci", "full"}, optional
+        The scale; ``None`` reads ``$THEORYBENCH_SCALE`` (``ci`` if unset).
+
+    Returns
+    -------
+    SVMSizes
+    """
     return sizes_for(CI, FULL, which)
