@@ -71,8 +71,10 @@ chromium:
 	  else echo "make: chromium missing and apt-get unavailable; the browser test will be skipped"; fi; }
 
 ## Extras ----------------------------------------------------------------------------------------
-lab: $(STAMP)  ## JupyterLab on notebooks/ (these machines run as root, hence allow_root)
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ServerApp.allow_root=True
+lab: $(STAMP)  ## JupyterLab on notebooks/ on a free port: every slider live (config: tools/lab)
+	@port=$$($(BIN)/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
+	  echo "make lab: JupyterLab on http://127.0.0.1:$$port/lab (the line with ?token= below opens it)"; \
+	  JUPYTER_CONFIG_DIR=$(CURDIR)/tools/lab $(BIN)/jupyter lab --ServerApp.port=$$port
 
 bench: $(STAMP)  ## performance ratios, printed as one table
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
