@@ -24,7 +24,7 @@ from theorybench.lion import (
     phase1_envelope,
 )
 
-CONSTRAINING = ["l1", "l2", "linf", "huber"]
+CONSTRAINING = ["l1", "l2", "linf", "huber", "lp"]
 ALL_KAPPAS = [*CONSTRAINING, "sq"]
 
 
@@ -158,7 +158,7 @@ def test_dissipation_equals_minus_dH_dt_and_is_non_negative(hyper, seed: int, ka
     rng = np.random.default_rng(seed)
     k = Kappa(kappa)
     x = rng.uniform(-0.9, 0.9, 3) / lam
-    if kappa in ("linf", "l2"):  # interior of the l1 / l2 ball
+    if kappa in ("linf", "l2", "lp"):  # interior of the l1 / l2 / l3 ball (lp: p = 1.5, q = 3)
         x /= 3 if kappa == "linf" else 2
     m = rng.standard_normal(3) + 0.1  # away from K's kinks, where H is differentiable
     dx, dm = lion_ode_rhs(x, m, g(x), p, k)
@@ -296,7 +296,7 @@ def test_conjugate_matches_brute_force_supremum(kappa: str) -> None:
     X = np.stack(np.meshgrid(grid, grid), -1).reshape(-1, 2)
     KX = k.value(X)
     rng = np.random.default_rng(0)
-    for y in rng.uniform(-1, 1, (20, 2)) * {"linf": 0.45, "l2": 0.65}.get(kappa, 0.95):
+    for y in rng.uniform(-1, 1, (20, 2)) * {"linf": 0.45, "l2": 0.65, "lp": 0.75}.get(kappa, 0.95):
         assert float(k.conj(y)) == pytest.approx(np.max(X @ y - KX), abs=2e-3)
     if k.constrains:
         y_out = np.array([1.3, 0.0]) if kappa != "linf" else np.array([0.8, 0.8])
@@ -374,3 +374,63 @@ def test_constrained_optimum_satisfies_its_optimality_conditions_across_radii(ka
         for z in x + rng.normal(scale=0.05, size=(300, 2)):
             Fz = f(z) + k.conj(lam * z) / lam
             assert not Fz < F - 1e-9
+
+
+def test_constant_step_sign_lion_fixes_only_box_corners_and_centre() -> None:
+    """x' = x + lr (sign(m~) - lam x) = x iff lam x = sign(m~) in {-1, 0, 1}^d: a point with
+    lam x in {-1, 0, 1}^d and matching momentum signs stays put; an interior optimum moves."""
+    lam, lr = 2.0, 0.05
+    x = np.array([0.5, -0.5, 0.0])  # lam x = (1, -1, 0)
+    m = np.array([-1.0, 1.0, 0.0])  # m~ = beta1 m - (1 - beta1) g has signs (1, -1, 0) for g = 0
+    g = np.zeros(3)
+    x_next, _ = lion.lion_step(x, -m, g, lr=lr, lam=lam)
+    np.testing.assert_allclose(x_next, x)
+    interior = np.array([0.2, -0.1, 0.3])  # inside the box, not on {-1, 0, 1}^d / lam
+    x_next, _ = lion.lion_step(interior, np.ones(3), g, lr=lr, lam=lam)
+    assert np.max(np.abs(x_next - interior)) >= lr * (1 - lam * 0.3)
+
+
+@pytest.mark.claim(
+    "lion-lp",
+    chapter="lion",
+    statement="Lion-lp (1 <= p <= 2): K* is the indicator of the dual ball ||y||_q <= 1, "
+    "1/p + 1/q = 1, so Lion-lp solves min f on ||x||_q <= 1/lam (our derivation)",
+)
+@pytest.mark.parametrize("p", [1.0, 1.25, 1.5, 1.75, 2.0])
+def test_lion_lp_conjugate_is_the_dual_ball_by_brute_force(p: float) -> None:
+    """sup_x y.x - ||x||_p over a wide 2-D grid: 0 inside ||y||_q <= 1, unbounded (growing
+    with the grid) outside; the constraint norm is the q-norm, the sign of p = 1 and l2 at 2."""
+    k = Kappa("lp", p=p)
+    grid = np.linspace(-8, 8, 401)
+    X = np.stack(np.meshgrid(grid, grid), -1).reshape(-1, 2)
+    KX = k.value(X)
+    rng = np.random.default_rng(1)
+    Y = rng.uniform(-1, 1, (400, 2))
+    qn = k.constraint_norm(Y)
+    inside, outside = Y[qn < 0.97], Y[qn > 1.05]
+    for y in inside[:15]:
+        assert float(k.conj(y)) == 0.0 and np.max(X @ y - KX) == pytest.approx(0.0, abs=1e-9)
+    small = np.abs(X).max(1) <= 4
+    for y in outside[:15]:
+        assert np.isinf(k.conj(y))
+        assert np.max(X @ y - KX) > np.max(X[small] @ y - KX[small]) + 0.2
+    ref = {1.0: Kappa("l1"), 2.0: Kappa("l2")}.get(p)
+    if ref is not None:
+        np.testing.assert_allclose(k.constraint_norm(Y), ref.constraint_norm(Y))
+        np.testing.assert_allclose(k.grad(Y[0]), ref.grad(Y[0]))
+
+
+@pytest.mark.parametrize("p", [1.25, 1.5, 1.75])
+def test_lion_lp_gradient_is_the_gradient_of_the_p_norm(p: float) -> None:
+    """grad K against a central finite difference of ||x||_p."""
+    k = Kappa("lp", p=p)
+    x = np.array([0.7, -1.3, 0.4])
+    h = 1e-6
+    numeric = [(k.value(x + h * e) - k.value(x - h * e)) / (2 * h) for e in np.eye(3)]
+    np.testing.assert_allclose(k.grad(x), numeric, rtol=1e-6)
+
+
+def test_lion_lp_rejects_p_outside_one_to_two() -> None:
+    for bad in (0.5, 2.5, float("nan")):
+        with pytest.raises(ValueError, match="p"):
+            Kappa("lp", p=bad)

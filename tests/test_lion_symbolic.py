@@ -20,6 +20,17 @@ def test_coefficient_identity() -> None:
     assert sp.simplify(eps * (gamma + c * lam) - 1 + c) == 0
 
 
+def test_first_coefficient_is_positive_for_any_eps_gamma() -> None:
+    """gamma + c lam = (gamma + lam) / (1 + eps lam) > 0 whatever eps gamma is; eps gamma <= 1 is
+    what makes c >= 0 (the second term of Delta and the Fenchel term of H need that)."""
+    g, l, e = sp.symbols("g l e", positive=True)
+    cc = (1 - e * g) / (1 + e * l)
+    assert sp.simplify(g + cc * l - (g + l) / (1 + e * l)) == 0
+    assert sp.simplify(g + cc * l).is_positive
+    # c = (1 - eps gamma) / (positive): c >= 0 exactly when eps gamma <= 1
+    assert (1 + e * l).is_positive and sp.simplify(cc * (1 + e * l) - (1 - e * g)) == 0
+
+
 @pytest.mark.claim(
     "lion-dissipation",
     chapter="lion",

@@ -63,3 +63,16 @@ def test_lion_explorer_draws_the_ball_of_radius_one_over_lambda() -> None:
             np.testing.assert_allclose(norms, 1 / lam, rtol=1e-9)
     ex.controls["kappa"].value = "sq"
     assert len(ball.get_xdata()) == 0  # no constraint for K = |x|^2 / 2
+
+
+def test_lion_explorer_p_slider_draws_the_dual_ball_of_lion_lp() -> None:
+    """K = ||.||_p: the outline is {||x||_q = 1/lam}, q = p/(p-1), and follows the p slider."""
+    ex = lion.explorer()
+    ex.controls["kappa"].value = "lp"
+    ball = ex.fig.axes[0].lines[0]
+    for p in (1.25, 1.5, 2.0):
+        ex.controls["p"].value = p
+        pts = np.column_stack(ball.get_data())
+        q = p / (p - 1)
+        norms = (np.abs(pts) ** q).sum(1) ** (1 / q)
+        np.testing.assert_allclose(norms, 1 / ex.controls["lam"].value, rtol=1e-9)

@@ -10,6 +10,7 @@ import numpy as np
 from .model import (
     DOMAIN_TOL,
     Array,
+    Kappa,
     ball_outline,
     box_distance,
     constrained_optimum,
@@ -58,13 +59,16 @@ def explorer_problem() -> tuple[Callable[[Array], float], Callable[[Array], Arra
     return f, grad_f
 
 
-def explorer_frame(lam: float, beta1: float, beta2: float, lr: float, kappa: str) -> dict:
+def explorer_frame(
+    lam: float, beta1: float, beta2: float, lr: float, kappa: str, p: float = 1.5
+) -> dict:
     """Everything the explorer draws for one setting of the sliders (pure computation).
 
     Runs ``EXPLORER_STEPS`` steps of Lion-K from ``EXPLORER_X0``, evaluates H along the iterates
     with the mapped ODE parameters (:func:`~theorybench.lion.model.ode_params`), the step at which the iterates enter the
-    ball, and scipy's constrained optimum.
+    ball, and scipy's constrained optimum. ``p`` is the exponent of Lion-lp (``kappa="lp"``).
     """
+    kappa = Kappa("lp", p=p) if kappa == "lp" else get_kappa(kappa)
     f, grad_f = explorer_problem()
     tr = lion_run(
         grad_f,
@@ -91,6 +95,7 @@ def explorer_frame(lam: float, beta1: float, beta2: float, lr: float, kappa: str
         "entry_t": None if entry is None else entry * lr,
         "outline": ball_outline(lam, k),
         "optimum": constrained_optimum(f, grad_f, np.zeros(2), lam, k),
+        "norm_T": float(k.constraint_norm(tr.xs[-1])),
     }
 
 
@@ -122,8 +127,8 @@ def explorer() -> Any:
     axh.set(xlabel=r"$t = $ step $\times$ lr", ylabel="$H$", xlim=(1e-3, 1e2), xscale="log")
     axh.legend(loc="upper right")
 
-    def update(lam: float, beta1: float, beta2: float, lr: float, kappa: str) -> None:
-        fr = explorer_frame(lam, beta1, beta2, lr, kappa)
+    def update(lam: float, beta1: float, beta2: float, lr: float, kappa: str, p: float) -> None:
+        fr = explorer_frame(lam, beta1, beta2, lr, kappa, p)
         ball.set_data(fr["outline"].T)
         path.set_data(fr["xs"].T)
         opt.set_data([fr["optimum"][0]], [fr["optimum"][1]])
@@ -137,10 +142,7 @@ def explorer() -> Any:
             pad = 0.05 * (hi - lo) + 1e-9
             axh.set_ylim(lo - pad, hi + pad)
         axh.set_xlim(fr["t"][1], fr["t"][-1])
-        axh.set_title(
-            f"$1/\\lambda$ = {1 / lam:.2f},  $\\|x_T\\|$ = "
-            f"{get_kappa(kappa).constraint_norm(fr['xs'][-1]):.2f}"
-        )
+        axh.set_title(f"$1/\\lambda$ = {1 / lam:.2f},  $\\|x_T\\|$ = {fr['norm_T']:.2f}")
 
     controls = {
         "lam": widgets.slider("λ", 0.3, 3.0, 1.0, log=True),
@@ -149,13 +151,21 @@ def explorer() -> Any:
         "lr": widgets.slider("lr ε", 1e-3, 0.1, 0.01, log=True),
         "kappa": widgets.choice(
             "K",
-            {"‖·‖₁ (Lion)": "l1", "‖·‖₂": "l2", "‖·‖∞": "linf", "½‖·‖²": "sq", "Huber": "huber"},
+            {
+                "‖·‖₁ (Lion)": "l1",
+                "‖·‖₂": "l2",
+                "‖·‖∞": "linf",
+                "½‖·‖²": "sq",
+                "Huber": "huber",
+                "‖·‖ₚ (Lion-ℓp, p below)": "lp",
+            },
             "l1",
         ),
+        "p": widgets.slider("p (Lion-ℓp)", 1.0, 2.0, 1.5, step=0.05),
     }
     static = {
         "lam": [0.3, 0.4, 0.5, 0.7, 1.0, 1.4, 2.0, 2.5, 3.0],
-        "kappa": ["l1", "l2", "linf", "sq", "huber"],
+        "kappa": ["l1", "l2", "linf", "sq", "huber", "lp"],
     }
     caption = (
         "Lion-K on a 2-D quadratic: the iterates enter the ball of radius 1/lambda and settle "

@@ -56,7 +56,10 @@ class Kappa:
     ``"sq"``      ||x||^2 / 2             ||y||^2 / 2                         f + lam/2 ||x||^2
     ``"huber"``   sum huber_delta(x_i)    delta/2 ||y||^2 if ||y||_inf <= 1   f + delta lam/2 ||x||^2
                                                                               on ||x||_inf <= 1/lam
+    ``"lp"``      ||x||_p, 1 <= p <= 2    0 if ||y||_q <= 1 else inf          f on ||x||_q <= 1/lam
     ============  ======================  ==================================  =====================
+
+    Lion-lp: q = p/(p-1) is the dual exponent (q = inf at p = 1: sign Lion; q = 2 at p = 2).
 
     huber_delta(t) = t^2/(2 delta) for abs(t) <= delta, abs(t) - delta/2 otherwise.
     (The last column is for the discrete-time alpha = gamma, see :func:`ode_params`.)
@@ -64,12 +67,19 @@ class Kappa:
 
     name: str
     delta: float = 1.0
+    p: float = 1.5
 
     def __post_init__(self) -> None:
         if self.name not in _KAPPA_NAMES:
             raise ValueError(f"kappa must be one of {_KAPPA_NAMES}, got {self.name!r}")
         if not (np.isfinite(self.delta) and self.delta > 0):
             raise ValueError(f"delta must be a positive finite number, got {self.delta!r}")
+        _checks.in_range(self.p, "p (the exponent of Lion-lp)", 1.0, 2.0)
+
+    @property
+    def q(self) -> float:
+        """The dual exponent of ``p``: 1/p + 1/q = 1 (inf at p = 1)."""
+        return np.inf if self.p == 1 else self.p / (self.p - 1)
 
     # -- K and its subgradient (value/conj/norm act on the last axis: rows are points) -------
     def value(self, x: ArrayLike) -> Array:
@@ -84,6 +94,8 @@ class Kappa:
             out = a.max(-1, initial=0.0)
         elif self.name == "sq":
             out = 0.5 * (x * x).sum(-1)
+        elif self.name == "lp":
+            out = (a**self.p).sum(-1) ** (1 / self.p)
         else:  # huber
             d = self.delta
             out = np.where(a <= d, x * x / (2 * d), a - d / 2).sum(-1)
@@ -107,6 +119,11 @@ class Kappa:
             return xp.sign(x) * top / top.sum()
         if self.name == "sq":
             return x * 1.0
+        if self.name == "lp":  # sign(x_i) |x_i|^{p-1} / ||x||_p^{p-1} (sign at p = 1; 0 at 0)
+            if self.p == 1:
+                return xp.sign(x)
+            norm = (abs(x) ** self.p).sum() ** (1 / self.p)
+            return xp.sign(x) * abs(x) ** (self.p - 1) / norm ** (self.p - 1) if norm > 0 else x * 0
         return xp.clip(x / self.delta, -1.0, 1.0)  # huber
 
     # -- the conjugate and the constraint it encodes ------------------------------------------
@@ -119,6 +136,9 @@ class Kappa:
             return np.sqrt((a * a).sum(-1))
         if self.name == "linf":
             return a.sum(-1)
+        if self.name == "lp":
+            q = self.q
+            return a.max(-1, initial=0.0) if np.isinf(q) else (a**q).sum(-1) ** (1 / q)
         return np.zeros(a.shape[:-1])  # sq: no constraint
 
     @property
@@ -149,7 +169,7 @@ class Kappa:
         return np.zeros_like(y)
 
 
-_KAPPA_NAMES = ("l1", "l2", "linf", "sq", "huber")
+_KAPPA_NAMES = ("l1", "l2", "linf", "sq", "huber", "lp")
 
 
 #: The K of the table in theory/lion.md §7, by name.
@@ -638,7 +658,8 @@ def constrained_optimum(
     sq: L-BFGS-B on f + lam/2 ||x||^2. l2 and linf: the unconstrained minimiser if it lies in
     the ball; otherwise, l2: the KKT multiplier mu of ||x||_2 = 1/lam by brentq, each
     x(mu) = argmin f + mu/2 ||x||^2 by L-BFGS-B; linf: SLSQP on x = u - v, u, v >= 0,
-    sum(u + v) <= 1/lam. Raises RuntimeError if a solver fails.
+    sum(u + v) <= 1/lam; lp (p > 1): as l2 with the penalty mu/q sum abs(x_i)^q, q = p/(p-1)
+    >= 2 (p = 1 is the box of l1). Raises RuntimeError if a solver fails.
 
     Parameters
     ----------
@@ -660,6 +681,8 @@ def constrained_optimum(
     k = get_kappa(kappa)
     x0 = _as_vector(x0, "x0")
     d, r = x0.size, 1 / lam
+    if k.name == "lp" and k.p == 1:
+        k = get_kappa("l1")  # q = inf: the box
     if k.name in ("l1", "huber", "sq"):
         q = {"l1": 0.0, "huber": k.delta * lam, "sq": lam}[k.name]
         return _lbfgsb(
@@ -674,15 +697,20 @@ def constrained_optimum(
             return free
     except RuntimeError:
         pass  # no finite unconstrained minimiser: the ball binds
-    if k.name == "l2":
+    if k.name in ("l2", "lp"):  # the ball binds: find the KKT multiplier mu of ||x||_q = r
+        qq = 2.0 if k.name == "l2" else k.q  # penalty mu/q sum |x_i|^q is smooth for q >= 2
 
         def x_of(mu: float) -> Array:
-            return _lbfgsb(lambda x: f(x) + 0.5 * mu * x @ x, lambda x: grad_f(x) + mu * x, x0)
+            return _lbfgsb(
+                lambda x: f(x) + mu / qq * np.sum(np.abs(x) ** qq),
+                lambda x: grad_f(x) + mu * np.sign(x) * np.abs(x) ** (qq - 1),
+                x0,
+            )
 
         hi = 1.0
-        while np.linalg.norm(x_of(hi)) > r:
+        while k.constraint_norm(x_of(hi)) > r:
             hi *= 4
-        return x_of(optimize.brentq(lambda m: np.linalg.norm(x_of(m)) - r, 0.0, hi, xtol=1e-15))
+        return x_of(optimize.brentq(lambda m: k.constraint_norm(x_of(m)) - r, 0.0, hi, xtol=1e-15))
 
     def split(z: Array) -> Array:  # linf: l1-ball constraint via a positive/negative split
         return z[:d] - z[d:]
