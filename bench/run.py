@@ -77,7 +77,7 @@ def langevin_batching_row() -> tuple[str, str, str, str]:
 
 def lion_batching_row() -> tuple[str, str, str, str]:
     lams = [0.5, 1.0, 2.0, 4.0, 8.0, 16.0]
-    size = lion.sizes().kwargs()
+    size = lion.sizes().logistic.kwargs()
     start = time.perf_counter()
     lion.logistic_regression_lam_sweep(lams, **size)
     batched = time.perf_counter() - start

@@ -160,6 +160,7 @@ EXAMPLES: dict[Any, dict[str, Any]] = {
     la.single_index_data: {"n": 8, "d": 4, "k": 3, "runs": 2},
     la.online_sgd: {"n": 8, "d": 4, "k": 3, "lr": 0.1, "runs": 2},
     lion.logistic_regression_lam_sweep: {"lams": [1.0, 2.0], "n": 20, "d": 3, "steps": 4},
+    lion.train_digits: {"lams": [3.0], "hidden": 4, "steps": 3, "seeds": 1, "records": 2},
 }
 
 BAD = [math.nan, math.inf, -math.inf, -1.0, 0.0, 1e300, -7]

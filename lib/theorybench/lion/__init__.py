@@ -54,7 +54,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "explorer_frame",
             "explorer",
         ],
-        "figures": ["plot_sweep"],
+        "digits": ["DigitsRun", "load_digits_split", "train_digits"],
+        "figures": ["plot_sweep", "plot_digits_box", "plot_digits_accuracy", "digits_rows"],
         "optimizer": ["LionK"],
     },
 )

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
+    from .digits import DigitsRun
     from .experiment import LogRegSweep
 
-__all__ = ["plot_sweep"]
+__all__ = ["plot_sweep", "plot_digits_box", "plot_digits_accuracy", "digits_rows"]
 
 
 def plot_sweep(res: LogRegSweep) -> Any:
@@ -48,3 +49,70 @@ def plot_sweep(res: LogRegSweep) -> Any:
     )
     axo.legend()
     return fig
+
+
+def _runs(ax, x, Y, color, label) -> None:
+    """Every run faint, the median bold (the spread over seeds is the figure's point)."""
+    for y in Y:
+        ax.plot(x, y, color=color, lw=0.6, alpha=0.35)
+    ax.plot(x, np.nanmedian(Y, 0), color=color, lw=2, label=label)
+
+
+def plot_digits_box(run: DigitsRun) -> Any:
+    """Left: lam ||w||_inf (largest over the network's tensors) against the step, every seed,
+    for each lam, with the phase-1 envelope 1 + lam d_0 (1 - lr lam)^t dashed; 1 is the box.
+    Right: the fraction of weights on the box boundary."""
+    from ..plotting import COLORS, CYCLE, figure
+
+    fig, (ax, axb) = figure(2, width=8.8, height=3.4)
+    t = np.arange(run.steps[-1] + 1)
+    for i, lam in enumerate(run.lams):
+        col = CYCLE[i % len(CYCLE)]
+        _runs(ax, run.steps, run.lion_scaled_norm[i], col, f"λ = {lam:g}")
+        d0 = max(float(np.median(run.d0[i])), 0.0)
+        ax.plot(t[1:], 1 + lam * d0 * (1 - run.lr * lam) ** t[1:], "--", color=col, lw=0.9)
+        _runs(axb, run.steps, run.lion_boundary[i], col, f"λ = {lam:g}")
+    ax.axhline(1, color=COLORS["constraint"], lw=1.2)
+    ax.set(
+        xscale="symlog",
+        xlabel="step",
+        ylabel=r"$\lambda \|w\|_\infty$",
+        title="phase 1: into the box at the predicted rate (dashed)",
+    )
+    axb.set(
+        xscale="symlog",
+        xlabel="step",
+        ylabel="fraction of weights at ±1/λ",
+        title="phase 2: most weights sit on the boundary",
+    )
+    ax.legend(loc="upper right")
+    return fig
+
+
+def plot_digits_accuracy(run: DigitsRun) -> Any:
+    """Test accuracy against the step for Lion and AdamW (same start, minibatches and decoupled
+    weight decay lam), every seed faint and the median bold, one panel per lam."""
+    from ..plotting import COLORS, figure
+
+    fig, axes = figure(len(run.lams), width=8.8, height=3.0)
+    for ax, i in zip(axes, range(len(run.lams)), strict=True):
+        _runs(ax, run.steps, run.lion_test_acc[i], COLORS["experiment"], "Lion")
+        _runs(ax, run.steps, run.adamw_test_acc[i], COLORS["reference"], "AdamW")
+        ax.set(xscale="symlog", ylim=(0, 1), xlabel="step", title=f"λ = {run.lams[i]:g}")
+    axes[0].set_ylabel("test accuracy")
+    axes[0].legend(loc="lower right")
+    return fig
+
+
+def digits_rows(run: DigitsRun) -> list[str]:
+    """One line per lam: phase-1 steps measured (over seeds) and the bound, the largest
+    lam ||w||_inf after entry, and the median final test accuracy of Lion and AdamW."""
+    rows = []
+    for i, lam in enumerate(run.lams):
+        m, b = run.phase1_measured[i], np.ceil(run.phase1_bound[i])
+        rows.append(
+            f"lam = {lam:4g}: entry step {int(np.nanmin(m))}-{int(np.nanmax(m))} (bound "
+            f"{int(b.min())}-{int(b.max())}), max lam||w||inf after entry "
+            f"{np.nanmax(run.stays_inside[i]):.4f}, {len(m)} seeds"
+        )
+    return rows
