@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import random
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -65,6 +66,31 @@ def sizes_for(ci: T, full: T, which: str | None = None) -> T:
     if which not in SCALES:
         raise ValueError(f"which must be one of {SCALES}, got {which!r}")
     return ci if which == "ci" else full
+
+
+def sizes_picker(ci: T, full: T) -> Callable[[str | None], T]:
+    """A chapter's ``sizes(which=None)``: ``ci`` or ``full`` by ``which`` (default
+    ``$THEORYBENCH_SCALE``), documented and reported as a function of the chapter's module."""
+    if type(ci) is not type(full):
+        raise ValueError(f"ci and full sizes must be the same type, got {type(ci)}, {type(full)}")
+
+    def sizes(which: str | None = None) -> T:
+        return sizes_for(ci, full, which)
+
+    name = type(ci).__name__
+    sizes.__module__, sizes.__qualname__ = type(ci).__module__, "sizes"
+    sizes.__doc__ = f"""``CI`` or ``FULL`` by ``which`` (default ``$THEORYBENCH_SCALE``).
+
+    Parameters
+    ----------
+    which : {{"ci", "full"}}, optional
+        The scale; ``None`` reads ``$THEORYBENCH_SCALE`` (``ci`` if unset).
+
+    Returns
+    -------
+    {name}
+    """
+    return sizes
 
 
 #: intra-op threads torch uses (``$THEORYBENCH_TORCH_THREADS`` overrides): see :func:`torch_threads`

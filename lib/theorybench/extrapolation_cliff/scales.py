@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..device import Sizes, sizes_for
+from ..device import Sizes, sizes_picker
 
 __all__ = ["CliffSizes", "CI", "FULL", "sizes"]
 
@@ -28,16 +28,4 @@ FULL = CliffSizes(
 )
 
 
-def sizes(which: str | None = None) -> CliffSizes:
-    """``CI`` or ``FULL`` by ``which`` (default ``$THEORYBENCH_SCALE``).
-
-    Parameters
-    ----------
-    which : {"ci", "full"}, optional
-        The scale; ``None`` reads ``$THEORYBENCH_SCALE`` (``ci`` if unset).
-
-    Returns
-    -------
-    CliffSizes
-    """
-    return sizes_for(CI, FULL, which)
+sizes = sizes_picker(CI, FULL)

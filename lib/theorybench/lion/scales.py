@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..device import Sizes, sizes_for
+from ..device import Sizes, sizes_picker
 
 __all__ = ["LogisticSizes", "DigitsSizes", "LionSizes", "CI", "FULL", "sizes"]
 
@@ -48,16 +48,4 @@ FULL = LionSizes(
 )
 
 
-def sizes(which: str | None = None) -> LionSizes:
-    """``CI`` or ``FULL`` by ``which`` (default ``$THEORYBENCH_SCALE``).
-
-    Parameters
-    ----------
-    which : {"ci", "full"}, optional
-        The scale; ``None`` reads ``$THEORYBENCH_SCALE`` (``ci`` if unset).
-
-    Returns
-    -------
-    LionSizes
-    """
-    return sizes_for(CI, FULL, which)
+sizes = sizes_picker(CI, FULL)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..device import Sizes, sizes_for
+from ..device import Sizes, sizes_picker
 
 __all__ = ["LinearSizes", "AttentionSizes", "SaddleSizes", "CI", "FULL", "sizes"]
 
@@ -47,16 +47,4 @@ FULL = SaddleSizes(
 )
 
 
-def sizes(which: str | None = None) -> SaddleSizes:
-    """``CI`` or ``FULL`` by ``which`` (default ``$THEORYBENCH_SCALE``).
-
-    Parameters
-    ----------
-    which : {"ci", "full"}, optional
-        The scale; ``None`` reads ``$THEORYBENCH_SCALE`` (``ci`` if unset).
-
-    Returns
-    -------
-    SaddleSizes
-    """
-    return sizes_for(CI, FULL, which)
+sizes = sizes_picker(CI, FULL)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..device import Sizes, sizes_for
+from ..device import Sizes, sizes_picker
 
 __all__ = ["SVMSizes", "CI", "FULL", "sizes"]
 
@@ -24,16 +24,4 @@ CI = SVMSizes(steps=2000, kq_steps=6000, instances=24, ds=(4, 6, 8, 12, 16, 24))
 FULL = SVMSizes(steps=2000, kq_steps=20000, instances=100, ds=(4, 6, 8, 10, 12, 16, 24, 32))
 
 
-def sizes(which: str | None = None) -> SVMSizes:
-    """``CI`` or ``FULL`` by ``which`` (default ``$THEORYBENCH_SCALE``).
-
-    Parameters
-    ----------
-    which : {"ci", "full"}, optional
-        The scale; ``None`` reads ``$THEORYBENCH_SCALE`` (``ci`` if unset).
-
-    Returns
-    -------
-    SVMSizes
-    """
-    return sizes_for(CI, FULL, which)
+sizes = sizes_picker(CI, FULL)
