@@ -104,3 +104,17 @@ def test_closed_forms_have_numpydoc_sections(name: str) -> None:
             if "Returns\n-------" not in doc and "Parameters\n----------" not in doc:
                 undocumented.append(attr)
     assert not undocumented, f"no numpydoc sections: {undocumented}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_lazy_name_lists_match_each_modules_all(name: str) -> None:
+    """A package lists its lazily loaded names by hand (listing them without importing is the
+    point); every public name of every module must be in the package's ``__all__``."""
+    import importlib
+    import pkgutil
+
+    package = chapters.chapter(name).module()
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        missing = set(getattr(module, "__all__", [])) - set(package.__all__)
+        assert not missing, f"{info.name} exports {sorted(missing)}, not listed by the package"

@@ -120,6 +120,7 @@ def render_claims(srcdir: Path) -> str:
 
 
 SECTION = re.compile(r"^## (\d+)\. (.*)$", re.MULTILINE)
+CODE = re.compile(r"(?<![}`])`([A-Za-z_][\w.]*)`(?!`)")  # ``name`` outside role arguments
 FENCE = re.compile(r"^(```|~~~|:::).*?^\1", re.MULTILINE | re.DOTALL)
 
 
@@ -161,12 +162,10 @@ def link_functions(chapter: str, text: str) -> str:
 
     pieces, last = [], 0
     for fence in FENCE.finditer(text):
-        pieces.append(
-            re.sub(r"(?<![}`])`([A-Za-z_][\w.]*)`(?!`)", link, text[last : fence.start()])
-        )
+        pieces.append(CODE.sub(link, text[last : fence.start()]))
         pieces.append(fence.group(0))
         last = fence.end()
-    pieces.append(re.sub(r"(?<![}`])`([A-Za-z_][\w.]*)`(?!`)", link, text[last:]))
+    pieces.append(CODE.sub(link, text[last:]))
     return "".join(pieces)
 
 

@@ -165,8 +165,11 @@ class Explorer:
 
     def redraw(self) -> tuple[float, float]:
         """Call ``update`` and render; returns (seconds in update, seconds in total)."""
-        self.drawn_figure()
         start = time.perf_counter()
+        if not self._drawn:  # the first draw already updates and renders: do it once
+            self.drawn_figure()
+            total = time.perf_counter() - start
+            return total, total
         self.update(**self.values())
         mid = time.perf_counter()
         self.image.value = render_png(self.fig)

@@ -13,6 +13,7 @@ constant step lr and lr * lam <= 1:
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass
 
@@ -147,8 +148,7 @@ def train_digits(
         for s in range(S):
             gen = torch.Generator().manual_seed(seed * 100_003 + s)
             init = _mlp(Xtr.shape[1], hidden, gen, dtype, dev)
-            nets = {"lion": init, "adamw": _mlp(Xtr.shape[1], hidden, gen, dtype, dev)}
-            nets["adamw"].load_state_dict(init.state_dict())  # the same start for both
+            nets = {"lion": init, "adamw": copy.deepcopy(init)}  # the same start for both
             opts = {
                 "lion": LionK(nets["lion"].parameters(), lr=lr, weight_decay=float(lam)),
                 "adamw": torch.optim.AdamW(

@@ -68,7 +68,7 @@ def explorer_frame(
     with the mapped ODE parameters (:func:`~theorybench.lion.model.ode_params`), the step at which the iterates enter the
     ball, and scipy's constrained optimum. ``p`` is the exponent of Lion-lp (``kappa="lp"``).
     """
-    kappa = Kappa("lp", p=p) if kappa == "lp" else get_kappa(kappa)
+    k = Kappa("lp", p=p) if kappa == "lp" else get_kappa(kappa)
     f, grad_f = explorer_problem()
     tr = lion_run(
         grad_f,
@@ -78,11 +78,9 @@ def explorer_frame(
         beta1=beta1,
         beta2=beta2,
         lam=lam,
-        kappa=kappa,
+        kappa=k,
     )
-    p = ode_params(lr, beta1, beta2, lam)
-    H = lyapunov_H(tr.xs, tr.ms, f(tr.xs), p, kappa)
-    k = get_kappa(kappa)
+    H = lyapunov_H(tr.xs, tr.ms, f(tr.xs), ode_params(lr, beta1, beta2, lam), k)
     if k.constrains:
         inside = np.flatnonzero(box_distance(tr.xs, lam, k) <= DOMAIN_TOL)
         entry = int(inside[0]) if inside.size else None

@@ -182,7 +182,8 @@ def get_kappa(kappa: str | Kappa) -> Kappa:
     Parameters
     ----------
     kappa : str or Kappa
-        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``.
+        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``,
+        ``"lp"`` (Lion-lp, with ``Kappa("lp", p=...)`` for another exponent than 1.5).
 
     Returns
     -------
@@ -264,7 +265,8 @@ def lion_step(
     lam : float
         Decoupled weight decay lambda >= 0.
     kappa : str or Kappa
-        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``.
+        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``,
+        ``"lp"`` (Lion-lp, with ``Kappa("lp", p=...)`` for another exponent than 1.5).
 
     Returns
     -------
@@ -306,7 +308,8 @@ def lion_run(
     beta1, beta2, lam
         As in :func:`lion_step`.
     kappa : str or Kappa
-        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``.
+        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``,
+        ``"lp"`` (Lion-lp, with ``Kappa("lp", p=...)`` for another exponent than 1.5).
     m0 : array_like, optional
         Start of the momentum (zeros by default).
 
@@ -351,7 +354,8 @@ def box_distance(xs: ArrayLike, lam: float, kappa: str | Kappa = "l1") -> Array:
     lam : float
         Weight decay lambda > 0 (the ball has radius 1/lam).
     kappa : str or Kappa
-        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``.
+        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``,
+        ``"lp"`` (Lion-lp, with ``Kappa("lp", p=...)`` for another exponent than 1.5).
 
     Returns
     -------
@@ -447,7 +451,8 @@ def lion_ode_rhs(
     p : LionODEParams
         alpha, gamma, eps, lam of the ODE (see :func:`ode_params`).
     kappa : str or Kappa
-        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``.
+        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``,
+        ``"lp"`` (Lion-lp, with ``Kappa("lp", p=...)`` for another exponent than 1.5).
 
     Returns
     -------
@@ -539,7 +544,8 @@ def lyapunov_H(
     p : LionODEParams
         alpha, gamma, eps, lam of the ODE (see :func:`ode_params`).
     kappa : str or Kappa
-        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``.
+        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``,
+        ``"lp"`` (Lion-lp, with ``Kappa("lp", p=...)`` for another exponent than 1.5).
 
     Returns
     -------
@@ -573,7 +579,8 @@ def lyapunov_dissipation(
     p : LionODEParams
         alpha, gamma, eps, lam of the ODE (see :func:`ode_params`).
     kappa : str or Kappa
-        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``.
+        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``,
+        ``"lp"`` (Lion-lp, with ``Kappa("lp", p=...)`` for another exponent than 1.5).
 
     Returns
     -------
@@ -607,7 +614,8 @@ def constrained_objective(
     lam : float
         Weight decay lambda > 0.
     kappa : str or Kappa
-        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``.
+        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``,
+        ``"lp"`` (Lion-lp, with ``Kappa("lp", p=...)`` for another exponent than 1.5).
 
     Returns
     -------
@@ -670,7 +678,8 @@ def constrained_optimum(
     lam : float
         Weight decay lambda > 0.
     kappa : str or Kappa
-        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``.
+        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``,
+        ``"lp"`` (Lion-lp, with ``Kappa("lp", p=...)`` for another exponent than 1.5).
 
     Returns
     -------
@@ -738,7 +747,8 @@ def ball_outline(lam: float, kappa: str | Kappa, n: int = 241) -> Array:
     lam : float
         Weight decay lambda > 0.
     kappa : str or Kappa
-        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``.
+        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``,
+        ``"lp"`` (Lion-lp, with ``Kappa("lp", p=...)`` for another exponent than 1.5).
     n : int
         Number of points (>= 3).
 
