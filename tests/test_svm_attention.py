@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from theorybench import stats as sa_stats
 from theorybench import svm_attention as sa
+from theorybench.training import TrainConfig
+
+SIZES = sa.sizes("ci")
 
 
 @pytest.fixture(scope="module")
-def paper_instances():
-    """The paper's setting (n = 6, T = 8, d = 10), eight seeds, trained together (batched)."""
-    data = [sa.synthetic_instance(6, 8, 10, seed=s) for s in range(8)]
-    X, Y, Z, v = (np.stack(a) for a in zip(*data, strict=True))
-    return X, Y, Z, v, sa.train_gd(X, Y, Z, v, steps=2000, lr=0.1)
+def direction():
+    """The authors' direction experiment at the ci sizes: 100 instances per setting, W and
+    (K, Q), self- and cross-attention, 2,000 normalised-GD steps."""
+    return {
+        (param, query): sa.direction_experiment(
+            param, query, instances=SIZES.instances, train=SIZES.train
+        )
+        for param in ("W", "KQ")
+        for query in ("self", "cross")
+    }
 
 
 def _constraint_matrices(X, Z, opt):
@@ -95,40 +104,48 @@ def test_nuclear_svm_satisfies_its_optimality_condition() -> None:
     "svm-gd-direction",
     chapter="svm_attention",
     statement="Normalised GD's W(t)/||W(t)|| converges to the Att-SVM of the tokens attention "
-    "selects (paper's setting n=6, T=8, d=10; 2,000 steps)",
+    "selects (authors' setting n=6, T=8, d=10, 2,000 steps; 100 instances, self- and "
+    "cross-attention): median correlation >= 0.99, 10 % quantile >= 0.95",
+    worst="min",
 )
-def test_gd_direction_converges_to_att_svm(paper_instances, record_property) -> None:
-    X, Y, Z, v, run = paper_instances
-    corr = []
-    for b, sel in enumerate(run.selected()):
-        ref = sa.att_svm(X[b], Z[b], sel)
-        corr.append(float(sa.direction_correlation(run.W[b, -1], ref.W)))
-    record_property("measured", min(corr))
-    record_property("predicted", ">= 0.99 (smallest correlation over eight seeds)")
-    assert min(corr) >= 0.99
-    # where the selection is the optimal one, that SVM is the global W^mm
-    globals_ = [
-        b
-        for b in range(len(X))
-        if np.all(run.selected()[b] == sa.optimal_tokens(X[b], Y[b], v[b])[1])
-    ]
-    # both outcomes occur among the eight seeds: global and locally optimal selections
-    assert 0 < len(globals_) < len(X)
+def test_gd_direction_converges_to_att_svm(direction, record_property) -> None:
+    for query in ("self", "cross"):
+        st = direction[("W", query)]
+        sp = sa_stats.spread(st.final())
+        record_property("measured", sp.median)
+        record_property("measured", f"{query}: {sp}")
+        assert sp.n == st.instances - st.counts()["neither"] or sp.n >= 95
+        assert sp.median >= 0.99 and sp.q10 >= 0.95
+    record_property("predicted", "median >= 0.99, 10 % quantile >= 0.95 (each setting)")
 
 
-def test_attention_concentrates_on_the_selected_tokens(paper_instances) -> None:
-    _, _, _, _, run = paper_instances
-    final = run.attention[:, -1]
-    mass = np.take_along_axis(final, run.selected()[..., None], axis=-1)
-    assert mass.min() > 0.999
-    # and the mass grows over training
-    early = np.take_along_axis(run.attention[:, 5], run.selected()[..., None], axis=-1)
-    assert np.all(mass >= early - 1e-12)
+@pytest.mark.claim(
+    "svm-local-global",
+    chapter="svm_attention",
+    statement="GD converges to the global Att-SVM on most instances and to a locally optimal "
+    "one on others (both occur; W, 100 instances per setting)",
+    worst="min",
+)
+def test_global_and_locally_optimal_outcomes_both_occur(direction, record_property) -> None:
+    for query in ("self", "cross"):
+        c = direction[("W", query)].counts()
+        record_property("measured", c["global"] / sum(c.values()))
+        record_property("measured", f"{query}: {c}")
+        assert c["global"] > c["local"] > 0
+        assert c["neither"] <= 0.05 * sum(c.values())
+    record_property("predicted", "global the majority, locally optimal > 0, neither <= 5 %")
+
+
+def test_attention_concentrates_on_the_selected_tokens(direction) -> None:
+    for st in direction.values():
+        mean = st.selected_probability.mean(0)
+        assert mean[-1] > 0.99
+        assert np.all(np.diff(mean[len(mean) // 4 :]) >= -1e-3)  # grows after the first steps
 
 
 def test_plain_gd_norm_grows_monotonically_and_slowly() -> None:
     X, Y, Z, v = sa.synthetic_instance(6, 8, 10, seed=3)
-    run = sa.train_gd(X, Y, Z, v, steps=4000, lr=1.0, normalized=False)
+    run = sa.train_gd(X, Y, Z, v, normalized=False, train=TrainConfig(steps=4000, lr=1.0))
     norms = np.linalg.norm(run.W[0], axis=(1, 2))
     assert np.all(np.diff(norms) >= 0)
     # logarithmic growth: the norm gained over the second half is far less than the first half's
@@ -142,20 +159,59 @@ def test_plain_gd_norm_grows_monotonically_and_slowly() -> None:
 @pytest.mark.claim(
     "svm-kq-nuclear",
     chapter="svm_attention",
-    statement="GD on (K, Q) converges towards the nuclear-norm Att-SVM and has its rank",
+    statement="GD on (K, Q) (observed; proven for the regularisation path) approaches the "
+    "nuclear-norm Att-SVM: median correlation >= 0.95 over 100 instances per setting, above "
+    "its correlation with the Frobenius SVM on >= 90 % of instances",
+    worst="min",
 )
-def test_kq_gd_converges_to_the_nuclear_norm_svm(record_property) -> None:
-    X, Y, Z, v = sa.synthetic_instance(6, 8, 10, seed=4)
-    run = sa.train_gd(X, Y, Z, v, param="KQ", steps=6000, lr=0.1, init_scale=0.01)
-    sel = run.selected()[0]
-    nuc, fro = sa.att_svm(X, Z, sel, norm="nuc"), sa.att_svm(X, Z, sel, norm="fro")
-    W = run.W[0, -1]
-    c_nuc = float(sa.direction_correlation(W, nuc.W))
-    record_property("measured", c_nuc)
-    record_property("predicted", ">= 0.95 (correlation with the nuclear-norm SVM)")
-    assert c_nuc >= 0.95
-    assert c_nuc > float(sa.direction_correlation(W, fro.W)) + 0.1
-    assert sa.effective_rank(W) == sa.effective_rank(nuc.W)
+def test_kq_gd_converges_to_the_nuclear_norm_svm(direction, record_property) -> None:
+    for query in ("self", "cross"):
+        st = direction[("KQ", query)]
+        sp = sa_stats.spread(st.final())
+        record_property("measured", sp.median)
+        record_property("measured", f"{query}: {sp}")
+        assert sp.median >= 0.95
+        ok = np.isfinite(st.final())
+        assert np.mean(st.final()[ok] > st.correlation_fro[ok, -1]) >= 0.9
+    record_property("predicted", "median >= 0.95 (each setting)")
+
+
+def test_kq_limit_does_not_depend_on_how_the_step_is_normalised() -> None:
+    """Joint normalisation of (dL/dK, dL/dQ) against the authors' separate one: where both end
+    on the same tokens, their limits agree (median correlation >= 0.99)."""
+    data = [sa.synthetic_instance(6, 8, 10, seed=k, query="cross") for k in range(SIZES.instances)]
+    X, Y, Z, v = (np.stack(a) for a in zip(*data, strict=True))
+    runs = {
+        how: sa.train_gd(
+            X,
+            Y,
+            Z,
+            v,
+            param="KQ",
+            init="uniform",
+            init_scale=10**-0.5,
+            kq_normalization=how,
+            records=2,
+            train=SIZES.train,
+        )  # fmt: skip
+        for how in ("joint", "separate")
+    }
+    assert all(r.completed().all() for r in runs.values())
+    same = np.all(runs["joint"].selected() == runs["separate"].selected(), axis=1)
+    corr = sa.direction_correlation(runs["joint"].W[:, -1], runs["separate"].W[:, -1])
+    assert same.mean() >= 0.9
+    assert np.median(corr[same]) >= 0.99
+
+
+def test_no_kq_run_stops_early_at_either_scale() -> None:
+    """The log-domain gradient keeps every (K, Q) run going for its whole budget (the ci and the
+    full number of steps), where the linear-domain gradient underflowed after ~600-900 steps."""
+    data = [sa.synthetic_instance(6, 8, 10, seed=k) for k in range(4)]
+    X, Y, Z, v = (np.stack(a) for a in zip(*data, strict=True))
+    for which in ("ci", "full"):
+        train = sa.sizes(which).train
+        run = sa.train_gd(X, Y, Z, v, param="KQ", init_scale=0.01, records=2, train=train)
+        assert run.completed().all(), run.stopped
 
 
 def test_stable_gradient_matches_autograd() -> None:
@@ -169,22 +225,61 @@ def test_stable_gradient_matches_autograd() -> None:
     W.requires_grad_()
     loss = torch.nn.functional.softplus(-t[1] * sa.attention_output(t[0], t[2], t[3], W)).mean()
     (auto,) = torch.autograd.grad(loss, W)
-    G, L, _ = _gradient(*t, W.detach())
-    np.testing.assert_allclose(G.numpy(), auto.numpy(), rtol=1e-10, atol=1e-14)
+    G, M, L, _ = _gradient(*t, W.detach())
+    np.testing.assert_allclose((G * torch.exp(M)).numpy(), auto.numpy(), rtol=1e-10, atol=1e-14)
     assert float(L) == pytest.approx(float(loss.detach()), rel=1e-12)
 
 
 @pytest.mark.claim(
     "svm-overparam",
     chapter="svm_attention",
-    statement="Over-parameterisation helps: the fraction of instances converging to the global "
-    "Att-SVM grows with d",
+    statement="Over-parameterisation helps: the probability of converging to the global Att-SVM "
+    "grows with d (logistic slope in log d, 95 % interval above 0; 100 instances per d)",
+    worst="min",
 )
 def test_larger_d_reaches_the_global_svm_more_often(record_property) -> None:
-    small, large = sa.global_fraction(6, 8, [4, 24], instances=24)
-    record_property("measured", f"{small:.2f} at d=4, {large:.2f} at d=24")
-    record_property("predicted", "larger at d = 24")
-    assert large > small + 0.25
+    res = sa.global_fraction(6, 8, SIZES.ds, instances=SIZES.instances, train=SIZES.train)
+    tr = res.trend
+    record_property("measured", tr.slope_lo)
+    record_property("measured", f"slope {tr.slope:.2f} [{tr.slope_lo:.2f}, {tr.slope_hi:.2f}]; "
+                    f"fractions {np.round(res.fractions, 2).tolist()} at d = {res.ds.astype(int).tolist()}")  # fmt: skip
+    record_property("predicted", "slope interval above 0")
+    assert tr.slope_lo > 0
+    assert np.all((res.lo <= res.fractions) & (res.fractions <= res.hi))
+
+
+@pytest.mark.claim(
+    "svm-rank",
+    chapter="svm_attention",
+    statement="The nuclear-norm Att-SVM has lower rank than the Frobenius one (mean effective "
+    "rank over random instances, every cell of the rank grid with d >= 4)",
+    worst="max",
+)
+def test_nuclear_svm_has_lower_rank_on_the_rank_grid(record_property) -> None:
+    g = sa.svm_rank_grid(
+        SIZES.rank_ns, SIZES.rank_Ts, SIZES.rank_ds, instances=SIZES.rank_instances
+    )
+    cells = (g.ds >= 4)[None, None, :] & (g.feasible > 0)
+    ratio = g.rank_nuc[cells] / g.rank_fro[cells]
+    record_property("measured", float(ratio.max()))
+    record_property("measured", f"{int(cells.sum())} cells x {g.instances} instances")
+    record_property("predicted", "nuclear / Frobenius mean rank < 1 in every cell")
+    assert cells.sum() >= 4 and np.all(ratio < 1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("master", [1, 2, 3])
+def test_statistics_hold_for_other_master_seeds(master) -> None:
+    """The thresholds above, fixed before the run, hold for three other master seeds (other
+    instances and initialisations): cross-attention, 100 instances each."""
+    train = SIZES.train.replace(seed=master)
+    w = sa.direction_experiment("W", "cross", instances=SIZES.instances, train=train)
+    kq = sa.direction_experiment("KQ", "cross", instances=SIZES.instances, train=train)
+    assert np.nanmedian(w.final()) >= 0.99 and np.nanquantile(w.final(), 0.1) >= 0.95
+    assert np.nanmedian(kq.final()) >= 0.95
+    assert w.counts()["global"] > w.counts()["local"] > 0
+    res = sa.global_fraction(6, 8, (4, 8, 16), instances=SIZES.instances, train=train)
+    assert res.trend.slope_lo > 0
 
 
 def test_local_and_global_selections() -> None:
@@ -225,6 +320,12 @@ def test_infeasible_problem_names_the_blocking_samples() -> None:
         (lambda: sa.train_gd(*sa.synthetic_instance(2, 3, 4), param="QK"), "param"),
         (lambda: sa.train_gd(*sa.synthetic_instance(2, 3, 4), param="KQ"), "init_scale"),
         (lambda: sa.direction_correlation(np.ones((2, 2)), np.ones((3, 3))), "same matrix shape"),
+        (lambda: sa.synthetic_instance(2, 3, 4, query="key"), "query"),
+        (lambda: sa.train_gd(*sa.synthetic_instance(2, 3, 4), kq_normalization="x"), "kq_norm"),
+        (lambda: sa.train_gd(*sa.synthetic_instance(2, 3, 4), init="zeros"), "init"),
+        (lambda: sa.train_gd(*sa.synthetic_instance(2, 3, 4), train={"steps": 3}), "train"),
+        (lambda: TrainConfig(steps=0, lr=0.1), "steps"),
+        (lambda: TrainConfig(steps=10, lr=float("nan")), "lr"),
     ],
 )
 def test_bad_input_raises_value_error(call, match) -> None:
@@ -232,13 +333,20 @@ def test_bad_input_raises_value_error(call, match) -> None:
         call()
 
 
-def test_long_runs_keep_the_direction_and_stop_cleanly() -> None:
-    """Far into saturation the stable gradient keeps W on the SVM direction; once it underflows
-    to zero the run stops (no NaN) and records its last state."""
+def test_long_runs_keep_the_direction_without_drift() -> None:
+    """Far into saturation (the true gradient ~1e-300 and below) the log-domain gradient keeps W
+    on the SVM direction for all 20,000 steps: no stop, no NaN, no drift at the end."""
     X, Y, Z, v = sa.synthetic_instance(4, 6, 8, seed=0)
-    run = sa.train_gd(X, Y, Z, v, steps=20000, lr=0.1)
-    assert np.all(np.isfinite(run.W))
+    run = sa.train_gd(X, Y, Z, v, train=TrainConfig(steps=20000, lr=0.1))
+    assert np.all(np.isfinite(run.W)) and run.completed().all()
     ref = sa.att_svm(X, Z, run.selected()[0])
     corr = sa.direction_correlation(run.W[0, 1:], ref.W)
-    assert run.stopped[0] < 20000  # the gradient underflowed and the run stopped there
-    assert corr[-1] >= 0.995 and np.all(np.diff(corr[-10:]) >= -1e-9)  # no drift at the end
+    assert corr[-1] >= 0.999 and np.all(np.diff(corr[-10:]) >= -1e-9)
+
+
+def test_plain_gd_reports_the_step_its_gradient_underflows() -> None:
+    """Plain GD moves by the true gradient, which does underflow: the run says where it stopped."""
+    X, Y, Z, v = sa.synthetic_instance(4, 6, 8, seed=0)
+    run = sa.train_gd(X, Y, Z, v, normalized=False, train=TrainConfig(steps=200, lr=1e6))
+    assert not run.completed()[0] and 0 < run.stopped[0] < 200
+    assert np.all(np.isfinite(run.W))

@@ -6,12 +6,27 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from tqdm.auto import tqdm
 
 from .._checks import integer_at_least as _integer_at_least
-from .._checks import positive as _positive
-from .model import Array, _tokens, optimal_tokens, synthetic_instance
+from .._checks import one_of as _one_of
+from ..stats import LogisticTrend, binomial_interval, logistic_trend
+from ..training import TrainConfig
+from .model import QUERIES, Array, _tokens, optimal_tokens, synthetic_instance
 
-__all__ = ["attention_output", "GDRun", "train_gd", "global_fraction"]
+__all__ = [
+    "attention_output",
+    "GDRun",
+    "DEFAULT_TRAIN",
+    "train_gd",
+    "OUTCOMES",
+    "DirectionStats",
+    "direction_experiment",
+    "OverparamResult",
+    "global_fraction",
+    "RankGrid",
+    "svm_rank_grid",
+]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -27,21 +42,35 @@ def attention_output(X, Z, v, W):
 
 
 def _gradient(X, Y, Z, v, W):
-    """dL/dW of the logistic loss, computed stably (§3): the softmax derivative
-    a_t (gamma_t - f) is formed as a_t sum_s a_s (gamma_t - gamma_s), never as a difference of
-    two nearly equal numbers. Returns (grad, loss, attention)."""
+    """dL/dW of the logistic loss in the log domain (§3), returned as (G e^{-M}, M, loss, a) with
+    M the per-instance log of its largest term, so that a saturated softmax never underflows it.
+
+    With a = softmax(X W z), gamma_t = Y v' x_t and margin m = sum_t a_t gamma_t,
+
+        dL/dW = -(1/n) sum_{i,t,s} sigma(-m_i) a_it a_is (gamma_it - gamma_is) x_it z_i',
+
+    and every weight sigma(-m_i) a_it a_is is formed as exp(log sigma(-m_i) + log a_it + log a_is
+    - M). Normalised GD needs only the direction, which this keeps exact after the true gradient
+    (of order e^{-margin ||W||}) has left the floating-point range."""
     import torch
 
     gamma = Y[..., None] * torch.einsum("...ntd,...d->...nt", X, v)
-    a = torch.softmax(torch.einsum("...ntd,...de,...ne->...nt", X, W, Z), dim=-1)
+    log_a = torch.log_softmax(torch.einsum("...ntd,...de,...ne->...nt", X, W, Z), dim=-1)
+    a = log_a.exp()
     margin = (a * gamma).sum(-1)  # Y_i f(X_i)
+    log_w = (
+        torch.nn.functional.logsigmoid(-margin)[..., None, None]
+        + log_a[..., :, None]
+        + log_a[..., None, :]
+    )  # (..., n, T, T)
     gap = gamma[..., :, None] - gamma[..., None, :]  # gamma_t - gamma_s
-    c = a * torch.einsum("...ts,...s->...t", gap, a)
-    dl = -torch.sigmoid(-margin)  # logistic loss derivative at Y f
+    log_w = log_w.masked_fill(gap == 0, -torch.inf)  # zero terms (t = s) do not set the scale
+    M = log_w.amax(dim=(-3, -2, -1))
+    c = (torch.exp(log_w - M[..., None, None, None]) * gap).sum(-1)  # (..., n, T)
     n = X.shape[-3]
-    grad = torch.einsum("...n,...nt,...ntd,...ne->...de", dl, c, X, Z) / n
+    grad = -torch.einsum("...nt,...ntd,...ne->...de", c, X, Z) / n
     loss = torch.nn.functional.softplus(-margin).mean(-1)
-    return grad, loss, a
+    return grad, M, loss, a
 
 
 @dataclass(frozen=True)
@@ -52,11 +81,19 @@ class GDRun:
     W: Array  # (B, S, d, d) W(t) (= K Q' for the (K, Q) parametrisation)
     loss: Array  # (B, S)
     attention: Array  # (B, S, n, T) softmax scores
-    stopped: Array  # (B,) step at which the gradient left the floating-point range (or steps)
+    stopped: Array  # (B,) step at which the step could not be represented (else the step budget)
+
+    def completed(self) -> NDArray[np.bool_]:
+        """(B,) whether each instance ran every step of its budget."""
+        return self.stopped == self.steps[-1]
 
     def selected(self) -> NDArray[np.int64]:
         """(B, n) the token each sample attends to most at the end."""
         return np.argmax(self.attention[:, -1], axis=-1)
+
+
+#: normalised GD with step 0.1 for 2,000 steps: the authors' setting (§3)
+DEFAULT_TRAIN = TrainConfig(steps=2000, lr=0.1)
 
 
 def train_gd(
@@ -67,28 +104,32 @@ def train_gd(
     *,
     param: str = "W",
     normalized: bool = True,
-    lr: float = 0.1,
-    steps: int = 2000,
+    kq_normalization: str = "joint",
     init_scale: float = 0.0,
+    init: str = "normal",
     width: int | None = None,
     records: int = 60,
-    seed: int = 0,
-    device: str | None = None,
+    train: TrainConfig = DEFAULT_TRAIN,
 ) -> GDRun:
     """Gradient descent on the logistic loss of one-layer attention (§3, §5), batched over
     instances (leading axis B of X, Y, Z, v; a single instance gets B = 1) and samples in one
-    tensor program, float64.
+    tensor program, float64 unless ``train.dtype`` says otherwise.
 
     ``param="W"``: W itself; ``param="KQ"``: W = K Q' with K, Q in R^{d x width} (default d),
-    gradients dL/dK = G Q, dL/dQ = G' K. ``normalized=True``: each step moves by ``lr`` along the
-    negative gradient divided by its norm (per instance); else plain GD with step ``lr``.
-    Initialisation N(0, init_scale^2) entries (``init_scale = 0`` starts W at 0; (K, Q) needs
-    init_scale > 0). A run whose gradient underflows to 0 or overflows stops there and its
-    later records repeat the last state.
+    gradients dL/dK = G Q, dL/dQ = G' K. ``normalized=True``: each step moves by ``train.lr``
+    along the negative gradient divided by its norm (per instance) -- the norm of (dL/dK, dL/dQ)
+    together (``kq_normalization="joint"``) or of each factor's gradient on its own
+    (``"separate"``, the authors' choice); else plain GD with step ``train.lr``. The gradient is
+    computed in the log domain (:func:`_gradient`), so normalised runs never underflow.
+    Initialisation: entries N(0, init_scale^2) (``init="normal"``) or U(-init_scale, init_scale)
+    (``init="uniform"``; init_scale = 1/sqrt(d) is torch's default ``nn.Linear`` initialisation);
+    ``init_scale = 0`` starts W at 0 ((K, Q) needs init_scale > 0, 0 is a saddle).
+
+    A run stops only when its step cannot be represented (plain GD whose gradient underflows to 0,
+    or a non-finite gradient); ``GDRun.stopped`` reports the step, :meth:`GDRun.completed` whether
+    every instance ran all ``train.steps``, and its later records repeat the last state.
     """
     import torch
-
-    from ..device import device as pick_device
 
     X = np.asarray(X, dtype=float)
     single = X.ndim == 3
@@ -99,29 +140,33 @@ def train_gd(
     Yb = np.asarray(Y, dtype=float).reshape(B, n)
     Zb = np.asarray(Z, dtype=float).reshape(B, n, d)
     vb = np.asarray(v, dtype=float).reshape(B, d)
-    if param not in ("W", "KQ"):
-        raise ValueError(f"param must be 'W' or 'KQ', got {param!r}")
-    _positive(lr, "lr")
-    _integer_at_least(steps, "steps", 1)
+    _one_of(param, "param", ("W", "KQ"))
+    _one_of(kq_normalization, "kq_normalization", ("joint", "separate"))
+    _one_of(init, "init", ("normal", "uniform"))
+    if not isinstance(train, TrainConfig):
+        raise ValueError(f"train must be a TrainConfig, got {train!r}")
+    steps, lr = train.require_steps(), train.lr
     if not (np.isfinite(init_scale) and init_scale >= 0):
         raise ValueError(f"init_scale must be >= 0, got {init_scale!r}")
     if param == "KQ" and init_scale == 0:
         raise ValueError("init_scale must be > 0 for the (K, Q) parametrisation (0 is a saddle)")
-    width = d if width is None else width
-    dev = pick_device(device)
+    width = d if width is None else _integer_at_least(width, "width", 1)
+    records = _integer_at_least(records, "records", 2)
+    dev = train.torch_device()
+    dtype = train.torch_dtype(dev)
     t = {
-        k: torch.tensor(a, dtype=torch.float64, device=dev)
+        k: torch.tensor(a, dtype=dtype, device=dev)
         for k, a in (("X", Xb), ("Y", Yb), ("Z", Zb), ("v", vb))
     }
-    gen = torch.Generator().manual_seed(seed)
-    if param == "W":
-        params = [torch.randn(B, d, d, generator=gen, dtype=torch.float64) * init_scale]
-    else:
-        params = [
-            torch.randn(B, d, width, generator=gen, dtype=torch.float64) * init_scale
-            for _ in range(2)
-        ]
-    params = [p.to(dev) for p in params]
+    gen = torch.Generator().manual_seed(train.seed)
+    shapes = [(B, d, d)] if param == "W" else [(B, d, width), (B, d, width)]
+
+    def draw(shape):
+        if init == "normal":
+            return torch.randn(shape, generator=gen, dtype=torch.float64) * init_scale
+        return (torch.rand(shape, generator=gen, dtype=torch.float64) * 2 - 1) * init_scale
+
+    params = [draw(shape).to(dev, dtype) for shape in shapes]
     record = np.unique(np.round(np.geomspace(1, steps, records)).astype(int))
     record = np.concatenate([[0], record])
     Ws = np.empty((B, record.size, d, d))
@@ -130,24 +175,34 @@ def train_gd(
     alive = torch.ones(B, dtype=torch.bool, device=dev)
     stopped = np.full(B, steps)
     j = 0
-    for step in range(steps + 1):
+    for step in tqdm(range(steps + 1), disable=not train.progress, desc="GD", leave=False):
         W = params[0] if param == "W" else params[0] @ params[1].transpose(-1, -2)
-        G, loss, a = _gradient(t["X"], t["Y"], t["Z"], t["v"], W)
+        G, log_scale, loss, a = _gradient(t["X"], t["Y"], t["Z"], t["v"], W)
         if step == record[j]:
             Ws[:, j], losses[:, j], att[:, j] = W.cpu().numpy(), loss.cpu().numpy(), a.cpu().numpy()
             j += 1
             if j == record.size:
                 break
         grads = [G] if param == "W" else [G @ params[1], G.transpose(-1, -2) @ params[0]]
-        norm = torch.sqrt(sum((g**2).sum((-2, -1)) for g in grads))
-        ok = alive & (norm > 0) & torch.isfinite(norm)
+        norms = [torch.sqrt((g**2).sum((-2, -1))) for g in grads]
+        joint = torch.sqrt(sum(nrm**2 for nrm in norms))
+        if normalized:
+            ok = torch.isfinite(joint) & (joint > 0)
+            if kq_normalization == "separate":
+                ok &= torch.stack([nrm > 0 for nrm in norms]).all(0)
+                scales = [lr / nrm for nrm in norms]
+            else:
+                scales = [lr / joint] * len(grads)
+        else:  # plain GD: the true gradient is (scaled gradient) e^M
+            true_scale = torch.exp(log_scale)
+            ok = torch.isfinite(joint) & (joint * true_scale > 0)
+            scales = [lr * true_scale] * len(grads)
         for i in torch.nonzero(alive & ~ok).flatten().tolist():
             stopped[i] = step
-        alive = ok
-        scale = (lr / norm if normalized else torch.full_like(norm, lr)) * alive
-        scale = torch.nan_to_num(scale, nan=0.0, posinf=0.0)
-        for p, g in zip(params, grads, strict=True):
-            p -= scale[:, None, None] * torch.nan_to_num(g)
+        alive &= ok
+        for p, g, sc in zip(params, grads, scales, strict=True):
+            sc = torch.nan_to_num(sc * alive, nan=0.0, posinf=0.0)
+            p -= sc[:, None, None] * torch.nan_to_num(g)
     return GDRun(steps=record, W=Ws, loss=losses, attention=att, stopped=stopped)
 
 
@@ -156,29 +211,220 @@ def train_gd(
 # ----------------------------------------------------------------------------------------------
 
 
+OUTCOMES = ("global", "local", "neither")
+
+
+@dataclass(frozen=True)
+class DirectionStats:
+    """Result of :func:`direction_experiment`: one row per random instance."""
+
+    param: str  # "W" or "KQ"
+    query: str  # "self" or "cross"
+    steps: Array  # (S,) recorded steps
+    correlation: Array  # (B, S) with the Att-SVM of the finally selected tokens (nuclear for KQ)
+    correlation_fro: Array  # (B, S) with the Frobenius Att-SVM of the same tokens
+    selected_probability: Array  # (B, S) softmax mass on the finally selected token, mean over i
+    outcome: NDArray[np.str_]  # (B,) "global", "local" (locally optimal) or "neither"
+    rank: Array  # (B,) effective rank of the final W
+    svm_rank: Array  # (B,) effective rank of the SVM it is compared with (-1: infeasible)
+    W: Array  # (B, d, d) the final W (= K Q')
+    svm_W: Array  # (B, d, d) the SVM it is compared with (NaN: infeasible)
+
+    @property
+    def instances(self) -> int:
+        """Number of instances B."""
+        return int(self.correlation.shape[0])
+
+    def counts(self) -> dict[str, int]:
+        """How many instances ended at the global SVM, a locally optimal one, or neither."""
+        return {o: int(np.sum(self.outcome == o)) for o in OUTCOMES}
+
+    def final(self) -> Array:
+        """(B,) the correlation at the last recorded step (NaN where the SVM is infeasible)."""
+        return self.correlation[:, -1]
+
+
+def direction_experiment(
+    param: str = "W",
+    query: str = "cross",
+    *,
+    instances: int = 100,
+    n: int = 6,
+    T: int = 8,
+    d: int = 10,
+    init_scale: float | None = None,
+    kq_normalization: str = "joint",
+    records: int = 40,
+    train: TrainConfig = DEFAULT_TRAIN,
+) -> DirectionStats:
+    """The authors' direction experiment as statistics over random instances (§3, §5): normalised
+    GD on W or (K, Q) from torch's default ``nn.Linear`` initialisation (U(-1/sqrt(d), 1/sqrt(d))
+    entries unless ``init_scale`` is given), all instances in one batched run. After training the
+    Att-SVM is solved for the tokens attention selects (Frobenius for W; nuclear and Frobenius for
+    (K, Q)), and each instance is classed as ``global`` (the optimal token of every sample),
+    ``local`` (a locally optimal selection, :func:`is_locally_optimal`) or ``neither``.
+
+    Instance k is ``synthetic_instance(n, T, d, seed=train.seed * 100_003 + k, query=query)``; the
+    initialisation is drawn from ``train.seed``. Raises RuntimeError if a run could not take every
+    step of ``train.steps`` (a result never comes from a shorter run).
+    """
+    from .model import att_svm, direction_correlation, effective_rank, is_locally_optimal
+
+    _one_of(param, "param", ("W", "KQ"))
+    _one_of(query, "query", QUERIES)
+    instances = _integer_at_least(instances, "instances", 1)
+    init_scale = 1 / np.sqrt(d) if init_scale is None else init_scale
+    data = [
+        synthetic_instance(n, T, d, seed=train.seed * 100_003 + k, query=query)
+        for k in range(instances)
+    ]
+    X, Y, Z, v = (np.stack(arrs) for arrs in zip(*data, strict=True))
+    run = train_gd(
+        X, Y, Z, v, param=param, init="uniform", init_scale=init_scale,
+        kq_normalization=kq_normalization, records=records, train=train,
+    )  # fmt: skip
+    if not run.completed().all():
+        bad = np.flatnonzero(~run.completed())
+        raise RuntimeError(f"instances {bad.tolist()} stopped early at steps {run.stopped[bad]}")
+    sel = run.selected()
+    S = run.steps.size
+    corr, corr_fro = np.full((instances, S), np.nan), np.full((instances, S), np.nan)
+    outcome = np.empty(instances, dtype="<U7")
+    svm_rank = np.full(instances, -1)
+    svm_W = np.full((instances, d, d), np.nan)
+    for b in range(instances):
+        opt = optimal_tokens(X[b], Y[b], v[b])[1]
+        if np.array_equal(sel[b], opt):
+            outcome[b] = "global"
+        else:
+            outcome[b] = (
+                "local" if is_locally_optimal(X[b], Y[b], v[b], Z[b], sel[b]) else "neither"
+            )
+        try:
+            fro = att_svm(X[b], Z[b], sel[b])
+        except ValueError:  # infeasible selection: no SVM to compare with
+            continue
+        ref = att_svm(X[b], Z[b], sel[b], norm="nuc") if param == "KQ" else fro
+        corr[b] = direction_correlation(run.W[b], ref.W)
+        corr_fro[b] = direction_correlation(run.W[b], fro.W)
+        svm_rank[b], svm_W[b] = effective_rank(ref.W), ref.W
+    p_sel = np.take_along_axis(run.attention, sel[:, None, :, None], axis=-1)[..., 0].mean(-1)
+    return DirectionStats(
+        param=param,
+        query=query,
+        steps=run.steps,
+        correlation=corr,
+        correlation_fro=corr_fro,
+        selected_probability=p_sel,
+        outcome=outcome,
+        rank=np.array([effective_rank(w) for w in run.W[:, -1]]),
+        svm_rank=svm_rank,
+        W=run.W[:, -1],
+        svm_W=svm_W,
+    )
+
+
+@dataclass(frozen=True)
+class OverparamResult:
+    """Result of :func:`global_fraction`: per d, how many of the instances reached the global
+    Att-SVM, with Wilson intervals, and the logistic trend of success on log d."""
+
+    ds: Array
+    successes: Array  # (len(ds),) instances whose attention ends on every optimal token
+    instances: int
+    lo: Array  # Wilson 95 % interval of the fraction
+    hi: Array
+    trend: LogisticTrend  # P(global) = sigmoid(a + b log d), b with its 95 % Wald interval
+
+    @property
+    def fractions(self) -> Array:
+        """successes / instances per d."""
+        return self.successes / self.instances
+
+
 def global_fraction(
     n: int,
     T: int,
     ds: ArrayLike,
     *,
-    instances: int = 24,
-    steps: int = 2000,
-    lr: float = 0.1,
-    seed: int = 0,
-) -> Array:
-    """Fraction of random instances on which normalised GD selects the optimal token of every
-    sample (so it converges to the global Att-SVM rather than a local one), for each d (§6).
-    The instances of one d are trained together as one batched program."""
-    from tqdm.auto import tqdm
-
-    out = []
-    for d in tqdm(list(ds), desc="d", leave=False):
+    instances: int = 100,
+    query: str = "cross",
+    train: TrainConfig = DEFAULT_TRAIN,
+) -> OverparamResult:
+    """Over-parameterisation (§4): for each d, the number of random instances on which normalised
+    GD from ``nn.Linear``'s default initialisation selects the optimal token of every sample (so
+    converges to the global Att-SVM, not a local one). The instances of one d are trained together
+    as one batched program; instance k of dimension d is ``synthetic_instance(n, T, d,
+    seed=train.seed * 100_003 + 1000 d + k, query=query)``. The trend is a logistic regression of
+    success on log d over all instances (:func:`theorybench.stats.logistic_trend`)."""
+    ds_arr = np.asarray(ds, dtype=int)
+    instances = _integer_at_least(instances, "instances", 2)
+    wins, xs, ys = [], [], []
+    for d in tqdm(ds_arr.tolist(), desc="d", leave=False, disable=not train.progress):
         data = [
-            synthetic_instance(n, T, int(d), seed=seed + 1000 * int(d) + k)
+            synthetic_instance(n, T, d, seed=train.seed * 100_003 + 1000 * d + k, query=query)
             for k in range(instances)
         ]
         X, Y, Z, v = (np.stack(arrs) for arrs in zip(*data, strict=True))
-        run = train_gd(X, Y, Z, v, steps=steps, lr=lr)
+        run = train_gd(
+            X, Y, Z, v, init="uniform", init_scale=1 / np.sqrt(d), records=2, train=train
+        )
+        if not run.completed().all():
+            raise RuntimeError(f"a run at d = {d} stopped early at step {run.stopped.min()}")
         opt = np.stack([optimal_tokens(x, y, w)[1] for x, y, w in zip(X, Y, v, strict=True)])
-        out.append(float(np.mean(np.all(run.selected() == opt, axis=1))))
-    return np.array(out)
+        ok = np.all(run.selected() == opt, axis=1)
+        wins.append(int(ok.sum()))
+        xs.append(np.full(instances, np.log(d)))
+        ys.append(ok.astype(float))
+    successes = np.array(wins, dtype=float)
+    lo, hi = binomial_interval(successes, instances)
+    trend = logistic_trend(np.concatenate(xs), np.concatenate(ys))
+    return OverparamResult(ds_arr.astype(float), successes, instances, lo, hi, trend)
+
+
+@dataclass(frozen=True)
+class RankGrid:
+    """Result of :func:`svm_rank_grid`: arrays indexed (n, T, d)."""
+
+    ns: Array
+    Ts: Array
+    ds: Array
+    instances: int
+    feasible: Array  # fraction of random instances whose optimal tokens are separable
+    rank_fro: Array  # mean effective rank of the Frobenius Att-SVM over the feasible ones
+    rank_nuc: Array  # mean effective rank of the nuclear-norm Att-SVM
+
+
+def svm_rank_grid(
+    ns: ArrayLike, Ts: ArrayLike, ds: ArrayLike, *, instances: int = 100, seed: int = 0,
+    progress: bool = False,
+) -> RankGrid:  # fmt: skip
+    """The authors' rank experiment (§5): for random instances (unit Gaussian tokens, head and
+    cross-attention queries), the effective rank (:func:`effective_rank`) of the Frobenius and of
+    the nuclear-norm Att-SVM of the optimal tokens, averaged over the instances whose Att-SVM is
+    feasible, on a grid of n, T and d. One draw per instance (no redraws), so ``feasible`` is the
+    fraction of separable instances."""
+    from .model import _feasible, att_svm, effective_rank
+
+    grids = [np.asarray(g, dtype=int) for g in (ns, Ts, ds)]
+    instances = _integer_at_least(instances, "instances", 1)
+    shape = tuple(g.size for g in grids)
+    feasible, r_fro, r_nuc = np.zeros(shape), np.full(shape, np.nan), np.full(shape, np.nan)
+    cells = list(np.ndindex(shape))
+    for idx in tqdm(cells, desc="rank grid", leave=False, disable=not progress):
+        n, T, d = (int(g[i]) for g, i in zip(grids, idx, strict=True))
+        rng = np.random.default_rng([seed, n, T, d])
+        ranks = []
+        for _ in range(instances):
+            X = rng.standard_normal((n, T, d))
+            X /= np.linalg.norm(X, axis=2, keepdims=True)
+            v, Z = rng.standard_normal(d), rng.standard_normal((n, d))
+            Z /= np.linalg.norm(Z, axis=1, keepdims=True)
+            opt = optimal_tokens(X, rng.choice([-1.0, 1.0], size=n), v)[1]
+            if not _feasible(X, Z, opt):
+                continue
+            ranks.append([effective_rank(att_svm(X, Z, opt, norm=m).W) for m in ("fro", "nuc")])
+        feasible[idx] = len(ranks) / instances
+        if ranks:
+            r_fro[idx], r_nuc[idx] = np.mean(ranks, axis=0)
+    return RankGrid(*(g.astype(float) for g in grids), instances, feasible, r_fro, r_nuc)

@@ -2,80 +2,31 @@
 
 from __future__ import annotations
 
-import numpy as np
-from numpy.typing import ArrayLike
+from collections.abc import Sequence
 
-from .experiment import GDRun, train_gd
-from .model import _tokens, att_svm, direction_correlation, effective_rank, optimal_tokens
+import numpy as np
+
+from ..stats import spread
+from ..training import TrainConfig
+from .experiment import DirectionStats, OverparamResult, RankGrid, train_gd
+from .model import att_svm, optimal_tokens
 
 __all__ = [
-    "plot_training",
-    "plot_kq",
     "plot_2d_picture",
-    "training_rows",
-    "kq_rows",
+    "plot_direction_stats",
+    "direction_rows",
+    "plot_spectra",
     "plot_overparam",
+    "overparam_rows",
+    "plot_rank_grid",
 ]
 
-
-def plot_training(run: GDRun, X: ArrayLike, Y: ArrayLike, Z: ArrayLike, v: ArrayLike) -> object:
-    """Three panels for a W-parametrised run: correlation of W(t) with the Att-SVM of the tokens
-    attention selects (log t), ||W(t)||_F against log t, and the final attention map with the
-    optimal tokens circled."""
-    from ..plotting import COLORS, figure
-
-    X = _tokens(X)
-    _, opt = optimal_tokens(X, Y, v)
-    ref = att_svm(X, Z, run.selected()[0])
-    t = np.maximum(run.steps, 1)
-    fig, (a1, a2, a3) = figure(3, width=11.0, height=3.3)
-    a1.plot(t[1:], direction_correlation(run.W[0, 1:], ref.W), color=COLORS["experiment"])
-    a1.axhline(1, color=COLORS["muted"], ls=":", lw=1)
-    a1.set(
-        xscale="log",
-        xlabel="GD step t",
-        ylabel="correlation with $W^{mm}$",
-        title="direction converges",
-    )
-    a2.plot(t[1:], np.linalg.norm(run.W[0, 1:], axis=(1, 2)), color=COLORS["experiment"])
-    a2.set(
-        xscale="log",
-        yscale="log",
-        xlabel="GD step t",
-        ylabel=r"$\|W(t)\|_F$",
-        title="norm diverges",
-    )
-    a3.imshow(run.attention[0, -1], vmin=0, vmax=1, cmap="Greys", aspect="auto")
-    a3.plot(opt, np.arange(opt.size), "o", mfc="none", mec=COLORS["theory"], ms=12, mew=2)
-    a3.set(xlabel="token t", ylabel="sample i", title="final attention (circles: opt$_i$)")
-    return fig
+_STYLE = {("W", "self"): ("-", 0), ("W", "cross"): ("--", 0), ("KQ", "self"): ("-", 1),
+          ("KQ", "cross"): ("--", 1)}  # fmt: skip
 
 
-def plot_kq(run: GDRun, X: ArrayLike, Z: ArrayLike) -> object:
-    """Normalised singular values of K Q' after GD against those of the nuclear-norm and the
-    Frobenius Att-SVM of the same selected tokens."""
-    from ..plotting import COLORS, figure
-
-    X = _tokens(X)
-    sel = run.selected()[0]
-    W = run.W[0, -1]
-    nuc, fro = att_svm(X, Z, sel, norm="nuc").W, att_svm(X, Z, sel, norm="fro").W
-    fig, (ax,) = figure(1, width=6.5, height=3.3)
-    k = np.arange(1, W.shape[0] + 1)
-    for M, label, color, off in (
-        (W, "GD on (K, Q)", COLORS["experiment"], -0.25),
-        (nuc, "nuclear-norm SVM", COLORS["theory"], 0.0),
-        (fro, "Frobenius SVM", COLORS["muted"], 0.25),
-    ):
-        s = np.linalg.svd(M, compute_uv=False)
-        ax.bar(k + off, s / np.linalg.norm(s), width=0.25, color=color, label=label)
-    ax.set(
-        xlabel="singular value index",
-        ylabel=r"$\sigma_k / \|\sigma\|$",
-        title="(K, Q): low rank like the nuclear-norm SVM",
-    )
-    ax.legend()
-    return fig
+def _label(st: DirectionStats) -> str:
+    return f"{'W' if st.param == 'W' else '(K, Q)'}, {st.query}-attention"
 
 
 def plot_2d_picture(seed: int = 3, steps: int = 400) -> object:
@@ -91,7 +42,7 @@ def plot_2d_picture(seed: int = 3, steps: int = 400) -> object:
     Y, Z = np.array([1.0]), X[:, 0].copy()
     gamma, opt = optimal_tokens(X, Y, v)
     sol = att_svm(X, Z, opt)
-    run = train_gd(X, Y, Z, v, steps=steps, lr=0.1)
+    run = train_gd(X, Y, Z, v, train=TrainConfig(steps=steps, lr=0.1))
     u = sol.W @ Z[0]
     fig, (ax,) = figure(1, width=5.2, height=4.6)
     sc = ax.scatter(X[0, :, 0], X[0, :, 1], c=gamma[0], cmap="viridis", s=60, zorder=3)
@@ -130,45 +81,117 @@ def plot_2d_picture(seed: int = 3, steps: int = 400) -> object:
     return fig
 
 
-def training_rows(run: GDRun, X: ArrayLike, Y: ArrayLike, Z: ArrayLike, v: ArrayLike) -> list[str]:
-    """Text rows for one W-parametrised run: selection, final correlation and norm."""
-    X = _tokens(X)
-    _, opt = optimal_tokens(X, Y, v)
-    sel = run.selected()[0]
-    ref = att_svm(X, Z, sel)
-    corr = direction_correlation(run.W[0], ref.W)
-    return [
-        f"attention selects the optimal token in {int(np.sum(sel == opt))}/{sel.size} samples",
-        "correlation with W^mm at steps 10, 100, 2000: "
-        + ", ".join(f"{corr[np.searchsorted(run.steps, s)]:.4f}" for s in (10, 100, run.steps[-1])),
-        f"||W|| at the end: {np.linalg.norm(run.W[0, -1]):.1f}",
-    ]
-
-
-def kq_rows(run: GDRun, X: ArrayLike, Z: ArrayLike) -> list[str]:
-    """Text rows for a (K, Q) run: correlation with the nuclear-norm and Frobenius SVMs, ranks."""
-    X = _tokens(X)
-    sel = run.selected()[0]
-    nuc, fro = att_svm(X, Z, sel, norm="nuc"), att_svm(X, Z, sel, norm="fro")
-    W = run.W[0, -1]
-    return [
-        f"correlation with the nuclear-norm SVM: {float(direction_correlation(W, nuc.W)):.3f}",
-        f"correlation with the Frobenius SVM:    {float(direction_correlation(W, fro.W)):.3f}",
-        f"effective rank: K Q' {effective_rank(W)}, nuclear {effective_rank(nuc.W)}, "
-        f"Frobenius {effective_rank(fro.W)}",
-    ]
-
-
-def plot_overparam(ds: ArrayLike, fractions: ArrayLike, instances: int) -> object:
-    """Fraction of instances reaching the global Att-SVM against d."""
+def plot_direction_stats(stats: Sequence[DirectionStats]) -> object:
+    """The authors' direction figure as statistics: mean ± one standard deviation over instances
+    of the correlation with the Att-SVM of the selected tokens (Frobenius for W, nuclear for
+    (K, Q)) and of the softmax mass on the selected token, against the GD step."""
     from ..plotting import COLORS, figure
 
-    fig, (ax,) = figure(1, width=5.5, height=3.3)
-    ax.plot(ds, fractions, "o-", color=COLORS["experiment"])
-    ax.set(
-        xlabel="embedding dimension d",
-        ylabel="fraction global",
-        ylim=(0, 1.05),
-        title=f"n = 6, T = 8; {instances} instances per d",
+    fig, (a1, a2) = figure(2, width=10.0, height=3.4)
+    colors = (COLORS["experiment"], COLORS["theory"])
+    for st in stats:
+        ls, c = _STYLE[(st.param, st.query)]
+        t = np.maximum(st.steps, 1)
+        for ax, y in ((a1, st.correlation), (a2, st.selected_probability)):
+            m, sd = np.nanmean(y, 0), np.nanstd(y, 0)
+            ax.plot(t, m, ls=ls, color=colors[c], label=_label(st))
+            ax.fill_between(t, m - sd, np.minimum(m + sd, 1), color=colors[c], alpha=0.12, lw=0)
+    n = stats[0].instances
+    a1.set(
+        xscale="log",
+        ylim=(-0.1, 1.02),
+        xlabel="GD step t",
+        ylabel="correlation with the Att-SVM",
+        title=f"direction (mean ± std, {n} instances)",
     )
+    a2.set(xscale="log", ylim=(0, 1.02), xlabel="GD step t", ylabel="softmax mass on selected token",
+           title="attention selects one token")  # fmt: skip
+    a1.legend(fontsize=8, loc="lower right")
+    return fig
+
+
+def direction_rows(stats: Sequence[DirectionStats]) -> list[str]:
+    """One row per setting: the global / locally optimal / neither breakdown and the spread of
+    the final correlation with the Att-SVM (and, for (K, Q), with the Frobenius one)."""
+    rows = []
+    for st in stats:
+        c = st.counts()
+        row = (f"{_label(st)}: global {c['global']}, local {c['local']}, neither {c['neither']}; "
+               f"correlation {spread(st.final())}")  # fmt: skip
+        if st.param == "KQ":
+            row += f"; with the Frobenius SVM: median {np.nanmedian(st.correlation_fro[:, -1]):.3f}"
+        rows.append(row)
+    return rows
+
+
+def plot_spectra(w_stats: DirectionStats, kq_stats: DirectionStats) -> object:
+    """Normalised singular values (mean ± std over instances) of W after GD on W, of K Q' after
+    GD on (K, Q), and of the nuclear-norm Att-SVM: (K, Q) is low rank like the nuclear norm."""
+    from ..plotting import COLORS, figure
+
+    def normalised(Ms):
+        s = np.linalg.svd(Ms[np.all(np.isfinite(Ms), axis=(1, 2))], compute_uv=False)
+        return s / np.linalg.norm(s, axis=1, keepdims=True)
+
+    fig, (ax,) = figure(1, width=6.5, height=3.3)
+    series = (
+        (normalised(w_stats.W), "GD on W", COLORS["muted"], -0.27),
+        (normalised(kq_stats.W), "GD on (K, Q)", COLORS["experiment"], 0.0),
+        (normalised(kq_stats.svm_W), "nuclear-norm SVM", COLORS["theory"], 0.27),
+    )
+    for s, label, color, off in series:
+        k = np.arange(1, s.shape[1] + 1)
+        ax.bar(k + off, s.mean(0), yerr=s.std(0), width=0.27, color=color, label=label)
+    ax.set(xlabel="singular value index", ylabel=r"$\sigma_k / \|\sigma\|$",
+           title=f"{kq_stats.query}-attention, {kq_stats.instances} instances")  # fmt: skip
+    ax.legend()
+    return fig
+
+
+def plot_overparam(res: OverparamResult) -> object:
+    """Fraction of instances reaching the global Att-SVM against d, with Wilson 95 % intervals
+    and the fitted logistic trend in log d."""
+    from ..plotting import COLORS, figure
+
+    fig, (ax,) = figure(1, width=5.8, height=3.4)
+    f = res.fractions
+    ax.errorbar(res.ds, f, yerr=[f - res.lo, res.hi - f], fmt="o", capsize=3,
+                color=COLORS["experiment"], label="measured (95 % Wilson)")  # fmt: skip
+    grid = np.geomspace(res.ds.min(), res.ds.max(), 100)
+    ax.plot(
+        grid, res.trend.predict(np.log(grid)), color=COLORS["theory"], label="logistic fit in log d"
+    )
+    ax.set(xscale="log", xlabel="embedding dimension d", ylabel="fraction global", ylim=(0, 1.05),
+           title=f"{res.instances} instances per d")  # fmt: skip
+    ax.set_xticks(res.ds, [str(int(d)) for d in res.ds])
+    ax.legend(fontsize=8, loc="lower right")
+    return fig
+
+
+def overparam_rows(res: OverparamResult) -> list[str]:
+    """The fractions with their intervals, and the logistic slope with its interval."""
+    rows = [f"d = {int(d):>2}: {f:.2f} [{lo:.2f}, {hi:.2f}]"
+            for d, f, lo, hi in zip(res.ds, res.fractions, res.lo, res.hi, strict=True)]  # fmt: skip
+    tr = res.trend
+    rows.append(f"logistic slope in log d: {tr.slope:.2f} [{tr.slope_lo:.2f}, {tr.slope_hi:.2f}]")
+    return rows
+
+
+def plot_rank_grid(grid: RankGrid) -> object:
+    """Mean effective rank of the Frobenius (dashed) and nuclear-norm (solid) Att-SVM of the
+    optimal tokens against d, one colour per (n, T)."""
+    from ..plotting import figure
+
+    fig, (ax,) = figure(1, width=6.5, height=3.4)
+    cmap = __import__("matplotlib").colormaps["viridis"]
+    pairs = [(i, j) for i in range(grid.ns.size) for j in range(grid.Ts.size)]
+    for k, (i, j) in enumerate(pairs):
+        color = cmap(k / max(1, len(pairs) - 1) * 0.9)
+        label = f"n = {int(grid.ns[i])}, T = {int(grid.Ts[j])}"
+        ax.plot(grid.ds, grid.rank_fro[i, j], "--", color=color)
+        ax.plot(grid.ds, grid.rank_nuc[i, j], "o-", ms=3, color=color, label=label)
+    ax.plot(grid.ds, grid.ds, ":", color="grey", lw=1, label="rank = d")
+    ax.set(xlabel="d", ylabel="mean effective rank",
+           title=f"solid: nuclear norm, dashed: Frobenius ({grid.instances} per cell)")  # fmt: skip
+    ax.legend(fontsize=7, ncol=2)
     return fig

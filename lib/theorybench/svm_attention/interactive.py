@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..training import TrainConfig
 from .experiment import train_gd
 from .model import att_svm, direction_correlation, optimal_tokens, synthetic_instance
 
@@ -32,7 +33,7 @@ def explorer() -> object:
 
     def update(d: int, T: int, n: int, lr: float, init: float) -> None:
         X, Y, Z, v = synthetic_instance(n, T, d, seed=0)
-        run = train_gd(X, Y, Z, v, steps=2000, lr=lr, init_scale=init)
+        run = train_gd(X, Y, Z, v, init_scale=init, train=TrainConfig(steps=2000, lr=lr))
         ref = att_svm(X, Z, run.selected()[0])
         t = run.steps[1:]
         c = direction_correlation(run.W[0, 1:], ref.W)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .. import _checks
 from .._checks import integer_at_least as _integer_at_least
+from .._checks import one_of as _one_of
 
 __all__ = [
     "optimal_tokens",
@@ -19,9 +22,13 @@ __all__ = [
     "direction_correlation",
     "effective_rank",
     "synthetic_instance",
+    "QUERIES",
 ]
 
 Array = NDArray[np.float64]
+
+#: query tokens of :func:`synthetic_instance`: the first token (self) or an independent one (cross)
+QUERIES = ("self", "cross")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -177,12 +184,12 @@ def att_svm(X: ArrayLike, Z: ArrayLike, opt: ArrayLike, norm: str = "fro") -> SV
     import cvxpy as cp
 
     rows, zs, keep = _constraint_rows(X, Z, opt)
-    W = cp.Variable((X.shape[2], X.shape[2]))
-    constraint = cp.sum(cp.multiply(rows @ W, zs), axis=1) >= 1
-    objective = 0.5 * cp.sum_squares(W) if norm == "fro" else cp.normNuc(W)
-    problem = cp.Problem(cp.Minimize(objective), [constraint])
+    problem, A, W, constraint = _svm_program(rows.shape[0], X.shape[2], norm)
+    A.value = np.einsum("kd,ke->kde", rows, zs).reshape(rows.shape[0], -1)
     try:
-        problem.solve(solver=cp.CLARABEL)
+        with warnings.catch_warnings():  # "optimal_inaccurate" is accepted and checked below
+            warnings.filterwarnings("ignore", "Solution may be inaccurate", UserWarning)
+            problem.solve(solver=cp.CLARABEL)
     except cp.error.SolverError as err:  # e.g. tokens of norm 1e300: no finite-precision answer
         raise ValueError(
             f"the Att-SVM cannot be solved for these X, Z (largest |entry| "
@@ -198,6 +205,19 @@ def att_svm(X: ArrayLike, Z: ArrayLike, opt: ArrayLike, norm: str = "fro") -> SV
     duals[keep] = np.asarray(constraint.dual_value)
     value = float(np.linalg.norm(Wv, "fro" if norm == "fro" else "nuc"))
     return SVMResult(W=Wv, margins=margins, duals=duals, norm=norm, value=value)
+
+
+@lru_cache(maxsize=64)
+def _svm_program(m: int, d: int, norm: str):
+    """The Att-SVM as a parametrised cvxpy program (compiled once per shape and norm): margins
+    A vec(W) >= 1 with A (m, d^2) a parameter, A_k = vec((x_opt - x_t) z_i')."""
+    import cvxpy as cp
+
+    A = cp.Parameter((m, d * d))
+    W = cp.Variable((d, d))
+    constraint = A @ cp.vec(W, order="C") >= 1
+    objective = 0.5 * cp.sum_squares(W) if norm == "fro" else cp.normNuc(W)
+    return cp.Problem(cp.Minimize(objective), [constraint]), A, W, constraint
 
 
 def _blocking_samples(X: Array, Z: Array, opt: NDArray[np.int64]) -> list[int]:
@@ -287,11 +307,13 @@ def effective_rank(W: ArrayLike, rel: float = 1e-2) -> int:
 # Data (§6)
 # ----------------------------------------------------------------------------------------------
 def synthetic_instance(
-    n: int, T: int, d: int, seed: int = 0, max_tries: int = 1000
+    n: int, T: int, d: int, seed: int = 0, max_tries: int = 1000, query: str = "self"
 ) -> tuple[Array, Array, Array, Array]:
-    """The paper's setting: unit-norm Gaussian tokens and head v, labels ±1 at random, the first
-    token as query z_i = x_i1. Redrawn (same seed stream) until the Att-SVM of the optimal tokens
-    is feasible. Returns X (n, T, d), Y (n,), Z (n, d), v (d,).
+    """The paper's setting: unit-norm Gaussian tokens and head v, labels ±1 at random, and as
+    query either the first token, z_i = x_i1 (``query="self"``, self-attention), or an independent
+    unit Gaussian vector (``query="cross"``, the cross-attention of the authors' experiments).
+    Redrawn (same seed stream) until the Att-SVM of the optimal tokens is feasible. Returns
+    X (n, T, d), Y (n,), Z (n, d), v (d,).
 
     Parameters
     ----------
@@ -301,6 +323,8 @@ def synthetic_instance(
         Seed (>= 0).
     max_tries : int
         Redraws allowed before giving up (ValueError).
+    query : {"self", "cross"}
+        The query token: the sample's first token, or an independent unit vector.
 
     Returns
     -------
@@ -309,6 +333,7 @@ def synthetic_instance(
     """
     for name, value, lo in (("n", n, 1), ("T", T, 2), ("d", d, 2)):
         _integer_at_least(value, name, lo)
+    _one_of(query, "query", QUERIES)
     rng = np.random.default_rng(_integer_at_least(seed, "seed", 0))
     for _ in range(max_tries):
         X = rng.standard_normal((n, T, d))
@@ -316,7 +341,11 @@ def synthetic_instance(
         v = rng.standard_normal(d)
         v /= np.linalg.norm(v)
         Y = rng.choice([-1.0, 1.0], size=n)
-        Z = X[:, 0].copy()
+        if query == "self":
+            Z = X[:, 0].copy()
+        else:
+            Z = rng.standard_normal((n, d))
+            Z /= np.linalg.norm(Z, axis=1, keepdims=True)
         _, opt = optimal_tokens(X, Y, v)
         if _feasible(X, Z, opt):
             return X, Y, Z, v
