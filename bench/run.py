@@ -98,7 +98,10 @@ def sweep_batching_row() -> tuple[str, str, str, str]:
     size = chinchilla.sizes().kwargs() | {"seeds": 4}
     batched = chinchilla.torch_isoflop_sweep(**size).seconds
     looped = sum(
-        chinchilla.torch_isoflop_sweep(**(size | {"seeds": 1, "seed": s})).seconds for s in range(4)
+        chinchilla.torch_isoflop_sweep(
+            **(size | {"seeds": 1, "train": size["train"].replace(seed=s)})
+        ).seconds
+        for s in range(4)
     )
     return (
         "chinchilla: IsoFLOP sweep, 4 seeds batched vs looped",

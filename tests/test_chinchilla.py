@@ -290,7 +290,9 @@ def test_vertex_shift_grows_like_width_squared() -> None:
 def test_torch_sweep_gives_u_shaped_isoflop_curves_whose_optimum_grows_with_compute() -> None:
     """A small real sweep: every budget's curve has an interior minimum, and Approach 2's N*
     exponent is positive (bigger budgets want bigger students)."""
-    res = ch.torch_isoflop_sweep([3e7, 1e8, 3e8], [4, 8, 16, 32, 64], seeds=2, device="cpu")
+    res = ch.torch_isoflop_sweep(
+        [3e7, 1e8, 3e8], [4, 8, 16, 32, 64], seeds=2, train=ch.DEFAULT_TRAIN.replace(device="cpu")
+    )
     for c in np.unique(res.budget):
         loss = res.loss[res.budget == c]
         assert 0 < np.argmin(loss) < loss.size - 1

@@ -23,6 +23,7 @@ from theorybench.lion import (
     ode_params,
     phase1_envelope,
 )
+from theorybench.training import TrainConfig
 
 CONSTRAINING = ["l1", "l2", "linf", "huber", "lp"]
 ALL_KAPPAS = [*CONSTRAINING, "sq"]
@@ -273,7 +274,7 @@ def test_logistic_regression_sweep_reaches_scipy_box_optimum(record_property) ->
     """The notebook's torch experiment, small: final objective = scipy's box-constrained minimum,
     and ||w_T||_inf <= 1/lam for every lam."""
     res = lion.logistic_regression_lam_sweep(
-        [0.5, 2.0, 8.0], n=400, d=8, steps=1500, lr=0.05, device="cpu"
+        [0.5, 2.0, 8.0], n=400, d=8, train=TrainConfig(steps=1500, lr=0.05, device="cpu")
     )
     gap = np.abs(res.lion_objective - res.optimum) / res.optimum
     record_property("measured", float(gap.max()))
@@ -351,7 +352,7 @@ def test_bad_hyperparameters_raise_value_error(kwargs: dict, match: str) -> None
         (lambda: lion_run(lambda x: x, np.ones(2), steps=3, lr=[0.1, 0.1]), "lr"),
         (lambda: LionK([torch.zeros(2, requires_grad=True)], lr=-1.0), "lr"),
         (lambda: LionK([torch.zeros(2, requires_grad=True)], betas=(0.9, 1.0)), "beta2"),
-        (lambda: lion.logistic_regression_lam_sweep([0.0], n=10, d=2, steps=2), "lams"),
+        (lambda: lion.logistic_regression_lam_sweep([0.0], n=10, d=2), "lams"),
     ],
 )
 def test_bad_arguments_name_the_argument(call, match: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from theorybench import saddle_to_saddle as st
+from theorybench.training import TrainConfig
 
 LAM = np.array([1.0, 0.6, 0.35])  # data-induced: distinct input variances set the order
 N = 16
@@ -12,12 +13,14 @@ N = 16
 
 @pytest.fixture(scope="module")
 def aligned():
-    return st.train_attention(LAM, [0.1, 0.05], context=N, lr=0.1, steps=1700)
+    return st.train_attention(LAM, [0.1, 0.05], context=N, train=TrainConfig(steps=1700, lr=0.1))
 
 
 @pytest.fixture(scope="module")
 def random_start():
-    return st.train_attention(LAM, [0.1], context=N, lr=0.1, steps=2200, init="random")
+    return st.train_attention(
+        LAM, [0.1], context=N, init="random", train=TrainConfig(steps=2200, lr=0.1)
+    )
 
 
 def test_population_loss_matches_monte_carlo_of_the_attention_model() -> None:
@@ -131,7 +134,9 @@ def test_one_head_grows_per_plateau(aligned) -> None:
 )
 def test_init_induced_regime_orders_heads_by_their_initial_scale(record_property) -> None:
     lam, scales = np.ones(3), np.array([0.25, 1.0, 0.5])
-    run = st.train_attention(lam, [0.1], head_scales=scales, context=N, lr=0.1, steps=600)
+    run = st.train_attention(
+        lam, [0.1], head_scales=scales, context=N, train=TrainConfig(steps=600, lr=0.1)
+    )
     found = st.detect_plateaus(run.times, run.loss[0]).transition_times
     predicted = np.sort(st.attention_escape_times(lam, 0.1 * scales, N))
     assert found.size == 3

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy import integrate
 from theorybench import saddle_to_saddle as st
+from theorybench.training import TrainConfig
 
 CASES = [np.array([3.0, 2.0, 1.0]), np.array([5.0, 1.0]), np.array([2.0, 1.0, 0.5])]
 
@@ -15,7 +16,10 @@ def runs() -> dict:
     """Two-layer networks trained by GD, every spectrum at three init scales (batched)."""
     return {
         i: st.train_linear_network(
-            s, [1e-2, 1e-3, 1e-4], lr=0.01, steps=int(12 / s[-1] / 0.01), record_every=2
+            s,
+            [1e-2, 1e-3, 1e-4],
+            record_every=2,
+            train=TrainConfig(steps=int(12 / s[-1] / 0.01), lr=0.01),
         )
         for i, s in enumerate(CASES)
     }
@@ -66,7 +70,9 @@ def test_plateau_loss_levels_match(runs, case, record_property) -> None:
 
 def test_equal_singular_values_share_one_plateau() -> None:
     """The number of plateaus is the number of *distinct* teacher modes."""
-    run = st.train_linear_network([2.0, 2.0, 1.0], [1e-3], lr=0.01, steps=1500, record_every=2)
+    run = st.train_linear_network(
+        [2.0, 2.0, 1.0], [1e-3], record_every=2, train=TrainConfig(steps=1500, lr=0.01)
+    )
     assert st.detect_plateaus(run.steps * run.lr, run.loss[0]).count == 2
 
 
@@ -103,7 +109,9 @@ def test_deep_escape_time_matches_gd_and_scales_like_sigma_power(depth, record_p
     sigmas = [0.15, 0.1] if depth == 3 else [0.35, 0.3]
     frac = st.steepest_fraction(depth)
     steps = int(1.3 * st.deep_escape_time(1.0, min(sigmas), depth, fraction=frac) / 0.02)
-    run = st.train_linear_network(s, sigmas, depth=depth, lr=0.02, steps=steps, record_every=5)
+    run = st.train_linear_network(
+        s, sigmas, depth=depth, record_every=5, train=TrainConfig(steps=steps, lr=0.02)
+    )
     worst = 0.0
     for i, sigma in enumerate(sigmas):
         found = st.detect_plateaus(run.steps * run.lr, run.loss[i]).transition_times
@@ -186,7 +194,11 @@ def test_deep_mode_ode_and_steepest_fraction_symbolically() -> None:
 def test_random_start_times_follow_the_effective_initial_strength(seed, record_property) -> None:
     s = CASES[0]
     run = st.train_linear_network(
-        s, [1e-2, 1e-3, 1e-4], lr=0.01, steps=1600, record_every=2, init="random", seed=seed
+        s,
+        [1e-2, 1e-3, 1e-4],
+        record_every=2,
+        init="random",
+        train=TrainConfig(steps=1600, lr=0.01, seed=seed),
     )
     worst = 0.0
     for i in range(run.sigmas.size):
@@ -202,7 +214,9 @@ def test_random_start_times_follow_the_effective_initial_strength(seed, record_p
 
 
 def test_aligned_start_has_effective_strength_sigma_squared() -> None:
-    run = st.train_linear_network([2.0, 1.0], [1e-2, 1e-3], steps=1, record_every=1)
+    run = st.train_linear_network(
+        [2.0, 1.0], [1e-2, 1e-3], record_every=1, train=TrainConfig(steps=1, lr=0.05)
+    )
     np.testing.assert_allclose(run.u0, (run.sigmas**2)[:, None] * np.ones((1, 2)), rtol=1e-10)
 
 

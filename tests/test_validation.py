@@ -24,6 +24,7 @@ from theorybench import langevin_averaging as la
 from theorybench import saddle_to_saddle as sts
 from theorybench import svm_attention as sa
 from theorybench.chapters import CHAPTERS
+from theorybench.training import TrainConfig
 
 _X, _Y, _Z, _V = sa.synthetic_instance(3, 4, 5, seed=1)
 _SURF = ch.HOFFMANN
@@ -120,11 +121,16 @@ EXAMPLES: dict[Any, dict[str, Any]] = {
         "a0": [0.01, 0.01],
         "context": 8,
     },
-    sts.train_linear_network: {"s": [3.0, 1.0], "sigmas": [1e-2], "steps": 4, "depth": 2},
+    sts.train_linear_network: {
+        "s": [3.0, 1.0],
+        "sigmas": [1e-2],
+        "depth": 2,
+        "train": TrainConfig(steps=4, lr=0.01),
+    },
     sts.train_attention: {
         "lam": [1.0, 0.5],
         "sigmas": [0.1],
-        "steps": 4,
+        "train": TrainConfig(steps=4, lr=0.1),
         "batch": 8,
         "eval_sequences": 8,
         "record_every": 2,
@@ -144,7 +150,7 @@ EXAMPLES: dict[Any, dict[str, Any]] = {
         "b": [0.5, 0.3, 0.2],
         "c": 1.2,
         "lams": [1.0],
-        "steps": 3,
+        "train": TrainConfig(steps=3, lr=0.01),
         "batch": 8,
     },
     # langevin_averaging
@@ -159,8 +165,20 @@ EXAMPLES: dict[Any, dict[str, Any]] = {
     },
     la.single_index_data: {"n": 8, "d": 4, "k": 3, "runs": 2},
     la.online_sgd: {"n": 8, "d": 4, "k": 3, "lr": 0.1, "runs": 2},
-    lion.logistic_regression_lam_sweep: {"lams": [1.0, 2.0], "n": 20, "d": 3, "steps": 4},
-    lion.train_digits: {"lams": [3.0], "hidden": 4, "steps": 3, "seeds": 1, "records": 2},
+    lion.logistic_regression_lam_sweep: {
+        "lams": [1.0, 2.0],
+        "n": 20,
+        "d": 3,
+        "train": TrainConfig(steps=4, lr=0.05),
+    },
+    lion.train_digits: {
+        "lams": [3.0],
+        "hidden": 4,
+        "seeds": 1,
+        "records": 2,
+        "train": TrainConfig(steps=3, lr=2e-3),
+    },
+    TrainConfig: {"steps": 4, "lr": 0.1, "seed": 0},
 }
 
 BAD = [math.nan, math.inf, -math.inf, -1.0, 0.0, 1e300, -7]

@@ -54,7 +54,8 @@ class Sizes:
     keyword arguments of the experiment they size (nested sizes stay objects)."""
 
     def kwargs(self) -> dict[str, Any]:
-        """The fields as a dict, e.g. ``train_linear_network(s, **sizes().linear.kwargs())``."""
+        """The fields as a dict, e.g. ``train_linear_network(s, **sizes().linear.kwargs())``, whose ``train`` field is a
+        :class:`~theorybench.training.TrainConfig`."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 

@@ -26,6 +26,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "experiment": [
             "SweepResult",
             "mlp_params",
+            "DEFAULT_TRAIN",
             "torch_isoflop_sweep",
             "SweepFits",
             "fit_sweep",

@@ -10,16 +10,23 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .. import _checks
+from ..training import TrainConfig
 from .fits import Approach2Fit, VarProFit, approach2_fit, varpro_fit
 from .model import Array, _positive_array
+from .scales import CI
 
 __all__ = [
     "SweepResult",
     "mlp_params",
+    "DEFAULT_TRAIN",
     "torch_isoflop_sweep",
     "SweepFits",
     "fit_sweep",
 ]
+
+
+#: Adam with peak step 0.02; steps are set by each compute budget; float32 (the ci sizes' config)
+DEFAULT_TRAIN = CI.train
 
 
 # ----------------------------------------------------------------------------------------------
@@ -52,25 +59,22 @@ def torch_isoflop_sweep(
     d_in: int = 8,
     teacher_width: int = 256,
     noise: float = 0.1,
-    lr: float = 0.02,
     n_test: int = 8192,
-    seed: int = 0,
-    device: str | None = None,
-    progress: bool = False,
+    train: TrainConfig = DEFAULT_TRAIN,
 ) -> SweepResult:
     """Train a family of students on an IsoFLOP grid and measure their held-out loss.
 
     Task: y = teacher(x) + noise, x ~ N(0, I_{d_in}), the teacher a fixed random ReLU MLP of width
     ``teacher_width``. Student: ReLU MLP d_in -> width -> 1, N = width (d_in + 2) + 1 parameters,
     trained on D = C / (6N) fresh samples: D / ``batch`` Adam steps, the step size decaying on a
-    cosine to 0 at the last step (peak ``lr`` scaled by (8 / width)^{1/2}). The ``seeds``
+    cosine to 0 at the last step (peak ``train.lr`` scaled by (8 / width)^{1/2}). The ``seeds``
     replicas of each (budget, width) train as one batched tensor program; the reported loss is
-    their mean held-out MSE. Pairs with fewer than 20 steps are skipped.
+    their mean held-out MSE. Pairs with fewer than 20 steps are skipped. ``train.steps`` must be
+    ``None``: each budget sets its own number of steps. Runs in float32 unless ``train.dtype``
+    says otherwise.
     """
     import torch
     from tqdm.auto import tqdm
-
-    from ..device import device as pick_device
 
     budgets_arr = _positive_array(budgets, "budgets")
     widths_arr = np.asarray(widths, dtype=int)
@@ -78,15 +82,23 @@ def torch_isoflop_sweep(
         raise ValueError(f"widths must list >= 3 positive integers, got {widths!r}")
     seeds = _checks.integer_at_least(seeds, "seeds", 1)
     batch = _checks.integer_at_least(batch, "batch", 1)
+    if not isinstance(train, TrainConfig) or train.steps is not None:
+        raise ValueError(f"train must be a TrainConfig with steps=None (set by C), got {train!r}")
+    lr, seed, progress = train.lr, train.seed, train.progress
     start = time.perf_counter()
-    dev = pick_device(device)
+    dev = train.torch_device()
+    dtype = getattr(torch, train.dtype or "float32")
     gen = torch.Generator().manual_seed(seed)
-    W1t = (torch.randn(d_in, teacher_width, generator=gen) * np.sqrt(2 / d_in)).to(dev)
-    W2t = (torch.randn(teacher_width, 1, generator=gen) / np.sqrt(teacher_width)).to(dev)
+    W1t = (torch.randn(d_in, teacher_width, generator=gen, dtype=dtype) * np.sqrt(2 / d_in)).to(dev)
+    W2t = (torch.randn(teacher_width, 1, generator=gen, dtype=dtype) / np.sqrt(teacher_width)).to(
+        dev
+    )
 
     def sample(n: int, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        x = torch.randn(n, d_in, generator=g).to(dev)
-        return x, (torch.relu(x @ W1t) @ W2t)[:, 0] + noise * torch.randn(n, generator=g).to(dev)
+        x = torch.randn(n, d_in, generator=g, dtype=dtype).to(dev)
+        return x, (torch.relu(x @ W1t) @ W2t)[:, 0] + noise * torch.randn(
+            n, generator=g, dtype=dtype
+        ).to(dev)
 
     xt, yt = sample(n_test, torch.Generator().manual_seed(seed + 1))
     pairs = [
@@ -99,10 +111,10 @@ def torch_isoflop_sweep(
     for k, (c, w) in enumerate(tqdm(pairs, disable=not progress, desc="IsoFLOP sweep")):
         g = torch.Generator().manual_seed(seed + 10 + k)
         params = [
-            (torch.randn(seeds, d_in, w, generator=g) * np.sqrt(2 / d_in)).to(dev),
-            torch.zeros(seeds, 1, w, device=dev),
-            (torch.randn(seeds, w, 1, generator=g) / np.sqrt(w)).to(dev),
-            torch.zeros(seeds, 1, 1, device=dev),
+            (torch.randn(seeds, d_in, w, generator=g, dtype=dtype) * np.sqrt(2 / d_in)).to(dev),
+            torch.zeros(seeds, 1, w, device=dev, dtype=dtype),
+            (torch.randn(seeds, w, 1, generator=g, dtype=dtype) / np.sqrt(w)).to(dev),
+            torch.zeros(seeds, 1, 1, device=dev, dtype=dtype),
         ]
         for p in params:
             p.requires_grad_(True)

@@ -29,7 +29,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     [*model.__all__, *scales.__all__, *simulator.__all__],
     {
-        "experiment": ["PolicySweep", "train_categorical_policy"],
+        "experiment": ["PolicySweep", "DEFAULT_TRAIN", "train_categorical_policy"],
         "interactive": ["explorer"],
         "figures": ["plot_sweep", "plot_simulation", "sweep_rows"],
     },

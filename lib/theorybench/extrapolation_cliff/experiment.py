@@ -8,10 +8,14 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._checks import integer_at_least as _integer_at_least
-from .._checks import positive as _positive
+from ..training import TrainConfig
 from .model import Array, _clip, _lam, _pair, extrapolated_fixed_point_k, lambda_star_k
+from .scales import CI
 
-__all__ = ["PolicySweep", "train_categorical_policy"]
+__all__ = ["PolicySweep", "DEFAULT_TRAIN", "train_categorical_policy"]
+
+#: Adam, step 0.01, 3,000 steps (the ci sizes' config)
+DEFAULT_TRAIN = CI.train
 
 
 # ----------------------------------------------------------------------------------------------
@@ -35,11 +39,8 @@ def train_categorical_policy(
     c: float,
     lams: ArrayLike,
     *,
-    steps: int = 3000,
     batch: int = 1024,
-    lr: float = 0.01,
-    seed: int = 0,
-    device: str | None = None,
+    train: TrainConfig = DEFAULT_TRAIN,
 ) -> PolicySweep:
     """Train a categorical policy over K tokens (token 0 the format-valid one) from the base by
     clipped, extrapolated OPD with Adam, every lambda batched in one tensor program (§7).
@@ -47,25 +48,25 @@ def train_categorical_policy(
     Each step samples ``batch`` tokens per lambda from the current student (on-policy), scores
     them with r_lambda(y) = lambda log p(y) + (1-lambda) log b(y) - log pi(y) (detached), masks
     tokens whose base-relative ratio leaves [1/c, c], and descends
-    -mean(mask * r_lambda * log pi(y)).
+    -mean(mask * r_lambda * log pi(y)), for ``train.steps`` Adam steps of size ``train.lr``.
     """
     import torch
-
-    from ..device import device as pick_device
 
     pd, bd = _pair(p, b)
     c = float(_clip(c))
     lams = _lam(np.atleast_1d(np.asarray(lams, dtype=float)))
     if lams.ndim != 1:
         raise ValueError("lams must be a 1-D array of coefficients")
-    for name, value in (("steps", steps), ("batch", batch)):
-        _integer_at_least(value, name, 1)
-    _positive(lr, "lr")
-    dev = pick_device(device)
-    gen = torch.Generator(device=dev).manual_seed(seed)
-    log_p = torch.tensor(np.log(pd), device=dev)
-    log_b = torch.tensor(np.log(bd), device=dev)
-    lam_t = torch.tensor(lams, device=dev)[:, None]
+    _integer_at_least(batch, "batch", 1)
+    if not isinstance(train, TrainConfig):
+        raise ValueError(f"train must be a TrainConfig, got {train!r}")
+    steps, lr = train.require_steps(), train.lr
+    dev = train.torch_device()
+    dtype = train.torch_dtype(dev)
+    gen = torch.Generator(device=dev).manual_seed(train.seed)
+    log_p = torch.tensor(np.log(pd), device=dev, dtype=dtype)
+    log_b = torch.tensor(np.log(bd), device=dev, dtype=dtype)
+    lam_t = torch.tensor(lams, device=dev, dtype=dtype)[:, None]
     target = (1 - lam_t) * log_b + lam_t * log_p  # (L, K) unnormalised log pi_lambda
     theta = log_b.repeat(lams.size, 1).clone().requires_grad_()
     opt = torch.optim.Adam([theta], lr=lr)

@@ -7,24 +7,29 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..device import Sizes, sizes_picker
+from ..training import TrainConfig
 
 __all__ = ["CliffSizes", "CI", "FULL", "sizes"]
 
 
 @dataclass(frozen=True)
 class CliffSizes(Sizes):
-    """The lambda grid, steps and batch of :func:`~theorybench.extrapolation_cliff.experiment.train_categorical_policy`."""
+    """The lambda grid, batch and training configuration of :func:`~theorybench.extrapolation_cliff.experiment.train_categorical_policy`."""
 
     lams: tuple[float, ...]
-    steps: int
     batch: int
+    train: TrainConfig
 
 
 CI = CliffSizes(
-    lams=tuple(np.round(np.arange(0.8, 2.01, 0.05), 2).tolist()), steps=3000, batch=1024
+    lams=tuple(np.round(np.arange(0.8, 2.01, 0.05), 2).tolist()),
+    batch=1024,
+    train=TrainConfig(steps=3000, lr=0.01),
 )
 FULL = CliffSizes(
-    lams=tuple(np.round(np.arange(0.8, 2.001, 0.01), 3).tolist()), steps=6000, batch=8192
+    lams=tuple(np.round(np.arange(0.8, 2.001, 0.01), 3).tolist()),
+    batch=8192,
+    train=TrainConfig(steps=6000, lr=0.01),
 )
 
 

@@ -41,6 +41,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
     {
         "experiment": [
             "LogRegSweep",
+            "LOGISTIC_TRAIN",
             "make_logistic_data",
             "logistic_loss_np",
             "logistic_regression_lam_sweep",
@@ -54,7 +55,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "explorer_frame",
             "explorer",
         ],
-        "digits": ["DigitsRun", "load_digits_split", "train_digits"],
+        "digits": ["DigitsRun", "DIGITS_TRAIN", "load_digits_split", "train_digits"],
         "figures": ["plot_sweep", "plot_digits_box", "plot_digits_accuracy", "digits_rows"],
         "optimizer": ["LionK"],
     },

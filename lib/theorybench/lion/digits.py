@@ -22,11 +22,14 @@ import torch
 from numpy.typing import NDArray
 
 from .. import _checks
-from ..device import device as pick_device
-from ..device import dtype_for
+from ..training import TrainConfig
 from .optimizer import LionK
+from .scales import CI
 
-__all__ = ["DigitsRun", "load_digits_split", "train_digits"]
+__all__ = ["DigitsRun", "DIGITS_TRAIN", "load_digits_split", "train_digits"]
+
+#: sign Lion with constant step 2e-3 for 1,000 minibatch steps (the ci sizes' config)
+DIGITS_TRAIN = CI.digits.train
 
 Array = NDArray[np.float64]
 #: relative tolerance of "inside the box" for the phase-1 time: lam ||w||_inf <= 1 + TOL
@@ -84,40 +87,34 @@ def train_digits(
     *,
     lams: tuple[float, ...] = (3.0, 10.0, 30.0),
     hidden: int = 32,
-    steps: int = 1000,
     seeds: int = 5,
-    lr: float = 2e-3,
     adamw_lr: float = 1e-2,
     batch: int = 128,
     records: int = 40,
-    seed: int = 0,
-    device: str | None = None,
+    train: TrainConfig = DIGITS_TRAIN,
 ) -> DigitsRun:
     """Train the MLP 64 -> hidden -> 10 with sign Lion (``LionK``, weight decay lam, constant
-    ``lr``) and with AdamW (``weight_decay`` = lam, ``adamw_lr``), ``seeds`` times per lam, on
+    step ``train.lr``, ``train.steps`` minibatch steps) and with AdamW (``weight_decay`` = lam, ``adamw_lr``), ``seeds`` times per lam, on
     the same minibatches; record every parameter tensor's ``lam ||w||_inf``, the fraction of
     weights on the box boundary, train loss and test accuracy.
 
     Parameters
     ----------
     lams : tuple of float
-        Weight decays (> 0, with lr * lam <= 1 and adamw_lr * lam <= 1).
+        Weight decays (> 0, with train.lr * lam <= 1 and adamw_lr * lam <= 1).
     hidden : int
         Hidden width.
-    steps : int
-        Minibatch steps per run.
     seeds : int
         Initialisations (and minibatch orders) per lam.
-    lr, adamw_lr : float
-        Step sizes of Lion and AdamW.
+    adamw_lr : float
+        Step size of AdamW (Lion's is ``train.lr``).
     batch : int
         Minibatch size.
     records : int
         Recorded steps (log-spaced, plus step 0).
-    seed : int
-        Master seed.
-    device : str, optional
-        Torch device (default: auto).
+    train : TrainConfig
+        Steps, Lion's step size, the master seed, device and dtype (both optimisers take the
+        same number of steps).
 
     Returns
     -------
@@ -125,15 +122,17 @@ def train_digits(
     """
     lams_arr = _checks.positive_array(lams, "lams", ndim=1)
     hidden = _checks.integer_at_least(hidden, "hidden", 1)
-    steps = _checks.integer_at_least(steps, "steps", 1)
+    if not isinstance(train, TrainConfig):
+        raise ValueError(f"train must be a TrainConfig, got {train!r}")
+    steps, lr, seed = train.require_steps(), train.lr, train.seed
     seeds = _checks.integer_at_least(seeds, "seeds", 1)
     batch = _checks.integer_at_least(batch, "batch", 1)
     records = _checks.integer_at_least(records, "records", 2)
-    lr, adamw_lr = _checks.positive(lr, "lr"), _checks.positive(adamw_lr, "adamw_lr")
+    adamw_lr = _checks.positive(adamw_lr, "adamw_lr")
     if max(lr, adamw_lr) * lams_arr.max() > 1:
         raise ValueError("lr * lam and adamw_lr * lam must be <= 1 for every lam")
-    dev = pick_device(device)
-    dtype = dtype_for(dev)
+    dev = train.torch_device()
+    dtype = train.torch_dtype(dev)
     Xtr, ytr, Xte, yte = load_digits_split(seed)
     Xtr, Xte = (torch.as_tensor(a, dtype=dtype, device=dev) for a in (Xtr, Xte))
     ytr, yte = (torch.as_tensor(a, device=dev) for a in (ytr, yte))

@@ -9,11 +9,17 @@ import numpy as np
 import torch
 
 from .. import _checks
+from ..training import TrainConfig
 from .model import Array, constrained_optimum
 from .optimizer import LionK
+from .scales import CI
+
+#: sign Lion, step 0.05 decaying linearly to 0 over 3,000 steps (the ci sizes' config)
+LOGISTIC_TRAIN = CI.logistic.train
 
 __all__ = [
     "LogRegSweep",
+    "LOGISTIC_TRAIN",
     "make_logistic_data",
     "logistic_loss_np",
     "logistic_regression_lam_sweep",
@@ -60,37 +66,32 @@ def logistic_regression_lam_sweep(
     *,
     n: int,
     d: int,
-    steps: int,
-    lr: float = 0.05,
     betas: tuple[float, float] = (0.9, 0.99),
     init_scale: float = 3.0,
-    seed: int = 0,
-    device: str | torch.device | None = None,
     n_records: int = 200,
-    progress: bool = False,
+    train: TrainConfig = LOGISTIC_TRAIN,
 ) -> LogRegSweep:
     """Train logistic regression with sign Lion for each lam at once (one batched program).
 
     Each lam has its own weight vector (its own param group, so its own weight decay); the losses
     of all lams are computed as one (n, len(lams)) matrix product. The step size decays linearly
-    to 0 (so the iterates settle instead of oscillating by +-lr). Returns ||w_t||_inf over time,
+    to 0 from ``train.lr`` over ``train.steps`` (so the iterates settle instead of oscillating by
+    +-lr); ``train.seed`` draws the data and the start. Returns ||w_t||_inf over time,
     the final objective and, independently, scipy's box-constrained optimum for each lam.
     """
     import time
 
     from tqdm.auto import tqdm
 
-    from ..device import device as pick_device
-    from ..device import dtype_for
-
     lams_arr = _checks.positive_array(lams, "lams", ndim=1)
-    lr = _checks.positive(lr, "lr")
-    steps = _checks.integer_at_least(steps, "steps", 1)
+    if not isinstance(train, TrainConfig):
+        raise ValueError(f"train must be a TrainConfig, got {train!r}")
+    steps, lr, seed, progress = train.require_steps(), train.lr, train.seed, train.progress
     if lr * lams_arr.max() > 1:
         raise ValueError(f"lr * max(lams) must be <= 1, got {lr * lams_arr.max()}")
     X, y = make_logistic_data(n, d, seed=seed)
-    dev = pick_device(device)
-    dtype = dtype_for(dev)
+    dev = train.torch_device()
+    dtype = train.torch_dtype(dev)
     Xt = torch.as_tensor(X, dtype=dtype, device=dev)
     yt = torch.as_tensor(y, dtype=dtype, device=dev)
     gen = torch.Generator().manual_seed(seed)

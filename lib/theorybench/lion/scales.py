@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..device import Sizes, sizes_picker
+from ..training import TrainConfig
 
 __all__ = ["LogisticSizes", "DigitsSizes", "LionSizes", "CI", "FULL", "sizes"]
 
@@ -16,18 +17,18 @@ class LogisticSizes(Sizes):
 
     n: int
     d: int
-    steps: int
+    train: TrainConfig
 
 
 @dataclass(frozen=True)
 class DigitsSizes(Sizes):
     """The digits network (keyword arguments of :func:`~theorybench.lion.digits.train_digits`):
-    hidden width, steps, seeds and the weight decays compared."""
+    hidden width, seeds, the weight decays compared and Lion's training configuration."""
 
     hidden: int
-    steps: int
     seeds: int
     lams: tuple[float, ...]
+    train: TrainConfig
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,19 @@ class LionSizes(Sizes):
 
 
 CI = LionSizes(
-    logistic=LogisticSizes(n=2_000, d=20, steps=3_000),
-    digits=DigitsSizes(hidden=32, steps=1000, seeds=5, lams=(3.0, 10.0, 30.0)),
+    logistic=LogisticSizes(n=2_000, d=20, train=TrainConfig(steps=3_000, lr=0.05)),
+    digits=DigitsSizes(
+        hidden=32, seeds=5, lams=(3.0, 10.0, 30.0), train=TrainConfig(steps=1000, lr=2e-3)
+    ),
 )
 FULL = LionSizes(
-    logistic=LogisticSizes(n=200_000, d=500, steps=30_000),
-    digits=DigitsSizes(hidden=512, steps=20_000, seeds=10, lams=(1.0, 3.0, 10.0, 30.0, 100.0)),
+    logistic=LogisticSizes(n=200_000, d=500, train=TrainConfig(steps=30_000, lr=0.05)),
+    digits=DigitsSizes(
+        hidden=512,
+        seeds=10,
+        lams=(1.0, 3.0, 10.0, 30.0, 100.0),
+        train=TrainConfig(steps=20_000, lr=2e-3),
+    ),
 )
 
 

@@ -31,9 +31,9 @@ __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     [*linear.__all__, *scales.__all__, *attention.__all__, *plateaus.__all__],
     {
-        "attention_training": ["AttentionRun", "train_attention"],
+        "attention_training": ["AttentionRun", "ATTENTION_TRAIN", "train_attention"],
         "interactive": ["explorer"],
         "figures": ["experiment_rows", "plot_experiment", "attention_rows", "plot_attention"],
-        "linear_training": ["LinearRun", "train_linear_network"],
+        "linear_training": ["LinearRun", "LINEAR_TRAIN", "train_linear_network"],
     },
 )

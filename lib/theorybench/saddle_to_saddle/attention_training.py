@@ -9,11 +9,15 @@ from numpy.typing import ArrayLike
 
 from .. import _checks
 from .._checks import integer_at_least as _integer_at_least
-from .._checks import positive as _positive
+from ..training import TrainConfig
 from .attention import _context, _eigenvalues
 from .linear import Array
+from .scales import CI
 
-__all__ = ["AttentionRun", "train_attention"]
+__all__ = ["AttentionRun", "ATTENTION_TRAIN", "train_attention"]
+
+#: SGD, step 0.1, 1,800 steps (the ci sizes' config)
+ATTENTION_TRAIN = CI.attention.train
 
 
 @dataclass(frozen=True)
@@ -34,10 +38,10 @@ class AttentionRun:
         return self.steps * self.lr
 
 
-def _sequences(gen, lam, n_seq, context, torch, dev):
+def _sequences(gen, lam, n_seq, context, torch, dev, dtype):
     x = torch.randn(n_seq, context + 1, lam.size, generator=gen, dtype=torch.float64)
-    x = (x * torch.tensor(np.sqrt(lam))).to(dev)
-    w = torch.randn(n_seq, lam.size, generator=gen, dtype=torch.float64).to(dev)
+    x = (x * torch.tensor(np.sqrt(lam))).to(dev, dtype)
+    w = torch.randn(n_seq, lam.size, generator=gen, dtype=torch.float64).to(dev, dtype)
     y = torch.einsum("bnd,bd->bn", x, w)
     return x, y
 
@@ -51,12 +55,9 @@ def train_attention(
     context: int = 16,
     batch: int = 2048,
     eval_sequences: int = 16384,
-    lr: float = 0.1,
-    steps: int = 2000,
     init: str = "aligned",
     record_every: int = 10,
-    seed: int = 0,
-    device: str | None = None,
+    train: TrainConfig = ATTENTION_TRAIN,
 ) -> AttentionRun:
     """Train multi-head linear attention on in-context linear regression by SGD on fresh
     sequences, batched over the initialisation scales ``sigmas`` (§6.3).
@@ -70,10 +71,10 @@ def train_attention(
     ``init="aligned"``: v_h = k_hh = q_hh = sigma * head_scales[h] (heads = len(lam));
     ``init="random"``: v ~ N(0, sigma^2), k, q ~ N(0, sigma^2 I / d). Each step draws ``batch``
     new sequences (seeded); the recorded loss is on ``eval_sequences`` fixed held-out sequences.
+    ``train``: ``steps`` of SGD with step ``lr``; ``seed`` draws the sequences (and the random
+    start from seed + 1).
     """
     import torch
-
-    from ..device import device as pick_device
 
     lam = _eigenvalues(lam)
     context = _context(context)
@@ -91,12 +92,14 @@ def train_attention(
     for name, value in (
         ("batch", batch),
         ("eval_sequences", eval_sequences),
-        ("steps", steps),
         ("record_every", record_every),
     ):
         _integer_at_least(value, name, 1)
-    _positive(lr, "lr")
-    dev = pick_device(device)
+    if not isinstance(train, TrainConfig):
+        raise ValueError(f"train must be a TrainConfig, got {train!r}")
+    steps, lr, seed = train.require_steps(), train.lr, train.seed
+    dev = train.torch_device()
+    dtype = train.torch_dtype(dev)
     R = sig.size
     scale = torch.tensor(sig[:, None] * hs[None, :], dtype=torch.float64)  # (R, H)
     if init == "aligned":
@@ -108,9 +111,9 @@ def train_attention(
         v = torch.randn(R, heads, generator=g0, dtype=torch.float64) * scale
         k = torch.randn(R, heads, d, generator=g0, dtype=torch.float64) * scale[..., None] / d**0.5
         q = torch.randn(R, heads, d, generator=g0, dtype=torch.float64) * scale[..., None] / d**0.5
-    params = [p.to(dev).requires_grad_() for p in (v, k, q)]
+    params = [p.to(dev, dtype).requires_grad_() for p in (v, k, q)]
     gen = torch.Generator().manual_seed(seed)
-    x_eval, y_eval = _sequences(gen, lam, eval_sequences, context, torch, dev)
+    x_eval, y_eval = _sequences(gen, lam, eval_sequences, context, torch, dev, dtype)
 
     def loss_on(x, y):
         v, k, q = params
@@ -131,7 +134,7 @@ def train_attention(
         if j == record.size - 1:
             break
         for _ in range(record_every):
-            x, y = _sequences(gen, lam, batch, context, torch, dev)
+            x, y = _sequences(gen, lam, batch, context, torch, dev, dtype)
             grads = torch.autograd.grad(loss_on(x, y).sum(), params)
             with torch.no_grad():
                 for p, g in zip(params, grads, strict=True):

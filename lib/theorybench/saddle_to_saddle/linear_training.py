@@ -8,10 +8,14 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .. import _checks
-from .._checks import positive as _positive
+from ..training import TrainConfig
 from .linear import Array, _spectrum, effective_initial_strength, teacher
+from .scales import CI
 
-__all__ = ["LinearRun", "train_linear_network"]
+__all__ = ["LinearRun", "LINEAR_TRAIN", "train_linear_network"]
+
+#: plain GD, step 0.01, 1,200 steps (the ci sizes' config)
+LINEAR_TRAIN = CI.linear.train
 
 
 @dataclass(frozen=True)
@@ -34,12 +38,9 @@ def train_linear_network(
     hidden: int = 16,
     d_in: int = 12,
     d_out: int = 10,
-    lr: float = 0.05,
-    steps: int = 4000,
     init: str = "aligned",
     record_every: int = 5,
-    seed: int = 0,
-    device: str | None = None,
+    train: TrainConfig = LINEAR_TRAIN,
 ) -> LinearRun:
     """Gradient descent on L = 1/2 ||M - W_L...W_1||_F^2 (whitened inputs), batched over the
     initialisation scales ``sigmas`` as one tensor program (§3).
@@ -47,12 +48,10 @@ def train_linear_network(
     ``init="aligned"``: the balanced aligned start of the theory (u_k(0) = sigma^depth for every
     mode, hidden rotations random); ``init="random"``: i.i.d. N(0, sigma^2) entries, scaled so that
     each layer's typical gain is sigma. Records the loss and the singular values of the
-    end-to-end map every ``record_every`` steps.
+    end-to-end map every ``record_every`` steps. ``train``: ``steps`` of plain GD with step ``lr``;
+    ``seed`` draws the teacher and the start.
     """
     import torch
-
-    from ..device import device as pick_device
-    from ..device import dtype_for
 
     s = _spectrum(s)
     sig = _checks.positive_array(sigmas, "sigmas", ndim=1)
@@ -60,11 +59,12 @@ def train_linear_network(
     hidden = _checks.integer_at_least(hidden, "hidden", 1)
     d_in = _checks.integer_at_least(d_in, "d_in", s.size)
     d_out = _checks.integer_at_least(d_out, "d_out", s.size)
-    steps = _checks.integer_at_least(steps, "steps", 1)
+    if not isinstance(train, TrainConfig):
+        raise ValueError(f"train must be a TrainConfig, got {train!r}")
+    steps, lr, seed = train.require_steps(), train.lr, train.seed
     record_every = _checks.integer_at_least(record_every, "record_every", 1)
     if hidden < s.size:
         raise ValueError(f"hidden must be >= len(s) = {s.size}, got {hidden}")
-    _positive(lr, "lr")
     if init not in ("aligned", "random"):
         raise ValueError(f"init must be 'aligned' or 'random', got {init!r}")
     M, U, V = teacher(s, d_in, d_out, seed)
@@ -89,8 +89,8 @@ def train_linear_network(
         if depth == 2
         else np.full((B, n), np.nan)
     )
-    dev = pick_device(device)
-    dtype = dtype_for(dev)
+    dev = train.torch_device()
+    dtype = train.torch_dtype(dev)
     Ws = [torch.tensor(w, dtype=dtype, device=dev, requires_grad=True) for w in layers]
     Mt = torch.tensor(M, dtype=dtype, device=dev)
     record = np.arange(0, steps + 1, record_every)
