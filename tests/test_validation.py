@@ -164,7 +164,22 @@ EXAMPLES: dict[Any, dict[str, Any]] = {
         "overlaps": [[0.1, 0.6, 0.9], [0.1, 0.3, 0.7]],
     },
     la.single_index_data: {"n": 8, "d": 4, "k": 3, "runs": 2},
-    la.online_sgd: {"n": 8, "d": 4, "k": 3, "lr": 0.1, "runs": 2},
+    la.online_sgd: {
+        "n": 8,
+        "d": 4,
+        "k": 3,
+        "runs": 2,
+        "train": TrainConfig(steps=None, lr=0.1),
+    },
+    la.estimator_overlaps: {"d": 4, "k": 3, "ns": [8, 16], "runs": 2},
+    la.high_temperature_weight: {"r2": [3.0, 5.0], "d": 4, "k": 4},
+    la.partial_trace_threshold: {"d": [16.0, 32.0]},
+    la.bootstrap_exponent: {
+        "ds": [16, 32],
+        "ns": [[10.0, 100.0, 1000.0], [10.0, 100.0, 1000.0]],
+        "overlaps": [[[0.1, 0.6, 0.9], [0.2, 0.5, 0.8]], [[0.1, 0.3, 0.7], [0.1, 0.4, 0.6]]],
+        "resamples": 20,
+    },
     lion.logistic_regression_lam_sweep: {
         "lams": [1.0, 2.0],
         "n": 20,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .experiment import langevin, online_sgd, single_index_data
+from ..training import TrainConfig
+from .experiment import LANGEVIN_TRAIN, langevin, online_sgd, single_index_data
 
 __all__ = ["EXPLORER_MAX_N", "explorer"]
 
@@ -13,8 +14,10 @@ EXPLORER_MAX_N = 4096  # keeps one re-run of the explorer near a second on a lap
 
 def explorer() -> object:
     """Sliders k* in {3, 4}, d, n / d^{k*/2} (n capped at EXPLORER_MAX_N; the title shows n),
-    inverse temperature beta / d and burn-in: one batched
-    Langevin run (8 data sets) against online SGD with the same n; overlap against time."""
+    inverse temperature beta / d and burn-in: one batched Langevin run (8 data sets) whose
+    running estimate is the mean of the iterates for k* = 3 and the top eigenvector of their
+    second moment for k* = 4 (the even-k* estimator), against online SGD with the same n;
+    overlap against time."""
     from .. import widgets
     from ..plotting import COLORS, figure
 
@@ -29,14 +32,13 @@ def explorer() -> object:
         n = min(EXPLORER_MAX_N, max(2, int(round(factor * d ** (k / 2)))))
         X, y, w_star = single_index_data(n, d, k, runs=8, seed=0)
         steps = 500
-        run = langevin(X, y, w_star, k, beta=beta_per_d * d, steps=steps, burn_in=int(burn * steps))
-        sgd, _, _ = online_sgd(n, d, k, lr=1 / d ** (k / 2), runs=8, seed=0)
-        t = np.arange(steps + 1)
-        it.set_data(t, run.last_overlap.mean(0))
-        av.set_data(
-            t,
-            run.average_overlap.mean(0),
-        )
+        run = langevin(
+            X, y, w_star, k, beta=beta_per_d * d, burn_in=min(int(burn * steps), steps - 1),
+            moment=1 if k % 2 else 2, records=101, train=LANGEVIN_TRAIN.replace(steps=steps),
+        )  # fmt: skip
+        sgd, _, _ = online_sgd(n, d, k, runs=8, train=TrainConfig(steps=None, lr=d ** (-k / 2)))
+        it.set_data(run.steps, run.iterate_overlap.mean(0))
+        av.set_data(run.steps, run.average_overlap.mean(0))
         sg.set_data(np.arange(n + 1) * steps / n, sgd.mean(0))
         ax.set_xlim(0, steps)
         ax.set_title(
@@ -54,7 +56,8 @@ def explorer() -> object:
     static = {"d": [16, 32], "factor": [1.0, 4.0, 16.0]}
     caption = (
         "Spherical Langevin dynamics on the empirical objective: single iterates (grey) "
-        "against their running average (orange) and online SGD on the same number of "
-        "samples (blue, time rescaled)."
+        "against their running estimate (orange; the mean for k* = 3, the second moment's top "
+        "eigenvector for k* = 4) and online SGD on the same number of samples (blue, time "
+        "rescaled)."
     )
     return widgets.Explorer(fig, update, controls, static=static, caption=caption)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.polynomial import hermite_e
@@ -15,8 +16,12 @@ __all__ = [
     "hermite_coefficients",
     "information_exponent",
     "predicted_exponents",
+    "high_temperature_weight",
     "partial_trace_overlap",
+    "partial_trace_threshold",
     "threshold_exponent",
+    "Exponent",
+    "bootstrap_exponent",
 ]
 
 Array = NDArray[np.float64]
@@ -83,9 +88,15 @@ def information_exponent(link: Callable[[Array], Array], kmax: int = 12, tol: fl
 
 
 def predicted_exponents(k: int) -> dict[str, float]:
-    """Sample-complexity exponents a in n ~ d^a (§2-4): online SGD max(1, k-1) [BGJ21];
-    smoothing and averaged Langevin k/2 (at least 1) [DNGL23, LSWA26]; and the high-temperature
-    limit of averaging (the partial trace, §4): (k+1)/2 for odd k.
+    """Sample-complexity exponents a in n ~ d^a, as the theory page states them (§2, §3):
+
+    * online SGD from a random start: max(1, k - 1) [BGJ21] (up to log factors for k <= 2);
+    * averaged Langevin alone (Theorems 2 and 3, second-hand): ceil(k / 2) for odd k (the time
+      average), k / 2 for even k (the top eigenvector of the averaged second moment);
+    * averaged Langevin as a warm start for online SGD (the corollary), and landscape smoothing
+      [DNGL23]: k / 2;
+
+    each at least 1 (a direction in R^d needs n >~ d samples).
 
     Parameters
     ----------
@@ -100,13 +111,49 @@ def predicted_exponents(k: int) -> dict[str, float]:
     k = _integer_at_least(k, "k", 1)
     return {
         "online SGD": float(max(1, k - 1)),
-        "smoothing / averaged Langevin": max(1.0, k / 2),
-        "partial trace (odd k)": (k + 1) / 2 if k % 2 else float("nan"),
+        "averaged Langevin": float(max(1, math.ceil(k / 2))),
+        "warm start + online SGD": max(1.0, k / 2),
+        "smoothing": max(1.0, k / 2),
     }
 
 
+def high_temperature_weight(r2: ArrayLike, d: ArrayLike, k: int) -> Array:
+    """Per-sample weight of the first-order high-temperature average (§3), from moments of a
+    uniform direction w on the sphere S^{d-1}, for a sample x with ||x||^2 = r2:
+
+    * k = 3: E_0[w He_3(<w, x>)] = c(r2) x with c = 3 (r2 - d - 2) / (d (d + 2));
+    * k = 4: E_0[w w' He_4(<w, x>)] = b(r2) I + c(r2) x x' with
+      c = 12 (r2 - d - 4) / (d (d + 2) (d + 4)).
+
+    Summed over samples with their labels these give the partial-trace estimators (the mean for
+    k = 3, the second moment for k = 4).
+
+    Parameters
+    ----------
+    r2 : array_like
+        Squared norms ||x||^2 (>= 0).
+    d : array_like
+        Dimensions (>= 2).
+    k : {3, 4}
+        Information exponent.
+
+    Returns
+    -------
+    ndarray
+        c(r2), broadcast over r2 and d.
+    """
+    r2, d = np.asarray(r2, dtype=float), np.asarray(d, dtype=float)
+    if np.any(~np.isfinite(r2)) or np.any(r2 < 0) or np.any(~np.isfinite(d)) or np.any(d < 2):
+        raise ValueError("r2 must be finite and >= 0 and d finite and >= 2")
+    if k == 3:
+        return 3 * (r2 - d - 2) / (d * (d + 2))
+    if k == 4:
+        return 12 * (r2 - d - 4) / (d * (d + 2) * (d + 4))
+    raise ValueError(f"k must be 3 or 4, got {k!r}")
+
+
 def partial_trace_overlap(n: ArrayLike, d: ArrayLike) -> Array:
-    """Leading-order overlap of the partial-trace estimator for the He_3 link (§4):
+    """Leading-order overlap of the partial-trace estimator for the He_3 link (§3.1):
 
         <u/||u||, w*> ~ sqrt(6) / sqrt(6 + (d - 1)(2d + 64)/n),
 
@@ -132,10 +179,34 @@ def partial_trace_overlap(n: ArrayLike, d: ArrayLike) -> Array:
     return np.sqrt(6) / np.sqrt(6 + (d - 1) * (2 * d + 64) / n)
 
 
+def partial_trace_threshold(d: ArrayLike, target: float = 0.5) -> Array:
+    """The n at which :func:`partial_trace_overlap` reaches ``target`` (§3.1):
+
+        n = (d - 1)(2d + 64) / (6 (1/target^2 - 1)),   (d - 1)(2d + 64)/18 for target 1/2.
+
+    Parameters
+    ----------
+    d : array_like
+        Dimensions (>= 2).
+    target : float
+        Overlap in (0, 1).
+
+    Returns
+    -------
+    ndarray
+    """
+    d = np.asarray(d, dtype=float)
+    if np.any(~np.isfinite(d)) or np.any(d < 2):
+        raise ValueError("d must be finite and >= 2")
+    if not 0 < target < 1:
+        raise ValueError(f"target must lie in (0, 1), got {target!r}")
+    return (d - 1) * (2 * d + 64) / (6 * (1 / target**2 - 1))
+
+
 def threshold_exponent(
     ds: ArrayLike, ns: list[ArrayLike], overlaps: list[ArrayLike], target: float = 0.5
 ) -> tuple[float, Array]:
-    """Fit a in n_target ~ d^a (§5): for each d, the sample size at which the mean overlap first
+    """Fit a in n_target ~ d^a (§4): for each d, the sample size at which the mean overlap first
     reaches ``target`` (linear interpolation in log n between grid points), then a least-squares
     line through (log d, log n_target). Returns (a, n_target per d); NaN where never reached.
 
@@ -178,3 +249,71 @@ def threshold_exponent(
         return float("nan"), thresholds
     slope = np.polyfit(np.log(ds[ok]), np.log(thresholds[ok]), 1)[0]
     return float(slope), thresholds
+
+
+@dataclass(frozen=True)
+class Exponent:
+    """A fitted threshold exponent with its bootstrap interval (:func:`bootstrap_exponent`)."""
+
+    value: float  # fitted on the mean overlaps of all runs
+    lo: float  # percentile interval of the bootstrap over runs
+    hi: float
+    thresholds: Array  # n at which the mean overlap reaches the target, per d
+    resamples: int  # bootstrap resamples that reached the target at every d
+    confidence: float
+
+    def __str__(self) -> str:
+        return f"{self.value:.2f} [{self.lo:.2f}, {self.hi:.2f}]"
+
+
+def bootstrap_exponent(
+    ds: ArrayLike,
+    ns: list[ArrayLike],
+    overlaps: list[ArrayLike],
+    *,
+    target: float = 0.5,
+    resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> Exponent:
+    """:func:`threshold_exponent` on the mean over runs, with a percentile bootstrap interval:
+    the runs of every d are resampled with replacement ``resamples`` times and the exponent
+    refitted (resamples in which some d never reaches the target are dropped and counted).
+
+    Parameters
+    ----------
+    ds : array_like
+        At least two dimensions.
+    ns : list of array_like
+        For each d, its increasing grid of sample sizes.
+    overlaps : list of array_like
+        For each d, overlaps of shape (runs, len(ns[i])).
+    target : float
+        Overlap defining the threshold, in (0, 1).
+    resamples : int
+        Bootstrap resamples (>= 10).
+    confidence : float
+        Level of the interval, in (0, 1).
+    seed : int
+        Seed of the resampling.
+
+    Returns
+    -------
+    Exponent
+    """
+    resamples = _integer_at_least(resamples, "resamples", 10)
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must lie in (0, 1), got {confidence!r}")
+    runs = [np.atleast_2d(np.asarray(o, dtype=float)) for o in overlaps]
+    value, thresholds = threshold_exponent(ds, ns, [o.mean(0) for o in runs], target)
+    rng = np.random.default_rng(_integer_at_least(seed, "seed", 0))
+    fits = []
+    for _ in range(resamples):
+        means = [o[rng.integers(0, o.shape[0], o.shape[0])].mean(0) for o in runs]
+        a, thr = threshold_exponent(ds, ns, means, target)
+        if np.all(np.isfinite(thr)):
+            fits.append(a)
+    if not fits or not np.all(np.isfinite(thresholds)):
+        return Exponent(float("nan"), float("nan"), float("nan"), thresholds, len(fits), confidence)
+    lo, hi = np.quantile(fits, [(1 - confidence) / 2, (1 + confidence) / 2])
+    return Exponent(value, float(lo), float(hi), thresholds, len(fits), confidence)
