@@ -145,6 +145,23 @@ EXAMPLES: dict[Any, dict[str, Any]] = {
     ec.empirical_cliff: {"p": 0.9, "b": 0.6, "c": 1.2, "tol": 1e-3, "steps": 50},
     ec.simulate_opd: {"p": 0.9, "b": 0.6, "c": 1.2, "lam": 1.5, "steps": 5},
     ec.sweep_final_mass: {"p": 0.9, "b": 0.6, "c": 1.2, "lams": [1.0, 2.0], "steps": 5},
+    ec.validity: {"p": [0.99, 0.002, 0.008], "b": [0.95, 0.0495, 0.0005], "lam": 1.2, "L": 20},
+    ec.tail_ratios: {"p": [0.99, 0.002, 0.008], "b": [0.95, 0.0495, 0.0005]},
+    ec.validity_peak: {"p": [0.99, 0.002, 0.008], "b": [0.95, 0.0495, 0.0005]},
+    ec.validity_cliff: {"p": [0.99, 0.002, 0.008], "b": [0.95, 0.0495, 0.0005], "L": 20},
+    ec.simulate_validity: {
+        "p": [0.99, 0.002, 0.008],
+        "b": [0.95, 0.0495, 0.0005],
+        "lams": [1.0, 2.0],
+        "L": 4,
+        "steps": 3,
+    },
+    ec.simulated_cliff: {
+        "run": ec.simulate_validity(
+            [0.9, 0.02, 0.08], [0.9, 0.09, 0.01], [0.5, 1, 2], L=4, steps=3
+        ),
+        "drop": 0.5,
+    },
     ec.train_categorical_policy: {
         "p": [0.7, 0.2, 0.1],
         "b": [0.5, 0.3, 0.2],

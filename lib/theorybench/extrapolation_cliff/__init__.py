@@ -17,20 +17,38 @@ A token is clip-safe while its base-relative ratio pi_theta(y)/pi_b(y) lies in [
 token outside gets no gradient (it is masked).
 
 
-Layout: ``experiment``, ``interactive``, ``figures``, ``model``, ``simulator``. Closed forms (``model``, ``simulator``) import only numpy/scipy; the other modules load on first use of one of their names."""
+Second model (§8): parse validity of L structural positions, V = prod_l pi_l(0), under
+PPO-clipped extrapolated OPD (``validity_model``, ``simulate_validity``, ``validity_training``).
+
+Layout: ``experiment``, ``interactive``, ``figures``, ``model``, ``simulator``, ``validity_model``,
+``validity_training``. Closed forms (``model``, ``simulator``, ``validity_model``) import only numpy/scipy; the other modules load on first use of one of their names."""
 
 from .._lazy import lazy_exports
-from . import model, scales, simulator
+from . import model, scales, simulator, validity_model
 from .model import *  # noqa: F403
 from .scales import *  # noqa: F403
 from .simulator import *  # noqa: F403
+from .validity_model import *  # noqa: F403
 
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
-    [*model.__all__, *scales.__all__, *simulator.__all__],
+    [*model.__all__, *scales.__all__, *simulator.__all__, *validity_model.__all__],
     {
         "experiment": ["PolicySweep", "DEFAULT_TRAIN", "train_categorical_policy"],
+        "validity_training": [
+            "ValidityTraining",
+            "VALIDITY_TRAIN",
+            "train_structured_policy",
+            "onset",
+        ],
         "interactive": ["explorer"],
-        "figures": ["plot_sweep", "plot_simulation", "sweep_rows"],
+        "figures": [
+            "plot_sweep",
+            "plot_simulation",
+            "sweep_rows",
+            "plot_validity_model",
+            "plot_validity_training",
+            "validity_rows",
+        ],
     },
 )

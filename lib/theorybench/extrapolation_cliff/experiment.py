@@ -26,7 +26,7 @@ class PolicySweep:
     """Result of :func:`train_categorical_policy`: one entry per lambda."""
 
     lams: Array
-    validity: Array  # final mass on the format-valid token 0
+    modal_mass: Array  # final mass on the format-valid token 0 (one position; not parse validity)
     fixed_point: Array  # q_lambda, the extrapolated target's mass on token 0
     clip_fraction: Array  # fraction of sampled tokens masked over the last tenth of training
     tail_logit_gap: Array  # final log pi(0) - max_{y>0} log pi(y)
@@ -91,7 +91,7 @@ def train_categorical_policy(
     fixed = np.array([extrapolated_fixed_point_k(pd, bd, lam)[0] for lam in lams])
     return PolicySweep(
         lams=lams,
-        validity=np.exp(log_pi[:, 0]),
+        modal_mass=np.exp(log_pi[:, 0]),
         fixed_point=fixed,
         clip_fraction=(masked / counted).cpu().numpy(),
         tail_logit_gap=log_pi[:, 0] - log_pi[:, 1:].max(1),

@@ -19,13 +19,13 @@ __all__ = ["plot_sweep", "plot_simulation", "sweep_rows"]
 # Figures
 # ----------------------------------------------------------------------------------------------
 def plot_sweep(sweep: PolicySweep) -> object:
-    """Left: final format validity against lambda, with the extrapolated fixed point and lambda*.
+    """Left: final modal-token mass against lambda, with the extrapolated fixed point and lambda*.
     Right: the fraction of masked samples at the end of training."""
     from ..plotting import COLORS, figure
 
     fig, (ax, axr) = figure(2, width=9.0, height=3.4)
     ax.plot(sweep.lams, sweep.fixed_point, color=COLORS["theory"], lw=1.5, label=r"$q_\lambda$")
-    ax.plot(sweep.lams, sweep.validity, "o", color=COLORS["experiment"], ms=4, label="trained")
+    ax.plot(sweep.lams, sweep.modal_mass, "o", color=COLORS["experiment"], ms=4, label="trained")
     axr.plot(sweep.lams, sweep.clip_fraction, "o-", color=COLORS["experiment"], ms=4)
     for a in (ax, axr):
         a.axvline(sweep.lambda_star, color=COLORS["muted"], ls="--", lw=1)
@@ -101,9 +101,92 @@ def sweep_rows(sweep: PolicySweep) -> list[str]:
     clipped = sweep.clip_fraction > 1e-3
     first = float(sweep.lams[np.argmax(clipped)]) if clipped.any() else float("inf")
     below = sweep.lams < sweep.lambda_star
-    gap = float(np.max(np.abs(sweep.validity - sweep.fixed_point)[below])) if below.any() else 0.0
+    gap = float(np.max(np.abs(sweep.modal_mass - sweep.fixed_point)[below])) if below.any() else 0.0
     return [
         f"predicted lambda* (K-ary closed form):    {sweep.lambda_star:.3f}",
         f"first lambda ending clipped (trained):    {first:.3f}",
         f"max |trained - fixed point| below lambda*: {gap:.1e}",
     ]
+
+
+# ----------------------------------------------------------------------------------------------
+# The validity model (§8)
+# ----------------------------------------------------------------------------------------------
+def plot_validity_model(p, b, L: int, runs: dict, budgets: tuple[int, ...]) -> object:
+    """Left: validity of the fixed point (line) and of the expected dynamics at the end of long
+    runs for each clip definition (points). Right: the PPO-clipped dynamics after each budget of
+    outer steps: the cliff moves towards the fixed point's as the budget grows."""
+    from ..plotting import COLORS, CYCLE, figure
+    from .validity_model import validity, validity_cliff
+
+    fig, (a1, a2) = figure(2, width=10.0, height=3.5)
+    prev = runs["previous"]
+    a1.plot(prev.lams, validity(p, b, prev.lams, L), color=COLORS["theory"], lw=2,
+            label="fixed point")  # fmt: skip
+    markers = {"previous": "o", "base": "s", "base-symmetric": "x"}
+    for i, (name, run) in enumerate(runs.items()):
+        a1.plot(run.lams[::3], run.validity[::3, -1], markers[name], ms=4, color=CYCLE[i + 1],
+                label=f"clip: {name}")  # fmt: skip
+    a1.set(xlabel=r"$\lambda$", ylabel="validity V", ylim=(0, 1.02),
+           title=f"L = {L} positions, long runs")  # fmt: skip
+    a1.legend(fontsize=7)
+    cliff = validity_cliff(p, b, L)
+    for i, T in enumerate(budgets):
+        j = int(np.searchsorted(prev.steps, T))
+        a2.plot(prev.lams, prev.validity[:, j], color=CYCLE[i], label=f"after {T} steps")
+    for ax in (a1, a2):
+        ax.axvline(cliff, color=COLORS["muted"], ls="--", lw=1)
+    a2.set(xlabel=r"$\lambda$", ylabel="validity V", ylim=(0, 1.02),
+           title="PPO clip (previous policy): finite budgets")  # fmt: skip
+    a2.legend(fontsize=7)
+    return fig
+
+
+def plot_validity_training(run, cliff: float) -> object:
+    """The torch experiment: validity (mean ± std over seeds) against lambda at the end of
+    training, the sampled parse rate, and the fixed point's cliff (dashed)."""
+    from ..plotting import COLORS, figure
+
+    fig, (ax,) = figure(1, width=6.5, height=3.4)
+    v = run.validity[:, :, -1]
+    ax.plot(run.lams, v.mean(0), color=COLORS["experiment"], label="validity, mean over seeds")
+    ax.fill_between(run.lams, v.mean(0) - v.std(0), v.mean(0) + v.std(0),
+                    color=COLORS["experiment"], alpha=0.2, lw=0)  # fmt: skip
+    ax.plot(run.lams, run.parse_rate.mean(0), "o", ms=3, color=COLORS["muted"],
+            label="sampled parse rate")  # fmt: skip
+    ax.axvline(cliff, color=COLORS["theory"], ls="--", lw=1, label="fixed point's cliff")
+    ax.set(xlabel=r"$\lambda$", ylabel="validity", ylim=(0, 1.02),
+           title=f"{run.validity.shape[0]} seeds, {int(run.steps[-1])} PPO steps")  # fmt: skip
+    ax.legend(fontsize=7)
+    return fig
+
+
+def validity_rows(p, b, L: int, runs: dict, training, budgets: tuple[int, ...]) -> list[str]:
+    """The model's thresholds, the simulator's, and the torch experiment's onset with its spread."""
+    from .simulator import simulated_cliff
+    from .validity_model import validity_cliff, validity_peak
+
+    prev = runs["previous"]
+    rows = [
+        f"fixed point: validity peaks at lambda = {validity_peak(p, b):.3f}, "
+        f"falls to half its peak at lambda = {validity_cliff(p, b, L):.3f}",
+        "expected dynamics, long runs: "
+        + ", ".join(f"{k} {simulated_cliff(r):.3f}" for k, r in runs.items()),
+        "PPO clip, finite budgets: "
+        + ", ".join(
+            f"{T} steps {simulated_cliff(prev, at=int(np.searchsorted(prev.steps, T))):.3f}"
+            for T in budgets
+        ),
+    ]
+    c = training.cliffs()
+    fin = c[np.isfinite(c)]
+    lo, hi = np.quantile(fin, [0.1, 0.9]) if fin.size else (np.nan, np.nan)
+    mean_curve = training.validity[:, :, -1].mean(0)
+    i = int(np.argmax(mean_curve))
+    below = np.nonzero(mean_curve[i:] <= 0.5 * mean_curve[i])[0]
+    grid = (training.lams[i + below[0] - 1], training.lams[i + below[0]]) if below.size else None
+    rows.append(
+        f"torch, {c.size} seeds: onset median {np.median(c):.3f} (10-90 %: {lo:.3f}-{hi:.3f}); "
+        + (f"mean curve crosses half its peak in [{grid[0]:.2f}, {grid[1]:.2f}]" if grid else "")
+    )
+    return rows

@@ -9,9 +9,18 @@ from numpy.typing import ArrayLike
 from scipy import special
 
 from .._checks import integer_at_least as _integer_at_least
-from .model import Array, _clip, _lam, _pair, extrapolated_fixed_point_k
+from .model import Array, _clip, _lam, _pair
 
-__all__ = ["OPDRun", "simulate_opd", "empirical_cliff", "sweep_final_mass"]
+__all__ = [
+    "OPDRun",
+    "simulate_opd",
+    "empirical_cliff",
+    "sweep_final_mass",
+    "CLIPS",
+    "ValidityRun",
+    "simulate_validity",
+    "simulated_cliff",
+]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -24,7 +33,6 @@ class OPDRun:
     modal_mass: Array  # (steps+1,) mass on token 0 (the modal / format-valid token)
     logits: Array  # (steps+1, K) logits (normalised: log-probabilities)
     clipped: Array  # (steps+1,) bool: some token outside the clip-safe band at that step
-    fixed_point: float  # q_lambda (modal mass of the extrapolated target)
 
     @property
     def clip_active(self) -> bool:
@@ -78,7 +86,8 @@ def simulate_opd(
     Returns
     -------
     OPDRun
-        Modal mass and logits along the run, which steps clipped, and the unclipped fixed point.
+        Modal mass and logits along the run, and which steps clipped. The simulator never
+        evaluates the closed forms (fixed point, clip-safe interval, threshold).
     """
     pd, bd = _pair(p, b)
     c = float(_clip(c))
@@ -106,10 +115,7 @@ def simulate_opd(
         else:
             step = mask * reward
         theta = theta + lr * step
-    q_lam = float(extrapolated_fixed_point_k(pd, bd, lam)[0])
-    return OPDRun(
-        modal_mass=np.exp(logits[:, 0]), logits=logits, clipped=clipped, fixed_point=q_lam
-    )
+    return OPDRun(modal_mass=np.exp(logits[:, 0]), logits=logits, clipped=clipped)
 
 
 def empirical_cliff(
@@ -198,3 +204,147 @@ def sweep_final_mass(
             )
             mass[s, j], active[s, j] = run.modal_mass[-1], run.clip_active
     return mass, active
+
+
+# ----------------------------------------------------------------------------------------------
+# Validity of structured outputs under PPO-style clipped, extrapolated OPD (§8)
+# ----------------------------------------------------------------------------------------------
+CLIPS = ("previous", "base", "base-symmetric")
+
+
+@dataclass(frozen=True)
+class ValidityRun:
+    """Result of :func:`simulate_validity`: one row per lambda."""
+
+    lams: Array
+    steps: Array  # (S,) recorded outer steps
+    validity: Array  # (len(lams), S) V = pi(0)^L at those steps
+    clip: str
+
+
+def simulate_validity(
+    p: ArrayLike,
+    b: ArrayLike,
+    lams: ArrayLike,
+    *,
+    L: int,
+    clip: str = "previous",
+    eps: float = 0.2,
+    c: float = 1.2,
+    steps: int = 400,
+    epochs: int = 4,
+    lr: float = 0.1,
+    records: int = 41,
+) -> ValidityRun:
+    """Expected-gradient dynamics of clipped, extrapolated OPD for one structural position (all L
+    positions are identical and independent, so V = pi(0)^L), every lambda at once (§8.2).
+
+    Each outer step freezes the behaviour policy pi_old, computes the per-token advantage
+    A(y) = lambda log p(y) + (1 - lambda) log b(y) - log pi_old(y), and takes ``epochs``
+    natural-gradient steps theta_y += lr pi_old(y)/pi_old(y) a_y rho_y A(y) on the expected
+    surrogate, where rho_y = pi(y)/pi_old(y) and a_y switches a token off as its clip says:
+
+    * ``"previous"``: PPO's advantage-sign-aware clip of rho_y to [1 - eps, 1 + eps]: off when
+      A > 0 and rho > 1 + eps, or A < 0 and rho < 1 - eps;
+    * ``"base"``: the same sign-aware rule on the ratio to the base, pi(y)/b(y), band [1/c, c];
+    * ``"base-symmetric"``: off whenever pi(y)/b(y) leaves [1/c, c] (the chapter's §1 mask).
+
+    Independent of the closed forms: it never evaluates the fixed point.
+
+    Parameters
+    ----------
+    p, b : array_like
+        Teacher and base distributions over K >= 2 tokens (token 0 valid).
+    lams : array_like
+        Extrapolation coefficients (>= 0), simulated together.
+    L : int
+        Structural positions (>= 1).
+    clip : {"previous", "base", "base-symmetric"}
+        Which ratio is clipped and how.
+    eps : float
+        PPO's clip range, in (0, 1).
+    c : float
+        Base-relative band [1/c, c], c > 1.
+    steps, epochs : int
+        Outer steps and inner epochs per outer step.
+    lr : float
+        Natural-gradient step (> 0).
+    records : int
+        Recorded outer steps (evenly spaced).
+
+    Returns
+    -------
+    ValidityRun
+    """
+    from .. import _checks
+
+    p, b = _pair(p, b)
+    lams = _lam(np.atleast_1d(np.asarray(lams, dtype=float)))
+    L = _integer_at_least(L, "L (structural positions)", 1)
+    if clip not in CLIPS:
+        raise ValueError(f"clip must be one of {CLIPS}, got {clip!r}")
+    eps = _checks.in_range(eps, "eps", 0, 1, lo_open=True, hi_open=True)
+    c = float(_clip(c))
+    steps = _integer_at_least(steps, "steps", 1)
+    epochs = _integer_at_least(epochs, "epochs", 1)
+    lr = _checks.positive(lr, "lr")
+    logp, logb = np.log(p), np.log(b)
+    theta = np.tile(logb, (lams.size, 1))
+    record = np.unique(np.linspace(0, steps, records).round().astype(int))
+    out = np.empty((lams.size, record.size))
+    j = 0
+    for t in range(steps + 1):
+        log_pi = theta - special.logsumexp(theta, axis=1, keepdims=True)
+        if t == record[j]:
+            out[:, j] = np.exp(L * log_pi[:, 0])
+            j += 1
+        if t == steps:
+            break
+        log_old = log_pi
+        adv = lams[:, None] * logp + (1 - lams[:, None]) * logb - log_old
+        for _ in range(epochs):
+            log_pi = theta - special.logsumexp(theta, axis=1, keepdims=True)
+            rho = np.exp(log_pi - log_old)
+            if clip == "previous":
+                off = ((adv > 0) & (rho > 1 + eps)) | ((adv < 0) & (rho < 1 - eps))
+            else:
+                base_ratio = np.exp(log_pi - logb)
+                outside_hi, outside_lo = base_ratio > c, base_ratio < 1 / c
+                if clip == "base":
+                    off = ((adv > 0) & outside_hi) | ((adv < 0) & outside_lo)
+                else:
+                    off = outside_hi | outside_lo
+            theta = theta + lr * np.where(off, 0.0, rho * adv)
+    return ValidityRun(lams=lams, steps=record.astype(float), validity=out, clip=clip)
+
+
+def simulated_cliff(run: ValidityRun, drop: float = 0.5, at: int = -1) -> float:
+    """The lambda past the largest validity at which the validity recorded at step index ``at``
+    first falls to ``drop`` times that largest value, linearly interpolated on the lambda grid;
+    inf if it never does on the grid.
+
+    Parameters
+    ----------
+    run : ValidityRun
+        A run of :func:`simulate_validity`.
+    drop : float
+        Fraction of the largest validity.
+    at : int
+        Index of the recorded step.
+
+    Returns
+    -------
+    float
+    """
+    from .. import _checks
+
+    drop = _checks.in_range(drop, "drop", 0, 1, lo_open=True, hi_open=True)
+    v = run.validity[:, at]
+    i = int(np.argmax(v))
+    target = drop * v[i]
+    below = np.nonzero(v[i:] <= target)[0]
+    if below.size == 0:
+        return float("inf")
+    j = i + int(below[0])
+    lo, hi = run.lams[j - 1], run.lams[j]
+    return float(lo + (v[j - 1] - target) / (v[j - 1] - v[j]) * (hi - lo))
