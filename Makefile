@@ -18,6 +18,9 @@ export PYTHONHASHSEED := 0
 # torch threads per process: half the cores (theorybench.device.torch_threads), so two notebook
 # kernels, or a notebook beside the tests, never oversubscribe the machine
 export MPLBACKEND := Agg
+# expensive experiment results computed once per library version and reused by the notebooks and
+# the test fixtures that make the same call (theorybench._memo)
+export THEORYBENCH_RESULTS := $(CURDIR)/book/_build/.results
 
 .PHONY: book test fast lab unit nbval book-strict browser bench lint vendor chromium lock clean
 

@@ -82,7 +82,7 @@ def validity_peak(p: ArrayLike, b: ArrayLike) -> float:
     whose left side increases in lambda, so the root is unique (scipy brentq). 0 if the valid
     mass falls from the base on; inf if no token has rho_y > 1 (V rises for ever). With one
     benign (A) and one format-breaking (B) tail token it is the closed form
-    log(w_A |log rho_A| / (w_B log rho_B)) / log(rho_B / rho_A).
+    log(w_A abs(log rho_A) / (w_B log rho_B)) / log(rho_B / rho_A).
 
     Parameters
     ----------

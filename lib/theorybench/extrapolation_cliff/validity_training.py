@@ -10,6 +10,7 @@ from numpy.typing import ArrayLike
 from tqdm.auto import tqdm
 
 from .. import _checks
+from .._memo import reused
 from ..training import TrainConfig
 from .model import Array, _lam, _pair
 
@@ -46,6 +47,7 @@ def onset(lams: ArrayLike, v: ArrayLike, drop: float = 0.5) -> float:
     return float(lams[j - 1] + (v[j - 1] - target) / (v[j - 1] - v[j]) * (lams[j] - lams[j - 1]))
 
 
+@reused
 def train_structured_policy(
     p: ArrayLike,
     b: ArrayLike,

@@ -12,6 +12,7 @@ from tqdm.auto import tqdm
 
 from .._checks import integer_at_least as _integer_at_least
 from .._checks import positive as _positive
+from .._memo import reused
 from ..training import TrainConfig
 from .model import Array, Exponent, bootstrap_exponent, partial_trace_threshold
 
@@ -336,7 +337,7 @@ def high_temperature_estimate(X, y, k: int):
 def estimator_overlaps(
     d: int, k: int, ns: ArrayLike, *, runs: int = 16, seed: int = 0, device: str | None = None
 ) -> Array:
-    """Overlap |<estimate, w*>| of :func:`high_temperature_estimate` after each n of the
+    """Overlap abs(<estimate, w*>) of :func:`high_temperature_estimate` after each n of the
     increasing grid ``ns``, streaming the samples (memory O(d^2) per run, not O(n d)); ``runs``
     independent problems. Returns (runs, len(ns))."""
     import torch
@@ -391,12 +392,13 @@ def _grid(factors: ArrayLike, scale: float) -> Array:
     return np.unique(np.maximum(2, np.round(np.asarray(factors, dtype=float) * scale)).astype(int))
 
 
+@reused
 def estimator_sweep(
     k: int, ds: ArrayLike, factors: ArrayLike, *, runs: int = 16, seed: int = 0,
     progress: bool = False,
 ) -> ThresholdSweep:  # fmt: skip
     """:func:`estimator_overlaps` on n = factor * s(d) for each d (§4), with s(d) the closed-form
-    threshold :func:`partial_trace_threshold` for k* = 3 (the grid is placed around it; the
+    threshold :func:`~theorybench.langevin_averaging.model.partial_trace_threshold` for k* = 3 (the grid is placed around it; the
     measured threshold is interpolated from the simulation) and d^2 for k* = 4: the hot averaged
     chain's limit, at dimensions where running the chain itself would take too long."""
     ds = [int(d) for d in ds]
@@ -408,6 +410,7 @@ def estimator_sweep(
     return ThresholdSweep("high-temperature average", k, ds, ns, over)
 
 
+@reused
 def sgd_sweep(
     k: int, ds: ArrayLike, factors: ArrayLike, *, lr_factors: ArrayLike = (0.3, 1.0),
     runs: int = 16, seed: int = 0, progress: bool = False,
@@ -458,6 +461,7 @@ def warm_start_pipeline(
     return after, start
 
 
+@reused
 def pipeline_sweep(
     ds: ArrayLike, factors: ArrayLike, *, runs: int = 16, seed: int = 0, progress: bool = False
 ) -> tuple[ThresholdSweep, ThresholdSweep]:
@@ -477,6 +481,7 @@ def pipeline_sweep(
     )
 
 
+@reused
 def chain_traces(
     ks: ArrayLike, d: int, *, factor: float = 10.0, beta: float = 8.0, burn_in: int = 200,
     runs: int = 4, records: int = 60, train: TrainConfig = LANGEVIN_TRAIN,

@@ -22,6 +22,7 @@ import torch
 from numpy.typing import NDArray
 
 from .. import _checks
+from .._memo import reused
 from ..training import TrainConfig
 from .optimizer import LionK
 from .scales import CI
@@ -83,6 +84,7 @@ def _mlp(d_in: int, hidden: int, gen: torch.Generator, dtype, dev) -> torch.nn.M
     return net.to(dev, dtype)
 
 
+@reused
 def train_digits(
     *,
     lams: tuple[float, ...] = (3.0, 10.0, 30.0),

@@ -10,6 +10,7 @@ from tqdm.auto import tqdm
 
 from .._checks import integer_at_least as _integer_at_least
 from .._checks import one_of as _one_of
+from .._memo import reused
 from ..stats import LogisticTrend, binomial_interval, logistic_trend
 from ..training import TrainConfig
 from .model import QUERIES, Array, _tokens, optimal_tokens, synthetic_instance
@@ -120,7 +121,7 @@ def train_gd(
     along the negative gradient divided by its norm (per instance) -- the norm of (dL/dK, dL/dQ)
     together (``kq_normalization="joint"``) or of each factor's gradient on its own
     (``"separate"``, the authors' choice); else plain GD with step ``train.lr``. The gradient is
-    computed in the log domain (:func:`_gradient`), so normalised runs never underflow.
+    computed in the log domain (``_gradient``), so normalised runs never underflow.
     Initialisation: entries N(0, init_scale^2) (``init="normal"``) or U(-init_scale, init_scale)
     (``init="uniform"``; init_scale = 1/sqrt(d) is torch's default ``nn.Linear`` initialisation);
     ``init_scale = 0`` starts W at 0 ((K, Q) needs init_scale > 0, 0 is a saddle).
@@ -244,6 +245,7 @@ class DirectionStats:
         return self.correlation[:, -1]
 
 
+@reused
 def direction_experiment(
     param: str = "W",
     query: str = "cross",
@@ -262,7 +264,8 @@ def direction_experiment(
     entries unless ``init_scale`` is given), all instances in one batched run. After training the
     Att-SVM is solved for the tokens attention selects (Frobenius for W; nuclear and Frobenius for
     (K, Q)), and each instance is classed as ``global`` (the optimal token of every sample),
-    ``local`` (a locally optimal selection, :func:`is_locally_optimal`) or ``neither``.
+    ``local`` (a locally optimal selection,
+    :func:`~theorybench.svm_attention.model.is_locally_optimal`) or ``neither``.
 
     Instance k is ``synthetic_instance(n, T, d, seed=train.seed * 100_003 + k, query=query)``; the
     initialisation is drawn from ``train.seed``. Raises RuntimeError if a run could not take every
@@ -342,6 +345,7 @@ class OverparamResult:
         return self.successes / self.instances
 
 
+@reused
 def global_fraction(
     n: int,
     T: int,
@@ -395,12 +399,13 @@ class RankGrid:
     rank_nuc: Array  # mean effective rank of the nuclear-norm Att-SVM
 
 
+@reused
 def svm_rank_grid(
     ns: ArrayLike, Ts: ArrayLike, ds: ArrayLike, *, instances: int = 100, seed: int = 0,
     progress: bool = False,
 ) -> RankGrid:  # fmt: skip
     """The authors' rank experiment (§5): for random instances (unit Gaussian tokens, head and
-    cross-attention queries), the effective rank (:func:`effective_rank`) of the Frobenius and of
+    cross-attention queries), the effective rank (:func:`~theorybench.svm_attention.model.effective_rank`) of the Frobenius and of
     the nuclear-norm Att-SVM of the optimal tokens, averaged over the instances whose Att-SVM is
     feasible, on a grid of n, T and d. One draw per instance (no redraws), so ``feasible`` is the
     fraction of separable instances."""
