@@ -231,3 +231,40 @@ def test_early_phase_identity_symbolically() -> None:
     assert sp.simplify(tau * sp.diff(a_t, t) - s * b_t) == 0
     assert sp.simplify(tau * sp.diff(b_t, t) - s * a_t) == 0
     assert sp.simplify(b * a - ((a + b) ** 2 - (a - b) ** 2) / 4) == 0
+
+
+# ----------------------------------------------------------------------------------------------
+# Embedded fixed points and their saddles (§3)
+# ----------------------------------------------------------------------------------------------
+def test_an_unlearned_mode_is_a_saddle_with_eigenvalues_plus_minus_s() -> None:
+    """L(a, b) = 1/2 (s - a b)^2 along one mode: at a = b = 0 the Hessian is [[0, -s], [-s, 0]],
+    eigenvalues +s and -s (sympy); a learned mode (a b = s) is a minimum along it."""
+    import sympy as sp
+
+    a, b, s = sp.symbols("a b s", positive=True)
+    L = (s - a * b) ** 2 / 2
+    H = sp.hessian(L, (a, b))
+    assert set(H.subs({a: 0, b: 0}).eigenvals()) == {s, -s}
+    learned = H.subs({a: sp.sqrt(s), b: sp.sqrt(s)})
+    assert all(sp.simplify(ev) >= 0 for ev in learned.eigenvals())
+
+
+@pytest.mark.claim(
+    "s2s-embedded-saddles",
+    chapter="saddle_to_saddle",
+    statement="At each plateau of a trained two-layer linear network (10 random starts, "
+    "s = (4, 2, 1)) the end-to-end map is nearest the rank-r truncation of the teacher (within "
+    "5 % of ||M||), and the loss Hessian there has its most negative eigenvalue within 5 % of "
+    "-s_{r+1}: the network sits at a saddle embedded from a width-r network",
+    worst="max",
+)
+def test_plateaus_sit_at_embedded_saddles(record_property) -> None:
+    check = st.embedded_saddles([4.0, 2.0, 1.0], seeds=10)
+    rel = np.abs(check.min_eigenvalue / check.predicted - 1)
+    record_property("measured", float(rel.max()))
+    record_property("measured", f"distance <= {check.distance.max():.3f}; eigenvalue error median "
+                    f"{np.median(rel):.4f}, max {rel.max():.4f} over {rel.size} (seed, plateau)")  # fmt: skip
+    record_property("predicted", "0 (relative error of the most negative eigenvalue; <= 0.05)")
+    assert np.all(check.nearest == np.arange(3)[None, :])
+    assert np.all(check.distance <= 0.05)
+    assert np.all(rel <= 0.05)

@@ -18,7 +18,7 @@ three-factor product, so from a balanced aligned start head i obeys the depth-3 
 the heads are learned one per plateau, each plateau lasting ~ 1/sigma.
 
 
-Layout: ``attention``, ``attention_training``, ``interactive``, ``figures``, ``linear``, ``linear_training``, ``plateaus``. Closed forms (``linear``, ``attention``, ``plateaus``) import only numpy/scipy; the other modules load on first use of one of their names."""
+Layout: ``attention``, ``attention_training``, ``embedding``, ``interactive``, ``figures``, ``linear``, ``linear_training``, ``plateaus``. Closed forms (``linear``, ``attention``, ``plateaus``) import only numpy/scipy; the other modules load on first use of one of their names."""
 
 from .._lazy import lazy_exports
 from . import attention, linear, plateaus, scales
@@ -32,8 +32,16 @@ __getattr__, __dir__, __all__ = lazy_exports(
     [*linear.__all__, *scales.__all__, *attention.__all__, *plateaus.__all__],
     {
         "attention_training": ["AttentionRun", "ATTENTION_TRAIN", "train_attention"],
+        "embedding": ["SaddleCheck", "EMBEDDING_TRAIN", "embedded_saddles"],
         "interactive": ["explorer"],
-        "figures": ["experiment_rows", "plot_experiment", "attention_rows", "plot_attention"],
+        "figures": [
+            "experiment_rows",
+            "plot_experiment",
+            "attention_rows",
+            "plot_attention",
+            "plot_saddles",
+            "saddle_rows",
+        ],
         "linear_training": ["LinearRun", "LINEAR_TRAIN", "train_linear_network"],
     },
 )

@@ -20,7 +20,14 @@ if TYPE_CHECKING:
     from .attention_training import AttentionRun
     from .linear_training import LinearRun
 
-__all__ = ["experiment_rows", "plot_experiment", "attention_rows", "plot_attention"]
+__all__ = [
+    "experiment_rows",
+    "plot_experiment",
+    "attention_rows",
+    "plot_attention",
+    "plot_saddles",
+    "saddle_rows",
+]
 
 
 def experiment_rows(run: LinearRun, s: ArrayLike) -> list[str]:
@@ -106,3 +113,35 @@ def plot_attention(run: AttentionRun, lam: ArrayLike) -> object:
     )
     axr.legend(loc="lower right")
     return fig
+
+
+def plot_saddles(check) -> object:
+    """Left: distance of the trained end-to-end map to each truncation M_r at each plateau (one
+    point per seed). Right: the most negative Hessian eigenvalue there against -s_{r+1}."""
+    from ..plotting import COLORS, figure
+
+    fig, (a1, a2) = figure(2, width=9.5, height=3.3)
+    n, seeds = check.s.size, check.distance.shape[0]
+    jitter = np.linspace(-0.15, 0.15, seeds)
+    for r in range(n):
+        a1.plot(r + jitter, check.distance[:, r], "o", ms=3, color=COLORS["experiment"])
+        a2.plot(r + jitter, check.min_eigenvalue[:, r], "o", ms=3, color=COLORS["experiment"])
+        a2.plot([r - 0.3, r + 0.3], [check.predicted[r]] * 2, color=COLORS["theory"], lw=2)
+    a1.set(yscale="log", xlabel="plateau r (modes learned)", ylabel=r"$\|W_2W_1 - M_r\|/\|M\|$",
+           title=f"close to the embedded fixed point ({seeds} seeds)", xticks=range(n))  # fmt: skip
+    a2.set(xlabel="plateau r (modes learned)", ylabel="most negative Hessian eigenvalue",
+           title=r"a saddle: theory $-s_{r+1}$ (bars)", xticks=range(n))  # fmt: skip
+    return fig
+
+
+def saddle_rows(check) -> list[str]:
+    """Per plateau: nearest truncation, largest distance, and the eigenvalues against theory."""
+    rows = []
+    for r in range(check.s.size):
+        e = check.min_eigenvalue[:, r]
+        rows.append(
+            f"plateau {r}: nearest truncation M_r for {int(np.sum(check.nearest[:, r] == r))}/"
+            f"{e.size} seeds, distance <= {check.distance[:, r].max():.3f}; min eigenvalue "
+            f"median {np.median(e):.3f} (range {e.min():.3f} to {e.max():.3f}) vs {check.predicted[r]:.0f}"
+        )
+    return rows
