@@ -31,7 +31,14 @@ __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     [*linear.__all__, *scales.__all__, *attention.__all__, *plateaus.__all__],
     {
-        "attention_training": ["AttentionRun", "ATTENTION_TRAIN", "train_attention"],
+        "attention_training": [
+            "AttentionRun",
+            "ATTENTION_TRAIN",
+            "train_attention",
+            "HeadSpecialisation",
+            "SPECIALISATION_TRAIN",
+            "head_specialisation",
+        ],
         "embedding": ["SaddleCheck", "EMBEDDING_TRAIN", "embedded_saddles"],
         "interactive": ["explorer"],
         "figures": [
@@ -41,6 +48,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "plot_attention",
             "plot_saddles",
             "saddle_rows",
+            "plot_specialisation",
+            "specialisation_rows",
         ],
         "linear_training": ["LinearRun", "LINEAR_TRAIN", "train_linear_network"],
     },

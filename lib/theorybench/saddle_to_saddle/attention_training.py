@@ -9,15 +9,25 @@ from numpy.typing import ArrayLike
 
 from .. import _checks
 from .._checks import integer_at_least as _integer_at_least
+from .._memo import reused
 from ..training import TrainConfig
 from .attention import _context, _eigenvalues
 from .linear import Array
 from .scales import CI
 
-__all__ = ["AttentionRun", "ATTENTION_TRAIN", "train_attention"]
+__all__ = [
+    "AttentionRun",
+    "ATTENTION_TRAIN",
+    "train_attention",
+    "HeadSpecialisation",
+    "SPECIALISATION_TRAIN",
+    "head_specialisation",
+]
 
 #: SGD, step 0.1, 1,800 steps (the ci sizes' config)
 ATTENTION_TRAIN = CI.attention.train
+#: SGD, step 0.1, 2,200 steps: the random-start runs of the specialisation measurement
+SPECIALISATION_TRAIN = TrainConfig(steps=2200, lr=0.1)
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,9 @@ class AttentionRun:
     context: int
     loss: Array  # (len(sigmas), len(steps)) loss on a fixed held-out set of sequences
     head_norms: Array  # (len(sigmas), len(steps), heads): |v_h| ||k_h|| ||q_h||
+    head_diagonals: (
+        Array  # (len(sigmas), len(steps), heads, d): v_h k_hi q_hi, head h's part of M_ii
+    )
 
     @property
     def times(self) -> Array:
@@ -126,11 +139,13 @@ def train_attention(
     record = np.arange(0, steps + 1, record_every)
     loss = np.empty((R, record.size))
     norms = np.empty((R, record.size, heads))
+    diagonals = np.empty((R, record.size, heads, d))
     for j in range(record.size):
         with torch.no_grad():
             loss[:, j] = loss_on(x_eval, y_eval).cpu().numpy()
             v, k, q = params
             norms[:, j] = (v.abs() * k.norm(dim=-1) * q.norm(dim=-1)).cpu().numpy()
+            diagonals[:, j] = (v[..., None] * k * q).cpu().numpy()
         if j == record.size - 1:
             break
         for _ in range(record_every):
@@ -147,4 +162,69 @@ def train_attention(
         context=context,
         loss=loss,
         head_norms=norms,
+        head_diagonals=diagonals,
+    )
+
+
+@dataclass(frozen=True)
+class HeadSpecialisation:
+    """Result of :func:`head_specialisation`: arrays indexed (seed, component i)."""
+
+    lam: Array
+    times: Array  # (S,) recorded times (steps x lr)
+    transitions: list[Array]  # per seed, transition times found on the loss curve alone
+    acquired: Array  # (seeds, d) time the components' total share first reaches 1/2 (NaN: never)
+    carrier: Array  # (seeds, d) the head carrying most of component i at the end
+    carrier_share: Array  # (seeds, d) that head's part of the component's total at the end
+    total_share: Array  # (seeds, d) the component's total M_ii / m_i* at the end
+
+
+@reused
+def head_specialisation(
+    lam: ArrayLike,
+    *,
+    seeds: int = 10,
+    sigma: float = 0.1,
+    context: int = 16,
+    batch: int = 512,
+    train: TrainConfig = SPECIALISATION_TRAIN,
+) -> HeadSpecialisation:
+    """Multi-head linear attention from a *random* small start (§6.3), one run per seed: which
+    head ends up carrying which component i (its part v_h k_hi q_hi of M_ii, against the
+    component's optimum m_i*), when each component is acquired (its total share reaches 1/2),
+    and the transitions found on the loss curve alone (``detect_plateaus``)."""
+    from .attention import attention_targets
+    from .plateaus import detect_plateaus
+
+    lam_arr = np.asarray(lam, dtype=float)
+    seeds = _integer_at_least(seeds, "seeds", 1)
+    m_star, _ = attention_targets(lam_arr, context)
+    runs = [
+        train_attention(lam_arr, [sigma], context=context, init="random", batch=batch,
+                        eval_sequences=4096, train=train.replace(seed=train.seed * 1000 + s))
+        for s in range(seeds)
+    ]  # fmt: skip
+    d = lam_arr.size
+    acquired, carrier = np.full((seeds, d), np.nan), np.empty((seeds, d), dtype=int)
+    carrier_share, total = np.empty((seeds, d)), np.empty((seeds, d))
+    transitions = []
+    for s, run in enumerate(runs):
+        share = run.head_diagonals[0] / m_star  # (S, heads, d)
+        tot = share.sum(1)  # (S, d)
+        for i in range(d):
+            reached = np.nonzero(tot[:, i] >= 0.5)[0]
+            if reached.size:
+                acquired[s, i] = run.times[reached[0]]
+            h = int(np.argmax(np.abs(share[-1, :, i])))
+            carrier[s, i], total[s, i] = h, tot[-1, i]
+            carrier_share[s, i] = share[-1, h, i] / tot[-1, i] if tot[-1, i] != 0 else np.nan
+        transitions.append(detect_plateaus(run.times, run.loss[0]).transition_times)
+    return HeadSpecialisation(
+        lam=lam_arr,
+        times=runs[0].times,
+        transitions=transitions,
+        acquired=acquired,
+        carrier=carrier,
+        carrier_share=carrier_share,
+        total_share=total,
     )

@@ -27,6 +27,8 @@ __all__ = [
     "plot_attention",
     "plot_saddles",
     "saddle_rows",
+    "plot_specialisation",
+    "specialisation_rows",
 ]
 
 
@@ -144,4 +146,45 @@ def saddle_rows(check) -> list[str]:
             f"{e.size} seeds, distance <= {check.distance[:, r].max():.3f}; min eigenvalue "
             f"median {np.median(e):.3f} (range {e.min():.3f} to {e.max():.3f}) vs {check.predicted[r]:.0f}"
         )
+    return rows
+
+
+def plot_specialisation(spec) -> object:
+    """Per seed, the time each component is acquired (its total share reaches 1/2) against the
+    transitions found on the loss curve, and the carrying head's part of each component."""
+    from ..plotting import CYCLE, figure
+
+    fig, (a1, a2) = figure(2, width=9.5, height=3.3)
+    seeds, d = spec.acquired.shape
+    for i in range(d):
+        a1.plot(spec.acquired[:, i], np.arange(seeds), "o", ms=4, color=CYCLE[i],
+                label=f"component {i + 1} (lam = {spec.lam[i]:g})")  # fmt: skip
+        a2.plot(np.arange(seeds), spec.carrier_share[:, i], "o", ms=4, color=CYCLE[i])
+    for sd, tr in enumerate(spec.transitions):
+        a1.plot(tr, np.full(tr.size, sd), "|", ms=12, color="k")
+    a1.set(
+        xlabel="time (steps x lr)", ylabel="seed", title="acquired (dots) at a transition (bars)"
+    )
+    a1.legend(fontsize=7, loc="lower right")
+    a2.set(xlabel="seed", ylabel="carrying head's part", ylim=(0, 1.05),
+           title="one head per component")  # fmt: skip
+    return fig
+
+
+def specialisation_rows(spec) -> list[str]:
+    """Per component: seeds that acquired it, the carrying head's part, distinct heads."""
+    rows = []
+    for i in range(spec.lam.size):
+        got = np.isfinite(spec.acquired[:, i])
+        part = spec.carrier_share[got, i]
+        rows.append(
+            f"component {i + 1} (lam = {spec.lam[i]:g}): acquired in {int(got.sum())}/{got.size} "
+            f"seeds; carrying head's part median {np.median(part) if part.size else np.nan:.3f}, "
+            f"min {part.min() if part.size else np.nan:.3f}"
+        )
+    distinct = [len(set(c[np.isfinite(a)].tolist())) == int(np.isfinite(a).sum())
+                for c, a in zip(spec.carrier, spec.acquired, strict=True)]  # fmt: skip
+    rows.append(
+        f"acquired components carried by distinct heads in {sum(distinct)}/{len(distinct)} seeds"
+    )
     return rows
