@@ -353,6 +353,7 @@ def test_finite_budget_moves_the_cliff_outwards(validity_runs, record_property) 
     assert ec.simulated_cliff(tight) > cliffs[1]
 
 
+@pytest.mark.slow  # a statistic over many runs: in make test, not the fast lane
 @pytest.mark.claim(
     "ec-validity-torch",
     chapter="extrapolation_cliff",

@@ -106,6 +106,7 @@ def test_partial_trace_signal_is_sqrt6_along_w_star() -> None:
     np.testing.assert_allclose(u.numpy(), math.sqrt(6) * w_star[0].numpy(), atol=0.08)
 
 
+@pytest.mark.slow  # a statistic over many runs: in make test, not the fast lane
 @pytest.mark.claim(
     "la-average-smooths",
     chapter="langevin_averaging",
@@ -167,6 +168,7 @@ def _k4_ratios(res) -> np.ndarray:
     return np.array(out)
 
 
+@pytest.mark.slow  # a statistic over many runs: in make test, not the fast lane
 @pytest.mark.claim(
     "la-k3-exponent",
     chapter="langevin_averaging",
@@ -183,6 +185,7 @@ def test_partial_trace_exponent_matches_the_closed_form(ci_results, record_prope
     record_property("predicted", "<= 0.04 (largest |mean - closed form| beyond 3 SE, + 0.04)")
 
 
+@pytest.mark.slow  # a statistic over many runs: in make test, not the fast lane
 @pytest.mark.claim(
     "la-k4-vs-sgd",
     chapter="langevin_averaging",
@@ -204,6 +207,7 @@ def test_even_k_average_needs_far_fewer_samples_than_online_sgd(
     assert avg.value < 3
 
 
+@pytest.mark.slow  # a statistic over many runs: in make test, not the fast lane
 @pytest.mark.claim(
     "la-pipeline",
     chapter="langevin_averaging",

@@ -169,6 +169,7 @@ def test_attention_bad_input_raises_value_error(call, match) -> None:
         call()
 
 
+@pytest.mark.slow  # a statistic over many runs: in make test, not the fast lane
 @pytest.mark.claim(
     "s2s-heads-specialise",
     chapter="saddle_to_saddle",

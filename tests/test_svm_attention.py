@@ -100,6 +100,7 @@ def test_nuclear_svm_satisfies_its_optimality_condition() -> None:
     assert sa.effective_rank(nuc.W) < sa.effective_rank(fro.W)
 
 
+@pytest.mark.slow  # a statistic over many runs: in make test, not the fast lane
 @pytest.mark.claim(
     "svm-gd-direction",
     chapter="svm_attention",
@@ -119,6 +120,7 @@ def test_gd_direction_converges_to_att_svm(direction, record_property) -> None:
     record_property("predicted", "median >= 0.99, 10 % quantile >= 0.95 (each setting)")
 
 
+@pytest.mark.slow  # a statistic over many runs: in make test, not the fast lane
 @pytest.mark.claim(
     "svm-local-global",
     chapter="svm_attention",
@@ -136,6 +138,7 @@ def test_global_and_locally_optimal_outcomes_both_occur(direction, record_proper
     record_property("predicted", "global the majority, locally optimal > 0, neither <= 5 %")
 
 
+@pytest.mark.slow  # a statistic over many runs: in make test, not the fast lane
 def test_attention_concentrates_on_the_selected_tokens(direction) -> None:
     for st in direction.values():
         mean = st.selected_probability.mean(0)
@@ -156,6 +159,7 @@ def test_plain_gd_norm_grows_monotonically_and_slowly() -> None:
     assert corr[-1] > corr[len(corr) // 4]
 
 
+@pytest.mark.slow  # a statistic over many runs: in make test, not the fast lane
 @pytest.mark.claim(
     "svm-kq-nuclear",
     chapter="svm_attention",
@@ -176,6 +180,7 @@ def test_kq_gd_converges_to_the_nuclear_norm_svm(direction, record_property) -> 
     record_property("predicted", "median >= 0.95 (each setting)")
 
 
+@pytest.mark.slow  # a statistic over many runs: in make test, not the fast lane
 def test_kq_limit_does_not_depend_on_how_the_step_is_normalised() -> None:
     """Joint normalisation of (dL/dK, dL/dQ) against the authors' separate one: where both end
     on the same tokens, their limits agree (median correlation >= 0.99)."""
@@ -230,6 +235,7 @@ def test_stable_gradient_matches_autograd() -> None:
     assert float(L) == pytest.approx(float(loss.detach()), rel=1e-12)
 
 
+@pytest.mark.slow  # a statistic over many runs: in make test, not the fast lane
 @pytest.mark.claim(
     "svm-overparam",
     chapter="svm_attention",
@@ -248,6 +254,7 @@ def test_larger_d_reaches_the_global_svm_more_often(record_property) -> None:
     assert np.all((res.lo <= res.fractions) & (res.fractions <= res.hi))
 
 
+@pytest.mark.slow  # a statistic over many runs: in make test, not the fast lane
 @pytest.mark.claim(
     "svm-rank",
     chapter="svm_attention",
