@@ -156,6 +156,7 @@ EXAMPLES: dict[Any, dict[str, Any]] = {
         "L": 4,
         "steps": 3,
     },
+    ec.onset: {"lams": [1.0, 1.5, 2.0, 2.5], "v": [0.8, 0.9, 0.5, 0.2], "drop": 0.5},
     ec.simulated_cliff: {
         "run": ec.simulate_validity(
             [0.9, 0.02, 0.08], [0.9, 0.09, 0.01], [0.5, 1, 2], L=4, steps=3

@@ -39,7 +39,6 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "ValidityTraining",
             "VALIDITY_TRAIN",
             "train_structured_policy",
-            "onset",
         ],
         "interactive": ["explorer"],
         "figures": [

@@ -20,6 +20,7 @@ __all__ = [
     "ValidityRun",
     "simulate_validity",
     "simulated_cliff",
+    "onset",
 ]
 
 
@@ -318,6 +319,40 @@ def simulate_validity(
     return ValidityRun(lams=lams, steps=record.astype(float), validity=out, clip=clip)
 
 
+def onset(lams: ArrayLike, v: ArrayLike, drop: float = 0.5) -> float:
+    """The lambda past the largest value of ``v`` at which ``v`` first falls to ``drop`` times
+    it, linearly interpolated on the grid ``lams``; inf if it never does. The cliff of a
+    simulated or a trained validity curve (:func:`simulated_cliff`, ``ValidityTraining.cliffs``).
+
+    Parameters
+    ----------
+    lams : array_like
+        Increasing grid of lambdas.
+    v : array_like
+        Validity at each lambda.
+    drop : float
+        Fraction of the largest value, in (0, 1).
+
+    Returns
+    -------
+    float
+    """
+    from .. import _checks
+
+    drop = _checks.in_range(drop, "drop", 0, 1, lo_open=True, hi_open=True)
+    lams = _checks.finite_array(lams, "lams", ndim=1)
+    v = _checks.finite_array(v, "v", ndim=1)
+    if lams.shape != v.shape:
+        raise ValueError(f"lams and v must have the same length, got {lams.size} and {v.size}")
+    i = int(np.argmax(v))
+    target = drop * v[i]
+    below = np.nonzero(v[i:] <= target)[0]
+    if below.size == 0:
+        return float("inf")
+    j = i + int(below[0])
+    return float(lams[j - 1] + (v[j - 1] - target) / (v[j - 1] - v[j]) * (lams[j] - lams[j - 1]))
+
+
 def simulated_cliff(run: ValidityRun, drop: float = 0.5, at: int = -1) -> float:
     """The lambda past the largest validity at which the validity recorded at step index ``at``
     first falls to ``drop`` times that largest value, linearly interpolated on the lambda grid;
@@ -336,15 +371,4 @@ def simulated_cliff(run: ValidityRun, drop: float = 0.5, at: int = -1) -> float:
     -------
     float
     """
-    from .. import _checks
-
-    drop = _checks.in_range(drop, "drop", 0, 1, lo_open=True, hi_open=True)
-    v = run.validity[:, at]
-    i = int(np.argmax(v))
-    target = drop * v[i]
-    below = np.nonzero(v[i:] <= target)[0]
-    if below.size == 0:
-        return float("inf")
-    j = i + int(below[0])
-    lo, hi = run.lams[j - 1], run.lams[j]
-    return float(lo + (v[j - 1] - target) / (v[j - 1] - v[j]) * (hi - lo))
+    return onset(run.lams, run.validity[:, at], drop)

@@ -13,8 +13,9 @@ from .. import _checks
 from .._memo import reused
 from ..training import TrainConfig
 from .model import Array, _lam, _pair
+from .simulator import onset
 
-__all__ = ["ValidityTraining", "VALIDITY_TRAIN", "train_structured_policy", "onset"]
+__all__ = ["ValidityTraining", "VALIDITY_TRAIN", "train_structured_policy"]
 
 #: Adam, step 0.05, 150 outer steps of 4 PPO epochs each
 VALIDITY_TRAIN = TrainConfig(steps=150, lr=0.05)
@@ -32,19 +33,6 @@ class ValidityTraining:
     def cliffs(self, drop: float = 0.5, at: int = -1) -> Array:
         """Per seed, the lambda past the largest validity where it falls to ``drop`` of it."""
         return np.array([onset(self.lams, v[:, at], drop) for v in self.validity])
-
-
-def onset(lams: ArrayLike, v: ArrayLike, drop: float = 0.5) -> float:
-    """The lambda past the largest value of ``v`` at which ``v`` first falls to ``drop`` times
-    it, linearly interpolated on the grid ``lams``; inf if it never does."""
-    lams, v = np.asarray(lams, dtype=float), np.asarray(v, dtype=float)
-    i = int(np.argmax(v))
-    target = drop * v[i]
-    below = np.nonzero(v[i:] <= target)[0]
-    if below.size == 0:
-        return float("inf")
-    j = i + int(below[0])
-    return float(lams[j - 1] + (v[j - 1] - target) / (v[j - 1] - v[j]) * (lams[j] - lams[j - 1]))
 
 
 @reused
