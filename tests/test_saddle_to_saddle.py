@@ -268,3 +268,169 @@ def test_plateaus_sit_at_embedded_saddles(record_property) -> None:
     assert np.all(check.nearest == np.arange(3)[None, :])
     assert np.all(check.distance <= 0.05)
     assert np.all(rel <= 0.05)
+
+
+# ----------------------------------------------------------------------------------------------
+# Width (§3.3)
+# ----------------------------------------------------------------------------------------------
+def test_random_start_strength_quantiles_match_sampled_starts() -> None:
+    """The chi-square law of u_eff against 20,000 starts drawn as train_linear_network draws them
+    and measured by effective_initial_strength (an independent Monte Carlo)."""
+    rng = np.random.default_rng(0)
+    sigma, d_in, d_out = 1e-2, 12, 10
+    U, _ = np.linalg.qr(rng.standard_normal((d_out, 1)))
+    V, _ = np.linalg.qr(rng.standard_normal((d_in, 1)))
+    for h in (4, 64):
+        W1 = rng.standard_normal((20000, h, d_in)) * sigma / np.sqrt(d_in)
+        W2 = rng.standard_normal((20000, d_out, h)) * sigma / np.sqrt(h)
+        u = st.effective_initial_strength(W1, W2, U, V)[:, 0]
+        for q in (0.1, 0.5, 0.9):
+            assert np.quantile(u, q) == pytest.approx(st.random_start_strength(sigma, h, d_in, q),
+                                                      rel=0.05)  # fmt: skip
+
+
+def test_width_time_shrinks_by_half_log_two_per_doubling_when_wide() -> None:
+    """For hidden >> d_in the median u_eff doubles with the width, so t_k drops by
+    (tau / 2 s_k) ln 2 per doubling (up to the s_k / (s_k - u) factor)."""
+    s = np.array([3.0, 1.0])
+    t1 = st.width_transition_times(s, 1e-3, 4096, 12)
+    t2 = st.width_transition_times(s, 1e-3, 8192, 12)
+    np.testing.assert_allclose(t1 - t2, np.log(2) / (2 * s), rtol=0.01)
+
+
+@pytest.mark.claim(
+    "s2s-width",
+    chapter="saddle_to_saddle",
+    statement="Wider two-layer linear networks (random start, layer gain sigma) leave each saddle "
+    "sooner: the median transition time over 10 seeds is t_k at the median of "
+    "u_eff = (sigma^2/4)(1/d_in + 1/h) chi^2_h, for h = 4 .. 256",
+    worst="max",
+)
+def test_width_shortens_plateaus_as_predicted(record_property) -> None:
+    sweep = st.width_sweep([3.0, 2.0, 1.0], list(st.sizes("ci").width.widths), seeds=10)
+    med = sweep.median()
+    err = np.abs(med / sweep.predicted_median - 1)
+    record_property("measured", float(err.max()))
+    record_property("measured", f"median-time error <= {err.max():.3f} over widths "
+                    f"{sweep.widths.tolist()} x 3 modes, n = 10 seeds each; shift 4 -> 256: "
+                    f"{np.round(med[0] - med[-1], 2).tolist()} vs "
+                    f"{np.round(sweep.predicted_median[0] - sweep.predicted_median[-1], 2).tolist()}")  # fmt: skip
+    record_property("predicted", "0 (relative error of the median times; < 0.10 asserted)")
+    assert np.all(err < 0.10)
+    assert np.all(np.diff(med, axis=0) < 0)  # every mode escapes sooner at every larger width
+
+
+# ----------------------------------------------------------------------------------------------
+# Linear convolutional networks (§7)
+# ----------------------------------------------------------------------------------------------
+def _circulant(k: np.ndarray) -> np.ndarray:
+    """The matrix of x -> k * x (circular convolution), built entry by entry."""
+    d = k.size
+    return np.array([[k[(n - i) % d] for i in range(d)] for n in range(d)])
+
+
+def test_conv_teacher_singular_values_are_its_strengths_twice() -> None:
+    """The SVD of the teacher's circulant matrix (no FFT) has s_j twice (frequency j and d - j)
+    and zeros elsewhere."""
+    s, d = np.array([4.0, 2.0, 1.0]), 16
+    t = st.conv_teacher(s, d, [1, 3, 5], seed=3)
+    sv = np.sort(np.linalg.svd(_circulant(t), compute_uv=False))[::-1]
+    np.testing.assert_allclose(sv[:6], np.repeat(s, 2), atol=1e-12)
+    np.testing.assert_allclose(sv[6:], 0, atol=1e-12)
+
+
+def test_conv_gradient_per_frequency_is_the_two_layer_mode_equation() -> None:
+    """The derivation of §7.1: finite-difference gradients of L = (1/2d)||C_t - sum_c C_a C_w||_F^2
+    in the real kernel entries, Fourier transformed, equal -(t^_k - P_k) conj(a^_ck)."""
+    rng = np.random.default_rng(1)
+    d, C = 8, 2
+    t = st.conv_teacher([2.0, 1.0], d, [1, 2], seed=0)
+    w, a = rng.standard_normal((C, d)) * 0.3, rng.standard_normal((C, d)) * 0.3
+
+    def loss(w):
+        net = sum(_circulant(a[c]) @ _circulant(w[c]) for c in range(C))
+        return ((_circulant(t) - net) ** 2).sum() / (2 * d)
+
+    grad, h = np.zeros_like(w), 1e-6
+    for idx in np.ndindex(w.shape):
+        e = np.zeros_like(w)
+        e[idx] = h
+        grad[idx] = (loss(w + e) - loss(w - e)) / (2 * h)
+    W, A, T = np.fft.fft(w), np.fft.fft(a), np.fft.fft(t)
+    P = (A * W).sum(0)
+    np.testing.assert_allclose(-np.fft.fft(grad), (T - P) * np.conj(A), atol=1e-7)
+
+
+def test_conv_plateau_levels_are_the_unlearned_power() -> None:
+    """Level k equals the loss of the kernel that keeps the teacher's k strongest frequencies,
+    computed with circulant matrices."""
+    s, d, f = np.array([4.0, 2.0, 1.0]), 16, np.array([1, 3, 5])
+    t = st.conv_teacher(s, d, f, seed=2)
+    spec = np.fft.fft(t)
+    for k, level in enumerate(st.conv_plateau_losses(s, d)):
+        keep = np.zeros_like(spec)
+        keep[np.r_[f[:k], d - f[:k]]] = spec[np.r_[f[:k], d - f[:k]]]
+        p = np.fft.ifft(keep).real
+        assert ((_circulant(t) - _circulant(p)) ** 2).sum() / (2 * d) == pytest.approx(level)
+
+
+@pytest.fixture(scope="module")
+def conv_run():
+    size = st.sizes("ci").conv
+    return st.train_conv_network([4.0, 2.0, 1.0], [1, 3, 5], **size.kwargs())
+
+
+@pytest.mark.claim(
+    "s2s-conv-times",
+    chapter="saddle_to_saddle",
+    statement="A two-layer linear convolutional network (10 random starts) learns one teacher "
+    "frequency per plateau, strongest first, at the two-layer steepest-descent time with "
+    "s_k = |t^_k| and u0 = sum_c |w^_ck + e^{i theta} conj(a^_ck)|^2 / 4",
+    worst="max",
+)
+def test_conv_network_learns_one_frequency_per_plateau_at_the_predicted_times(
+    conv_run, record_property
+) -> None:
+    rel = np.abs(conv_run.measured_times() / conv_run.predicted_times() - 1)
+    record_property("measured", float(rel.max()))
+    record_property("measured", f"relative error median {np.median(rel):.4f}, max {rel.max():.4f} "
+                    f"over {rel.shape[0]} seeds x {rel.shape[1]} frequencies")  # fmt: skip
+    record_property("predicted", "0 (relative error of the transition times; < 0.10 asserted)")
+    assert np.all(rel < 0.10)
+
+
+@pytest.mark.claim(
+    "s2s-conv-levels",
+    chapter="saddle_to_saddle",
+    statement="The convolutional network's loss on plateau k is (1/d) sum_{j>=k} s_j^2",
+    worst="max",
+)
+def test_conv_plateau_levels_match(record_property) -> None:
+    """The levels are the sigma -> 0 limit; as for the fully connected network they are read at
+    the smaller init (sigma = 1e-4), where the plateaus are flat."""
+    run = st.train_conv_network([4.0, 2.0, 1.0], [1, 3, 5], sigma=1e-4)
+    predicted = run.predicted_levels()
+    gaps = np.abs(np.diff(predicted))
+    nearest = np.minimum(np.r_[np.inf, gaps], np.r_[gaps, np.inf])
+    err = np.abs(run.levels() - predicted) / nearest  # (seeds, levels)
+    record_property("measured", float(err.max()))
+    record_property("predicted", "<= 0.05 (error of each level over the gap to its nearest level)")
+    assert np.all(err <= 0.05)
+
+
+@pytest.mark.claim(
+    "s2s-conv-fixed-points",
+    chapter="saddle_to_saddle",
+    statement="On plateau r the convolutional network's end-to-end kernel sits at the teacher "
+    "truncated to its r strongest frequencies (a fixed point of a narrower network), with "
+    "exactly those frequencies learned (10 seeds)",
+    worst="max",
+)
+def test_conv_plateaus_sit_at_embedded_fixed_points(conv_run, record_property) -> None:
+    nearest, dist, learned = conv_run.plateau_fixed_points()
+    n = conv_run.s.size
+    record_property("measured", float(dist.max()))
+    record_property("predicted", "0 (distance to the r-frequency truncation over ||t||; <= 0.05)")
+    assert np.all(nearest == np.arange(n)[None, :])
+    assert np.all(dist <= 0.05)
+    assert np.all(learned == (np.arange(n)[None, None, :] < np.arange(n)[None, :, None]))

@@ -18,18 +18,28 @@ three-factor product, so from a balanced aligned start head i obeys the depth-3 
 the heads are learned one per plateau, each plateau lasting ~ 1/sigma.
 
 
-Layout: ``attention``, ``attention_training``, ``embedding``, ``interactive``, ``figures``, ``linear``, ``linear_training``, ``plateaus``. Closed forms (``linear``, ``attention``, ``plateaus``) import only numpy/scipy; the other modules load on first use of one of their names."""
+Linear convolutional networks (§7): circular convolutions are diagonal in the Fourier basis, so
+each frequency is a two-layer scalar network and the teacher's spectrum sets the order.
+
+Layout: ``attention``, ``attention_training``, ``conv_training``, ``convolution``, ``embedding``, ``interactive``, ``figures``, ``linear``, ``linear_training``, ``plateaus``. Closed forms (``linear``, ``attention``, ``convolution``, ``plateaus``) import only numpy/scipy; the other modules load on first use of one of their names."""
 
 from .._lazy import lazy_exports
-from . import attention, linear, plateaus, scales
+from . import attention, convolution, linear, plateaus, scales
 from .attention import *  # noqa: F403
+from .convolution import *  # noqa: F403
 from .linear import *  # noqa: F403
 from .plateaus import *  # noqa: F403
 from .scales import *  # noqa: F403
 
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
-    [*linear.__all__, *scales.__all__, *attention.__all__, *plateaus.__all__],
+    [
+        *linear.__all__,
+        *scales.__all__,
+        *attention.__all__,
+        *convolution.__all__,
+        *plateaus.__all__,
+    ],
     {
         "attention_training": [
             "AttentionRun",
@@ -40,6 +50,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "head_specialisation",
         ],
         "embedding": ["SaddleCheck", "EMBEDDING_TRAIN", "embedded_saddles"],
+        "conv_training": ["ConvRun", "CONV_TRAIN", "train_conv_network"],
         "interactive": ["explorer"],
         "figures": [
             "experiment_rows",
@@ -50,7 +61,18 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "saddle_rows",
             "plot_specialisation",
             "specialisation_rows",
+            "plot_conv",
+            "conv_rows",
+            "plot_width",
+            "width_rows",
         ],
-        "linear_training": ["LinearRun", "LINEAR_TRAIN", "train_linear_network"],
+        "linear_training": [
+            "LinearRun",
+            "LINEAR_TRAIN",
+            "train_linear_network",
+            "WidthSweep",
+            "WIDTH_TRAIN",
+            "width_sweep",
+        ],
     },
 )

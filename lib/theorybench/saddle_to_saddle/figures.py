@@ -29,6 +29,10 @@ __all__ = [
     "saddle_rows",
     "plot_specialisation",
     "specialisation_rows",
+    "plot_conv",
+    "conv_rows",
+    "plot_width",
+    "width_rows",
 ]
 
 
@@ -186,5 +190,93 @@ def specialisation_rows(spec) -> list[str]:
                 for c, a in zip(spec.carrier, spec.acquired, strict=True)]  # fmt: skip
     rows.append(
         f"acquired components carried by distinct heads in {sum(distinct)}/{len(distinct)} seeds"
+    )
+    return rows
+
+
+def plot_conv(run) -> object:
+    """Left: the loss of every seed's convolutional network against the closed-form plateau
+    levels (dashed). Right: each frequency's strength |P_k| / s_k for every seed, against the
+    logistic from that seed's own start (thin)."""
+    from ..plotting import COLORS, CYCLE, figure
+    from .linear import mode_trajectory
+
+    fig, (a1, a2) = figure(2, width=9.5, height=3.3)
+    for L in run.loss:
+        a1.plot(run.time, L, color=COLORS["experiment"], lw=0.8, alpha=0.6)
+    for lev in run.predicted_levels()[:-1]:
+        a1.axhline(lev, color=COLORS["theory"], ls="--", lw=1)
+    a1.set(yscale="log", ylim=(max(run.loss.min(), 1e-4), None), xlabel="time (steps x lr)",
+           ylabel="loss", title=f"{len(run.loss)} seeds; levels " + r"$\frac{1}{d}\sum_{j>r} s_j^2$")  # fmt: skip
+    for k, sk in enumerate(run.s):
+        for i in range(len(run.loss)):
+            a2.plot(run.time, run.strengths[i, :, k] / sk, color=CYCLE[k], lw=0.8, alpha=0.5)
+            a2.plot(run.time, mode_trajectory(run.time, [sk], run.u0[i, k])[:, 0] / sk,
+                    color="k", lw=0.4, alpha=0.5)  # fmt: skip
+        a2.plot([], [], color=CYCLE[k], label=f"frequency {run.freqs[k]} (s = {sk:g})")
+    a2.set(xlabel="time (steps x lr)", ylabel=r"$|\hat p_k| / s_k$",
+           title="one frequency per plateau (black: logistic)")  # fmt: skip
+    a2.legend(fontsize=7, loc="lower right")
+    return fig
+
+
+def conv_rows(run) -> list[str]:
+    """Per frequency: predicted and measured transition times over seeds, the plateau level, and
+    the embedded fixed point the network sits at on each plateau."""
+    measured, predicted = run.measured_times(), run.predicted_times()
+    rel = np.abs(measured / predicted - 1)
+    levels, want = run.levels(), run.predicted_levels()
+    nearest, dist, _ = run.plateau_fixed_points()
+    rows = []
+    for k in range(run.s.size):
+        rows.append(
+            f"frequency {run.freqs[k]} (s = {run.s[k]:g}): t median {np.median(measured[:, k]):.2f} "
+            f"vs {np.median(predicted[:, k]):.2f}, error median {np.median(rel[:, k]):.3f}, "
+            f"max {rel[:, k].max():.3f}; level after {np.median(levels[:, k + 1]):.4f} "
+            f"vs {want[k + 1]:.4f}"
+        )
+    for r in range(run.s.size):
+        rows.append(
+            f"plateau {r}: nearest the {r}-frequency truncation for "
+            f"{int(np.sum(nearest[:, r] == r))}/{nearest.shape[0]} seeds, distance <= "
+            f"{dist[:, r].max():.3f}"
+        )
+    return rows
+
+
+def plot_width(sweep) -> object:
+    """Each mode's transition time against the hidden width: every seed (dots), the median over
+    seeds (line) and the closed-form median (dashed)."""
+    from ..plotting import CYCLE, figure
+
+    fig, (ax,) = figure(1, width=5.5, height=3.4)
+    h = sweep.widths
+    for k, sk in enumerate(sweep.s):
+        for j in range(sweep.transition_times.shape[1]):
+            ax.plot(h, sweep.transition_times[:, j, k], ".", ms=3, color=CYCLE[k], alpha=0.5)
+        ax.plot(h, sweep.median()[:, k], "-", color=CYCLE[k], label=f"mode {k + 1} (s = {sk:g})")
+        ax.plot(h, sweep.predicted_median[:, k], "--", color="k", lw=1)
+    ax.set(xscale="log", xlabel="hidden width", ylabel="transition time (steps x lr)",
+           title="wider starts escape sooner (dashed: closed form)")  # fmt: skip
+    ax.set_xticks(h, [str(int(w)) for w in h])
+    ax.legend(fontsize=7)
+    return fig
+
+
+def width_rows(sweep) -> list[str]:
+    """Per width: median measured against predicted transition times, and the worst error."""
+    med = sweep.median()
+    rows = []
+    for i, h in enumerate(sweep.widths):
+        err = np.abs(med[i] / sweep.predicted_median[i] - 1)
+        rows.append(
+            f"width {int(h):4d}: median t = {np.array2string(med[i], precision=2)} vs "
+            f"{np.array2string(sweep.predicted_median[i], precision=2)} (error <= {err.max():.3f})"
+        )
+    shift = med[0] - med[-1]
+    rows.append(
+        f"shift from width {int(sweep.widths[0])} to {int(sweep.widths[-1])}: "
+        f"{np.array2string(shift, precision=2)} vs "
+        f"{np.array2string(sweep.predicted_median[0] - sweep.predicted_median[-1], precision=2)}"
     )
     return rows

@@ -20,6 +20,8 @@ __all__ = [
     "deep_escape_time",
     "teacher",
     "effective_initial_strength",
+    "random_start_strength",
+    "width_transition_times",
     "deep_mode_trajectory",
 ]
 
@@ -287,6 +289,77 @@ def effective_initial_strength(W1: ArrayLike, W2: ArrayLike, U: ArrayLike, V: Ar
     a = W1 @ np.asarray(V, dtype=float)  # (B, H, n)
     b = np.swapaxes(W2, -1, -2) @ np.asarray(U, dtype=float)  # (B, H, n)
     return 0.25 * ((a + b) ** 2).sum(-2)
+
+
+def random_start_strength(sigma: float, hidden: int, d_in: int, q: float = 0.5) -> float:
+    """Quantile q of the effective initial strength of a random start, over the draw (§3.1).
+
+    With W1 entries N(0, sigma^2/d_in) and W2 entries N(0, sigma^2/hidden) (each layer's gain
+    sigma), a = W1 v_k and b = W2' u_k have independent N(0, sigma^2/d_in) and
+    N(0, sigma^2/hidden) entries, so
+
+        u_eff = ||a + b||^2 / 4 = (sigma^2 / 4) (1/d_in + 1/hidden) chi^2_hidden,
+
+    whose median grows like sigma^2 hidden / (4 d_in) for hidden >> d_in: wider networks start
+    closer to the escape and their plateaus are shorter (the chapter's derivation; §3.1).
+
+    Parameters
+    ----------
+    sigma : float
+        Layer gain of the start, > 0.
+    hidden : int
+        Width of the hidden layer, >= 1.
+    d_in : int
+        Input dimension, >= 1.
+    q : float
+        Quantile, in (0, 1).
+
+    Returns
+    -------
+    float
+        The q-quantile of u_eff (the same for every mode).
+    """
+    from scipy import stats
+
+    sigma = _positive(sigma, "sigma")
+    hidden = _integer_at_least(hidden, "hidden", 1)
+    d_in = _integer_at_least(d_in, "d_in", 1)
+    q = _checks.in_range(q, "q", 0.0, 1.0, lo_open=True, hi_open=True)
+    u = np.square(np.float64(sigma)) / 4 * (1 / d_in + 1 / hidden) * stats.chi2.ppf(q, hidden)
+    if not np.isfinite(u):
+        raise ValueError(f"sigma is too large for a finite initial strength, got {sigma!r}")
+    return float(u)
+
+
+def width_transition_times(
+    s: ArrayLike, sigma: float, hidden: int, d_in: int, tau: float = 1.0, q: float = 0.5
+) -> Array:
+    """Quantile q over random starts of each mode's steepest-descent time at width ``hidden``:
+    t_k = (tau / 2 s_k) ln((s_k / u_q - 1) / 2) with u_q = random_start_strength(sigma, hidden,
+    d_in, q) (§3.1). The time is decreasing in u_eff, so the median start gives the median time;
+    doubling a wide layer shortens every plateau by about (tau / 2 s_k) ln 2.
+
+    Parameters
+    ----------
+    s : array_like
+        Teacher singular values s_k > 0.
+    sigma : float
+        Layer gain of the start, > 0.
+    hidden : int
+        Width of the hidden layer, >= 1.
+    d_in : int
+        Input dimension, >= 1.
+    tau : float
+        Time constant tau > 0 (1 / learning rate for gradient descent).
+    q : float
+        Quantile of the start, in (0, 1); the time's quantile is 1 - q.
+
+    Returns
+    -------
+    ndarray
+        t_k per mode.
+    """
+    return steepest_descent_times(s, random_start_strength(sigma, hidden, d_in, q), tau)
 
 
 def deep_mode_trajectory(

@@ -8,11 +8,26 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .. import _checks
+from .._memo import reused
 from ..training import TrainConfig
-from .linear import Array, _spectrum, effective_initial_strength, teacher
+from .linear import (
+    Array,
+    _spectrum,
+    effective_initial_strength,
+    teacher,
+    width_transition_times,
+)
+from .plateaus import detect_plateaus
 from .scales import CI
 
-__all__ = ["LinearRun", "LINEAR_TRAIN", "train_linear_network"]
+__all__ = [
+    "LinearRun",
+    "LINEAR_TRAIN",
+    "train_linear_network",
+    "WidthSweep",
+    "WIDTH_TRAIN",
+    "width_sweep",
+]
 
 #: plain GD, step 0.01, 1,200 steps (the ci sizes' config)
 LINEAR_TRAIN = CI.linear.train
@@ -119,3 +134,73 @@ def train_linear_network(
             for w, g in zip(Ws, grads, strict=True):
                 w -= lr * g
     return LinearRun(sigmas=sig, steps=record, loss=loss, singular_values=svals, lr=lr, u0=u0)
+
+
+#: plain GD, step 0.01, 1,600 steps (the ci sizes' config)
+WIDTH_TRAIN = CI.width.train
+
+
+@dataclass(frozen=True)
+class WidthSweep:
+    """Result of :func:`width_sweep`: arrays indexed (width, seed, mode)."""
+
+    s: Array
+    widths: Array
+    sigma: float
+    d_in: int
+    lr: float
+    transition_times: Array  # (W, seeds, n) read off each loss curve by detect_plateaus
+    u0: Array  # (W, seeds, n) effective initial strength of each start
+    predicted_median: Array  # (W, n) width_transition_times at the median start
+
+    def median(self) -> Array:
+        """Median over seeds of the measured transition times, (W, n)."""
+        return np.median(self.transition_times, axis=1)
+
+
+@reused
+def width_sweep(
+    s: ArrayLike,
+    widths: ArrayLike,
+    *,
+    seeds: int = 10,
+    sigma: float = 1e-3,
+    d_in: int = 12,
+    d_out: int = 10,
+    train: TrainConfig = WIDTH_TRAIN,
+) -> WidthSweep:
+    """Two-layer linear networks of each hidden width, trained by GD from ``seeds`` random starts
+    (layer gain ``sigma``, :func:`train_linear_network` with ``init="random"``; one teacher per
+    sweep, drawn from ``train.seed``). The transitions are read off each loss curve by
+    :func:`~theorybench.saddle_to_saddle.plateaus.detect_plateaus` and set beside the median
+    prediction :func:`~theorybench.saddle_to_saddle.linear.width_transition_times` (§3.1). A curve
+    with a transition count other than len(s) raises RuntimeError."""
+    s = _spectrum(s, strictly_decreasing=True)
+    widths = np.asarray(widths)
+    if widths.ndim != 1 or widths.size < 2:
+        raise ValueError("widths must be a 1-D list of at least two hidden widths")
+    widths = np.array([_checks.integer_at_least(w, "widths", s.size) for w in widths.tolist()])
+    seeds = _checks.integer_at_least(seeds, "seeds", 1)
+    sigma = _checks.positive(sigma, "sigma")
+    if not isinstance(train, TrainConfig):
+        raise ValueError(f"train must be a TrainConfig, got {train!r}")
+    found = np.empty((widths.size, seeds, s.size))
+    u0 = np.empty_like(found)
+    for i, h in enumerate(widths.tolist()):
+        run = train_linear_network(
+            s, [sigma] * seeds, hidden=h, d_in=d_in, d_out=d_out, init="random",
+            record_every=2, train=train,
+        )  # fmt: skip
+        for j in range(seeds):
+            times = detect_plateaus(run.steps * run.lr, run.loss[j]).transition_times
+            if times.size != s.size:
+                raise RuntimeError(
+                    f"width {h}, seed {j}: {times.size} transitions found, expected {s.size}; "
+                    "train longer or lower sigma"
+                )
+            found[i, j] = times
+        u0[i] = run.u0
+    predicted = np.array(
+        [width_transition_times(s, sigma, h, d_in) for h in widths]  # time in steps x lr
+    )
+    return WidthSweep(s, widths, sigma, d_in, train.lr, found, u0, predicted)

@@ -9,7 +9,16 @@ import numpy as np
 from ..device import Sizes, sizes_picker
 from ..training import TrainConfig
 
-__all__ = ["LinearSizes", "AttentionSizes", "SaddleSizes", "CI", "FULL", "sizes"]
+__all__ = [
+    "LinearSizes",
+    "AttentionSizes",
+    "ConvSizes",
+    "WidthSizes",
+    "SaddleSizes",
+    "CI",
+    "FULL",
+    "sizes",
+]
 
 
 @dataclass(frozen=True)
@@ -30,16 +39,40 @@ class AttentionSizes(Sizes):
 
 
 @dataclass(frozen=True)
+class ConvSizes(Sizes):
+    """Seeds, channels, length and steps of :func:`~theorybench.saddle_to_saddle.conv_training.train_conv_network`."""
+
+    seeds: int
+    channels: int
+    d: int
+    train: TrainConfig
+
+
+@dataclass(frozen=True)
+class WidthSizes(Sizes):
+    """Widths, seeds and steps of :func:`~theorybench.saddle_to_saddle.linear_training.width_sweep`."""
+
+    widths: tuple[int, ...]
+    seeds: int
+    train: TrainConfig
+
+
+@dataclass(frozen=True)
 class SaddleSizes(Sizes):
-    """The chapter's two experiments: linear networks and multi-head linear attention."""
+    """The chapter's experiments: linear networks, multi-head linear attention, linear
+    convolutional networks and the width sweep."""
 
     linear: LinearSizes
     attention: AttentionSizes
+    conv: ConvSizes
+    width: WidthSizes
 
 
 CI = SaddleSizes(
     linear=LinearSizes(sigmas=(1e-2, 1e-3, 1e-4), train=TrainConfig(steps=1200, lr=0.01)),
     attention=AttentionSizes(sigmas=(0.1, 0.05), batch=2048, train=TrainConfig(steps=1800, lr=0.1)),
+    conv=ConvSizes(seeds=10, channels=4, d=16, train=TrainConfig(steps=1500, lr=0.01)),
+    width=WidthSizes(widths=(4, 16, 64, 256), seeds=10, train=TrainConfig(steps=1600, lr=0.01)),
 )
 FULL = SaddleSizes(
     linear=LinearSizes(
@@ -47,6 +80,12 @@ FULL = SaddleSizes(
     ),
     attention=AttentionSizes(
         sigmas=(0.1, 0.05, 0.025, 0.0125), batch=8192, train=TrainConfig(steps=13000, lr=0.1)
+    ),
+    conv=ConvSizes(seeds=100, channels=16, d=64, train=TrainConfig(steps=3000, lr=0.005)),
+    width=WidthSizes(
+        widths=(4, 8, 16, 32, 64, 128, 256, 512, 1024),
+        seeds=100,
+        train=TrainConfig(steps=3200, lr=0.005),
     ),
 )
 
