@@ -20,15 +20,18 @@ the heads are learned one per plateau, each plateau lasting ~ 1/sigma.
 
 Linear convolutional networks (§7): circular convolutions are diagonal in the Fourier basis, so
 each frequency is a two-layer scalar network and the teacher's spectrum sets the order.
+The quadratic network (§8): on an isotropic teacher the initialisation sets which unit escapes
+when and which direction it learns.
 
-Layout: ``attention``, ``attention_training``, ``conv_training``, ``convolution``, ``embedding``, ``interactive``, ``figures``, ``linear``, ``linear_training``, ``plateaus``. Closed forms (``linear``, ``attention``, ``convolution``, ``plateaus``) import only numpy/scipy; the other modules load on first use of one of their names."""
+Layout: ``attention``, ``attention_training``, ``conv_training``, ``convolution``, ``embedding``, ``interactive``, ``figures``, ``linear``, ``linear_training``, ``plateaus``, ``quadratic``, ``quadratic_training``. Closed forms (``linear``, ``attention``, ``convolution``, ``plateaus``, ``quadratic``) import only numpy/scipy; the other modules load on first use of one of their names."""
 
 from .._lazy import lazy_exports
-from . import attention, convolution, linear, plateaus, scales
+from . import attention, convolution, linear, plateaus, quadratic, scales
 from .attention import *  # noqa: F403
 from .convolution import *  # noqa: F403
 from .linear import *  # noqa: F403
 from .plateaus import *  # noqa: F403
+from .quadratic import *  # noqa: F403
 from .scales import *  # noqa: F403
 
 __getattr__, __dir__, __all__ = lazy_exports(
@@ -39,6 +42,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         *attention.__all__,
         *convolution.__all__,
         *plateaus.__all__,
+        *quadratic.__all__,
     ],
     {
         "attention_training": [
@@ -51,6 +55,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         ],
         "embedding": ["SaddleCheck", "EMBEDDING_TRAIN", "embedded_saddles"],
         "conv_training": ["ConvRun", "CONV_TRAIN", "train_conv_network"],
+        "quadratic_training": ["QuadraticRun", "QUADRATIC_TRAIN", "train_quadratic_network"],
         "interactive": ["explorer"],
         "figures": [
             "experiment_rows",
@@ -65,6 +70,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "conv_rows",
             "plot_width",
             "width_rows",
+            "plot_quadratic",
+            "quadratic_rows",
         ],
         "linear_training": [
             "LinearRun",

@@ -33,6 +33,8 @@ __all__ = [
     "conv_rows",
     "plot_width",
     "width_rows",
+    "plot_quadratic",
+    "quadratic_rows",
 ]
 
 
@@ -279,4 +281,48 @@ def width_rows(sweep) -> list[str]:
         f"{np.array2string(shift, precision=2)} vs "
         f"{np.array2string(sweep.predicted_median[0] - sweep.predicted_median[-1], precision=2)}"
     )
+    return rows
+
+
+def plot_quadratic(run) -> object:
+    """Left: every seed's loss, with the escape times predicted from its own start (ticks).
+    Right: measured against predicted transition times, all seeds."""
+    from ..plotting import COLORS, CYCLE, figure
+
+    fig, (a1, a2) = figure(2, width=9.5, height=3.3)
+    predicted, measured = run.predicted(), run.measured_times()
+    for L, (times, _, _) in zip(run.loss, predicted, strict=True):
+        a1.plot(run.time, L, color=COLORS["experiment"], lw=0.8, alpha=0.6)
+        a1.plot(times, np.interp(times, run.time, L), "|", ms=10, color=COLORS["theory"])
+    a1.set(xlabel="time (steps x lr)", ylabel=r"loss $\|A - M\|_F^2$",
+           title="one unit per plateau (ticks: predicted escapes)")  # fmt: skip
+    top = 0.0
+    for (times, _, _), found in zip(predicted, measured, strict=True):
+        m = min(times.size, found.size)
+        for r in range(m):
+            a2.plot(times[r], found[r], "o", ms=4, color=CYCLE[r])
+        top = max(top, float(np.max(times[:m], initial=0)), float(np.max(found[:m], initial=0)))
+    a2.plot([0, top * 1.05], [0, top * 1.05], color="k", lw=0.8)
+    for r in range(3):
+        a2.plot([], [], "o", color=CYCLE[r], label=f"plateau {r + 1}")
+    a2.set(xlabel="predicted from the start", ylabel="measured on the loss curve",
+           title=f"transition times, {len(run.loss)} seeds")  # fmt: skip
+    a2.legend(fontsize=7)
+    return fig
+
+
+def quadratic_rows(run) -> list[str]:
+    """Per seed: predicted escape order and times against the measured transitions, and the
+    units that carry the teacher at the end."""
+    rows = []
+    dist = run.plateau_fixed_points()
+    for i, ((times, units, _), found) in enumerate(
+        zip(run.predicted(), run.measured_times(), strict=True)
+    ):
+        carriers = np.flatnonzero(run.carried[i] > 0.5).tolist()
+        rows.append(
+            f"seed {i}: units {units.tolist()} predicted at {np.array2string(times, precision=1)}, "
+            f"measured {np.array2string(found, precision=1)}; carriers {carriers}; "
+            f"distance to the selected fixed point <= {np.nanmax(dist[i]):.4f}"
+        )
     return rows

@@ -14,6 +14,7 @@ __all__ = [
     "AttentionSizes",
     "ConvSizes",
     "WidthSizes",
+    "QuadraticSizes",
     "SaddleSizes",
     "CI",
     "FULL",
@@ -58,14 +59,23 @@ class WidthSizes(Sizes):
 
 
 @dataclass(frozen=True)
+class QuadraticSizes(Sizes):
+    """Seeds and steps of :func:`~theorybench.saddle_to_saddle.quadratic_training.train_quadratic_network`."""
+
+    seeds: int
+    train: TrainConfig
+
+
+@dataclass(frozen=True)
 class SaddleSizes(Sizes):
     """The chapter's experiments: linear networks, multi-head linear attention, linear
-    convolutional networks and the width sweep."""
+    convolutional networks, the width sweep and quadratic networks."""
 
     linear: LinearSizes
     attention: AttentionSizes
     conv: ConvSizes
     width: WidthSizes
+    quadratic: QuadraticSizes
 
 
 CI = SaddleSizes(
@@ -73,6 +83,7 @@ CI = SaddleSizes(
     attention=AttentionSizes(sigmas=(0.1, 0.05), batch=2048, train=TrainConfig(steps=1800, lr=0.1)),
     conv=ConvSizes(seeds=10, channels=4, d=16, train=TrainConfig(steps=1500, lr=0.01)),
     width=WidthSizes(widths=(4, 16, 64, 256), seeds=10, train=TrainConfig(steps=1600, lr=0.01)),
+    quadratic=QuadraticSizes(seeds=10, train=TrainConfig(steps=10000, lr=0.02)),
 )
 FULL = SaddleSizes(
     linear=LinearSizes(
@@ -87,6 +98,7 @@ FULL = SaddleSizes(
         seeds=100,
         train=TrainConfig(steps=3200, lr=0.005),
     ),
+    quadratic=QuadraticSizes(seeds=100, train=TrainConfig(steps=20000, lr=0.01)),
 )
 
 

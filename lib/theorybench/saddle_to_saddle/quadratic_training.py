@@ -1,0 +1,124 @@
+"""The torch experiment for the quadratic network (§8): units with different initial scales and
+random directions, trained by gradient descent on the population loss, one start per seed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .. import _checks
+from .._memo import reused
+from ..training import TrainConfig
+from .linear import Array
+from .plateaus import detect_plateaus
+from .quadratic import quadratic_escape_sequence
+from .scales import CI
+
+__all__ = ["QuadraticRun", "QUADRATIC_TRAIN", "train_quadratic_network"]
+
+#: plain GD, step 0.02, 10,000 steps (the ci sizes' config)
+QUADRATIC_TRAIN = CI.quadratic.train
+
+
+@dataclass(frozen=True)
+class QuadraticRun:
+    """Result of :func:`train_quadratic_network`; arrays indexed (seed, record, ...)."""
+
+    s: float
+    a0: Array  # (seeds, H) output weights at the start
+    W0: Array  # (seeds, H, d) input weights at the start
+    time: Array  # recorded times, steps x lr
+    loss: Array  # (seeds, T) ||A - M||_F^2
+    M: Array  # (seeds, T, d, d) the network's matrix sum_i a_i w_i w_i'
+    carried: Array  # (seeds, H) a_i ||w_i||^2 at the end: what each unit learned
+
+    def predicted(self) -> list[tuple[Array, Array, Array]]:
+        """Per seed, quadratic_escape_sequence of its start: (times, units, directions)."""
+        return [
+            quadratic_escape_sequence(a, W, self.s) for a, W in zip(self.a0, self.W0, strict=True)
+        ]
+
+    def measured_times(self) -> list[Array]:
+        """Per seed, the transitions detect_plateaus reads off the loss curve."""
+        return [detect_plateaus(self.time, L).transition_times for L in self.loss]
+
+    def plateau_fixed_points(self) -> Array:
+        """(seeds, d): at the middle of plateau r (between measured transitions r-1 and r), the
+        distance ||M - s sum_{j<r} u_j u_j'||_F / ||A||_F to the fixed point the prediction names:
+        the predicted directions u_j of the first r escaping units."""
+        d = self.M.shape[-1]
+        out = np.full((len(self.loss), d), np.nan)
+        norm = self.s * np.sqrt(d)
+        for i, ((_, _, dirs), times) in enumerate(
+            zip(self.predicted(), self.measured_times(), strict=True)
+        ):
+            edges = np.r_[0.0, times]
+            for r in range(min(times.size, dirs.shape[0])):
+                j = int(np.argmin(np.abs(self.time - 0.5 * (edges[r] + edges[r + 1]))))
+                target = self.s * dirs[:r].T @ dirs[:r]
+                out[i, r] = np.linalg.norm(self.M[i, j] - target) / norm
+        return out
+
+
+@reused
+def train_quadratic_network(
+    d: int = 3,
+    scales: ArrayLike = (1.0, 0.6, 0.35, 0.2),
+    *,
+    s: float = 1.0,
+    sigma: float = 0.01,
+    seeds: int = 10,
+    record_every: int = 10,
+    train: TrainConfig = QUADRATIC_TRAIN,
+) -> QuadraticRun:
+    """Quadratic networks f(x) = sum_i a_i ((w_i . x)^2 - ||w_i||^2), one unit per entry of
+    ``scales``, trained by plain gradient descent on the population loss ||A - M||_F^2 of the
+    isotropic teacher A = s I_d (§8). Unit i starts balanced and random in direction:
+    a_i = sigma c_i, w_i = sqrt(2) sigma c_i u_i with u_i uniform on the sphere (drawn per seed
+    from ``train.seed``)."""
+    import torch
+
+    d = _checks.integer_at_least(d, "d", 1)
+    c = _checks.positive_array(scales, "scales", ndim=1)
+    s = _checks.positive(s, "s")
+    sigma = _checks.positive(sigma, "sigma")
+    seeds = _checks.integer_at_least(seeds, "seeds", 1)
+    record_every = _checks.integer_at_least(record_every, "record_every", 1)
+    if not isinstance(train, TrainConfig):
+        raise ValueError(f"train must be a TrainConfig, got {train!r}")
+    steps, lr = train.require_steps(), train.lr
+    rng = np.random.default_rng(train.seed)
+    U = rng.standard_normal((seeds, c.size, d))
+    U /= np.linalg.norm(U, axis=-1, keepdims=True)
+    a0 = np.broadcast_to(sigma * c, (seeds, c.size)).copy()
+    W0 = np.sqrt(2) * sigma * c[None, :, None] * U
+    dev = train.torch_device()
+    dtype = train.torch_dtype(dev)
+    a = torch.tensor(a0, dtype=dtype, device=dev, requires_grad=True)
+    W = torch.tensor(W0, dtype=dtype, device=dev, requires_grad=True)
+    A = s * torch.eye(d, dtype=dtype, device=dev)
+    record = np.arange(0, steps + 1, record_every)
+    loss = np.empty((seeds, record.size))
+    Ms = np.empty((seeds, record.size, d, d))
+    j = 0
+    for step in range(steps + 1):
+        M = torch.einsum("bh,bhi,bhj->bij", a, W, W)
+        L = ((A - M) ** 2).sum(dim=(1, 2))
+        if step == record[j]:
+            with torch.no_grad():
+                if not bool(torch.isfinite(L).all()):
+                    raise ValueError(f"gradient descent diverged by step {step}: lower lr ({lr})")
+                loss[:, j] = L.cpu().numpy()
+                Ms[:, j] = M.cpu().numpy()
+            j += 1
+            if j == record.size:
+                break
+        ga, gW = torch.autograd.grad(L.sum(), (a, W))
+        with torch.no_grad():
+            a -= lr * ga
+            W -= lr * gW
+    with torch.no_grad():
+        carried = (a * (W**2).sum(-1)).cpu().numpy()
+    return QuadraticRun(s, a0, W0, record * lr, loss, Ms, carried)
