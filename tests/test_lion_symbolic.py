@@ -128,3 +128,33 @@ def test_stationary_point_condition() -> None:
     x_star = m_star / lam  # grad K = identity for sq
     F_grad = alpha * G + (gamma / lam) * lam * (lam * x_star)  # d/dx [(gamma/lam)(lam x)^2/2]
     assert sp.simplify(F_grad) == 0
+
+
+def test_discrete_H_identity_for_implicit_weight_decay() -> None:
+    """§4.1, eq. lion-discrete: along one step of the implicit-decay scheme
+    (m' = m + eta mdot, m~ = m + eps mdot, x' = (x + eta v)/(1 + eta lam)),
+    H' - H = alpha r_f + (gamma/lam + c) r_* + c r_K - eta (T1 + T2) exactly, with the
+    remainders of f, K* and K kept as free symbols."""
+    eta = sp.symbols("eta", positive=True)
+    f0, f1, K0, K1, S0, S1, u1, v, gK1 = sp.symbols("f0 f1 K0 K1 S0 S1 u1 v gK1", real=True)
+    mdot = -alpha * G - gamma * m
+    m1, mt = m + eta * mdot, m + eps * mdot
+    x1 = (x + eta * v) / (1 + eta * lam)
+    dx = x1 - x
+    H0 = alpha * f0 + gamma / lam * S0 + c * (S0 + K0 - lam * m * x)
+    H1 = alpha * f1 + gamma / lam * S1 + c * (S1 + K1 - lam * m1 * x1)
+    r_f = f1 - f0 - G * dx  # f(x') - f(x) - grad f(x).(x' - x)
+    r_star = S1 - S0 - lam * u1 * dx  # K*(lam x') - K*(lam x) - u'.(lam x' - lam x)
+    r_K = K1 - K0 - gK1 * (m1 - m)  # K(m') - K(m) - grad K(m').(m' - m)
+    T1 = (gamma + c * lam) * (mt - u1) * (v - lam * x1)
+    T2 = c / (eps - eta) * (mt - m1) * (v - gK1)
+    rhs = alpha * r_f + (gamma / lam + c) * r_star + c * r_K - eta * (T1 + T2)
+    assert sp.simplify(H1 - H0 - rhs) == 0
+
+
+def test_implicit_decay_is_the_explicit_step_up_to_second_order() -> None:
+    """x'_implicit - x'_explicit = lr^2 lam (lam x - v) / (1 + lr lam)."""
+    eta, v = sp.symbols("eta v", real=True)
+    explicit = x + eta * (v - lam * x)
+    implicit = (x + eta * v) / (1 + eta * lam)
+    assert sp.simplify(implicit - explicit - eta**2 * lam * (lam * x - v) / (1 + eta * lam)) == 0

@@ -56,7 +56,13 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "explorer",
         ],
         "digits": ["DigitsRun", "DIGITS_TRAIN", "load_digits_split", "train_digits"],
-        "figures": ["plot_sweep", "plot_digits_box", "plot_digits_accuracy", "digits_rows"],
+        "figures": [
+            "plot_sweep",
+            "plot_digits_box",
+            "plot_digits_accuracy",
+            "digits_rows",
+            "plot_discrete_time",
+        ],
         "optimizer": ["LionK"],
     },
 )

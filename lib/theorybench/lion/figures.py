@@ -10,7 +10,13 @@ if TYPE_CHECKING:
     from .digits import DigitsRun
     from .experiment import LogRegSweep
 
-__all__ = ["plot_sweep", "plot_digits_box", "plot_digits_accuracy", "digits_rows"]
+__all__ = [
+    "plot_sweep",
+    "plot_digits_box",
+    "plot_digits_accuracy",
+    "digits_rows",
+    "plot_discrete_time",
+]
 
 
 def plot_sweep(res: LogRegSweep) -> Any:
@@ -116,3 +122,63 @@ def digits_rows(run: DigitsRun) -> list[str]:
             f"{np.nanmax(run.stays_inside[i]):.4f}, {len(m)} seeds"
         )
     return rows
+
+
+def plot_discrete_time(lrs: tuple[float, ...] = (1e-2, 3e-3, 1e-3), lam: float = 1.0) -> Any:
+    """§4.1 on a 4-D quadratic with its optimum inside the box. Left: H along constant-step
+    sign Lion with the weight decay taken implicitly (implicit_decay_step), the steps where it
+    rose marked, against the smoothness allowance alpha L/2 ||dx||^2 of those steps. Right: the
+    chatter, chatter_amplitude against the step, for that problem and one whose constraint binds,
+    with slope 1 dashed."""
+    from ..plotting import COLORS, CYCLE, figure
+    from .model import (
+        chatter_amplitude,
+        constrained_optimum,
+        discrete_dissipation,
+        lyapunov_H,
+        ode_params,
+    )
+
+    rng = np.random.default_rng(0)
+    B = rng.standard_normal((4, 4))
+    A = B @ B.T / 4 + 0.2 * np.eye(4)
+    L = float(np.linalg.eigvalsh(A).max())
+    fig, (a1, a2) = figure(2, width=9.5, height=3.3)
+    lr = lrs[0]
+    p = ode_params(lr, 0.9, 0.99, lam)
+    c = rng.standard_normal(4) * 0.3
+    x, m = np.zeros(4), np.zeros(4)
+    H, allowance = [], []
+    for _ in range(600):
+        g = A @ (x - c)
+        H.append(float(lyapunov_H(x, m, 0.5 * (x - c) @ A @ (x - c), p)))
+        x1, m, _, _ = discrete_dissipation(x, m, g, lr=lr, lam=lam)
+        allowance.append(p.alpha * L / 2 * float((x1 - x) @ (x1 - x)))
+        x = x1
+    H = np.array(H)
+    up = np.flatnonzero(np.diff(H) > 0)
+    a1.plot(np.arange(H.size), H - H.min() + 1e-6, color=COLORS["theory"], lw=1)
+    a1.plot(up, H[up] - H.min() + 1e-6, ".", ms=3, color=COLORS["experiment"],
+            label=f"{up.size} rises, each <= its allowance: {bool(np.all(np.diff(H)[up] <= np.array(allowance)[up]))}")  # fmt: skip
+    a1.set(yscale="log", xlabel="step", ylabel=r"$H_t - \min H$ (+$10^{-6}$)",
+           title=f"sign Lion, constant step {lr:g}")  # fmt: skip
+    a1.legend(fontsize=7)
+    for i, shift in enumerate((0.3, 2.0)):
+        centre = np.random.default_rng(i + 1).standard_normal(4) * shift
+
+        def f(x, c=centre):
+            return 0.5 * (x - c) @ A @ (x - c)
+
+        def grad(x, c=centre):
+            return A @ (x - c)
+
+        x_opt = constrained_optimum(f, grad, np.zeros(4), lam)
+        amp = [chatter_amplitude(grad, np.zeros(4), x_opt, lr=r, lam=lam, horizon=40, window=10)
+               for r in lrs]  # fmt: skip
+        a2.plot(lrs, amp, "o-", color=CYCLE[i],
+                label="optimum inside the box" if i == 0 else "constraint active")  # fmt: skip
+    a2.plot(lrs, lrs, "--", color="k", lw=0.8, label="slope 1")
+    a2.set(xscale="log", yscale="log", xlabel="step size",
+           ylabel=r"mean $\|x_t - x^\star\|_\infty$", title="the chatter shrinks with the step")  # fmt: skip
+    a2.legend(fontsize=7)
+    return fig

@@ -28,6 +28,9 @@ __all__ = [
     "integrate_lion_ode",
     "lyapunov_H",
     "lyapunov_dissipation",
+    "implicit_decay_step",
+    "discrete_dissipation",
+    "chatter_amplitude",
     "constrained_objective",
     "constrained_optimum",
     "ball_outline",
@@ -598,6 +601,162 @@ def lyapunov_dissipation(
     )
     term2 = c * float(mdot @ (gk_tilde - k.grad(m)))
     return term1, term2
+
+
+def implicit_decay_step(
+    x: ArrayLike,
+    m: ArrayLike,
+    grad: ArrayLike,
+    *,
+    lr: float,
+    beta1: float = 0.9,
+    beta2: float = 0.99,
+    lam: float = 0.0,
+    kappa: str | Kappa = "l1",
+) -> tuple[Array, Array]:
+    """One Lion-K step with the weight decay taken implicitly (§4.1); returns (x_{t+1}, m_{t+1}).
+
+    m~ = beta1 m - (1-beta1) g,  m' = beta2 m - (1-beta2) g,
+    x' = x + lr (grad K(m~) - lam x'),  i.e.  x' = (x + lr grad K(m~)) / (1 + lr lam).
+
+    It differs from :func:`lion_step` by O(lr^2) per step: x'_implicit - x'_explicit =
+    lr^2 lam (lam x - grad K(m~)) / (1 + lr lam).
+
+    Parameters
+    ----------
+    x, m, grad : array_like
+        Iterate, momentum and grad f(x), 1-D of one length.
+    lr : float
+        Step size (> 0), with lr * lam <= 1.
+    beta1, beta2 : float
+        Momentum coefficients in [0, 1).
+    lam : float
+        Decoupled weight decay lambda >= 0.
+    kappa : str or Kappa
+        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``,
+        ``"lp"`` (Lion-lp, with ``Kappa("lp", p=...)`` for another exponent than 1.5).
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(x_next, m_next)``.
+    """
+    _check_hyper(lr, beta1, beta2, lam, lam_positive=False)
+    k = get_kappa(kappa)
+    x, m, g = (_as_vector(v, name) for v, name in ((x, "x"), (m, "m"), (grad, "grad")))
+    if not x.shape == m.shape == g.shape:
+        raise ValueError(f"x, m and grad must have one shape, got {x.shape}, {m.shape}, {g.shape}")
+    m_tilde = beta1 * m - (1 - beta1) * g
+    return (x + lr * k.grad(m_tilde)) / (1 + lr * lam), beta2 * m - (1 - beta2) * g
+
+
+def discrete_dissipation(
+    x: ArrayLike,
+    m: ArrayLike,
+    grad_fx: ArrayLike,
+    *,
+    lr: float,
+    beta1: float = 0.9,
+    beta2: float = 0.99,
+    lam: float = 1.0,
+    kappa: str | Kappa = "l1",
+) -> tuple[Array, Array, float, float]:
+    """One step of :func:`implicit_decay_step` and the two non-negative terms of its discrete
+    dissipation (§4.1, eq. lion-discrete).
+
+    With (alpha, gamma, eps) = ode_params(lr, beta1, beta2, lam), c = (1-eps gamma)/(1+eps lam),
+    eta = lr, u' a subgradient of K* at lam x' and v = grad K(m~):
+
+        H(x', m') - H(x, m) = alpha r_f + (gamma/lam + c) r_* + c r_K - eta (T1 + T2),
+        T1 = (gamma + c lam) (m~ - u').(v - lam x')                 >= 0,
+        T2 = c/(eps - eta) (m~ - m').(v - grad K(m'))                 >= 0,
+
+    where r_f = f(x') - f(x) - grad f(x).(x' - x) <= L/2 ||x' - x||^2 for L-smooth f, and the
+    convexity remainders r_* (of K* at lam x') and r_K (of K at m') are <= 0. Needs
+    beta1 < beta2 (so eps > eta).
+
+    Parameters
+    ----------
+    x, m, grad_fx : array_like
+        Iterate, momentum and grad f(x), 1-D of one length.
+    lr : float
+        Step size (> 0), with lr * lam <= 1.
+    beta1, beta2 : float
+        Momentum coefficients with 0 <= beta1 < beta2 < 1.
+    lam : float
+        Weight decay lambda > 0.
+    kappa : str or Kappa
+        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``,
+        ``"lp"`` (Lion-lp, with ``Kappa("lp", p=...)`` for another exponent than 1.5).
+
+    Returns
+    -------
+    tuple
+        ``(x_next, m_next, T1, T2)``.
+    """
+    p = ode_params(lr, beta1, beta2, lam)
+    if not beta1 < beta2:
+        raise ValueError(f"beta1 must be < beta2 for the discrete result, got {beta1}, {beta2}")
+    k = get_kappa(kappa)
+    x1, m1 = implicit_decay_step(x, m, grad_fx, lr=lr, beta1=beta1, beta2=beta2, lam=lam, kappa=k)
+    m = np.asarray(m, dtype=float)
+    m_tilde = beta1 * m - (1 - beta1) * np.asarray(grad_fx, dtype=float)
+    v = k.grad(m_tilde)
+    c = (1 - p.eps * p.gamma) / (1 + p.eps * p.lam)
+    t1 = (p.gamma + c * p.lam) * float((m_tilde - k.conj_grad(p.lam * x1)) @ (v - p.lam * x1))
+    t2 = c / (p.eps - lr) * float((m_tilde - m1) @ (v - k.grad(m1)))
+    return x1, m1, t1, t2
+
+
+def chatter_amplitude(
+    grad_f: Callable[[Array], Array],
+    x0: ArrayLike,
+    x_opt: ArrayLike,
+    *,
+    lr: float,
+    lam: float,
+    horizon: float = 60.0,
+    window: float = 20.0,
+    beta1: float = 0.9,
+    beta2: float = 0.99,
+    kappa: str | Kappa = "l1",
+) -> float:
+    """Mean distance max_i abs(x_t - x_opt)_i of constant-step Lion-K's iterates from the
+    constrained optimum over the last ``window / lr`` of ``horizon / lr`` steps (§8): the size of
+    the chatter around the KKT point (O(lr) for sign Lion).
+
+    Parameters
+    ----------
+    grad_f : callable
+        x -> grad f(x).
+    x0, x_opt : array_like
+        Start and the constrained optimum (e.g. from :func:`constrained_optimum`), 1-D.
+    lr : float
+        Constant step size, > 0 with lr * lam <= 1.
+    lam : float
+        Weight decay lambda > 0.
+    horizon, window : float
+        Run length and averaging window in units of lr-time (horizon > window > 0).
+    beta1, beta2, kappa
+        As in :func:`lion_run`.
+
+    Returns
+    -------
+    float
+        The mean distance over the window.
+    """
+    _check_hyper(lr, beta1, beta2, lam, lam_positive=True)
+    horizon = _checks.positive(horizon, "horizon")
+    window = _checks.positive(window, "window")
+    if not window < horizon:
+        raise ValueError(f"window must be < horizon, got {window}, {horizon}")
+    x_opt = _as_vector(x_opt, "x_opt")
+    steps = max(int(round(horizon / lr)), 2)
+    tail = max(int(round(window / lr)), 1)
+    tr = lion_run(grad_f, x0, steps=steps, lr=lr, beta1=beta1, beta2=beta2, lam=lam, kappa=kappa)
+    if tr.xs.shape[1] != x_opt.size:
+        raise ValueError(f"x_opt must have the length of x0 ({tr.xs.shape[1]}), got {x_opt.size}")
+    return float(np.abs(tr.xs[-tail:] - x_opt).max(axis=1).mean())
 
 
 def constrained_objective(
