@@ -54,13 +54,6 @@ EXAMPLES: dict[Any, dict[str, Any]] = {
     },
     lion.lion_run: {"grad_f": _GRAD, "x0": np.zeros(2), "steps": 5, "lr": 0.01, "lam": 1.0},
     lion.ode_params: {"lr": 0.01, "beta1": 0.9, "beta2": 0.99, "lam": 1.0},
-    lion.implicit_decay_step: {
-        "x": np.ones(2),
-        "m": np.zeros(2),
-        "grad": np.ones(2),
-        "lr": 0.01,
-        "lam": 1.0,
-    },
     lion.discrete_dissipation: {
         "x": np.full(2, 0.5),
         "m": np.ones(2),

@@ -63,6 +63,14 @@ class TrainConfig:
         if not isinstance(self.progress, bool):
             raise ValueError(f"progress must be True or False, got {self.progress!r}")
 
+    @staticmethod
+    def check(train: Any) -> TrainConfig:
+        """``train`` itself if it is a TrainConfig, else a ValueError naming the argument (every
+        experiment's ``train=`` goes through this)."""
+        if not isinstance(train, TrainConfig):
+            raise ValueError(f"train must be a TrainConfig, got {train!r}")
+        return train
+
     def replace(self, **changes: Any) -> TrainConfig:
         """A copy with ``changes`` applied (validated again), e.g. ``cfg.replace(steps=500)``."""
         return dataclasses.replace(self, **changes)

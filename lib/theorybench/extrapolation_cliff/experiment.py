@@ -58,8 +58,7 @@ def train_categorical_policy(
     if lams.ndim != 1:
         raise ValueError("lams must be a 1-D array of coefficients")
     _integer_at_least(batch, "batch", 1)
-    if not isinstance(train, TrainConfig):
-        raise ValueError(f"train must be a TrainConfig, got {train!r}")
+    TrainConfig.check(train)
     steps, lr = train.require_steps(), train.lr
     dev = train.torch_device()
     dtype = train.torch_dtype(dev)

@@ -66,8 +66,7 @@ def train_structured_policy(
     batch = _checks.integer_at_least(batch, "batch", 1)
     epochs = _checks.integer_at_least(epochs, "epochs", 1)
     eps = _checks.in_range(eps, "eps", 0, 1, lo_open=True, hi_open=True)
-    if not isinstance(train, TrainConfig):
-        raise ValueError(f"train must be a TrainConfig, got {train!r}")
+    TrainConfig.check(train)
     steps = train.require_steps()
     dev = train.torch_device()
     dtype = train.torch_dtype(dev)

@@ -165,8 +165,7 @@ def online_sgd(
     (runs, n+1) of abs(<w_t, w*>), final w, w*)."""
     import torch
 
-    if not isinstance(train, TrainConfig):
-        raise ValueError(f"train must be a TrainConfig, got {train!r}")
+    TrainConfig.check(train)
     n, lr = _integer_at_least(n, "n", 1), train.lr
     if stream is None:
         stream = SingleIndexStream(d, k, runs=runs, seed=train.seed, device=train.device)
@@ -245,8 +244,7 @@ def langevin(
 
     k = _integer_at_least(k, "k", 1)
     beta = _positive(beta, "beta")
-    if not isinstance(train, TrainConfig):
-        raise ValueError(f"train must be a TrainConfig, got {train!r}")
+    TrainConfig.check(train)
     steps, lr = train.require_steps(), train.lr
     if not (isinstance(burn_in, (int, np.integer)) and 0 <= burn_in < steps):
         raise ValueError(f"burn_in must be an integer in [0, steps), got {burn_in!r}")

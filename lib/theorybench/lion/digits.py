@@ -124,8 +124,7 @@ def train_digits(
     """
     lams_arr = _checks.positive_array(lams, "lams", ndim=1)
     hidden = _checks.integer_at_least(hidden, "hidden", 1)
-    if not isinstance(train, TrainConfig):
-        raise ValueError(f"train must be a TrainConfig, got {train!r}")
+    TrainConfig.check(train)
     steps, lr, seed = train.require_steps(), train.lr, train.seed
     seeds = _checks.integer_at_least(seeds, "seeds", 1)
     batch = _checks.integer_at_least(batch, "batch", 1)

@@ -84,8 +84,7 @@ def logistic_regression_lam_sweep(
     from tqdm.auto import tqdm
 
     lams_arr = _checks.positive_array(lams, "lams", ndim=1)
-    if not isinstance(train, TrainConfig):
-        raise ValueError(f"train must be a TrainConfig, got {train!r}")
+    TrainConfig.check(train)
     steps, lr, seed, progress = train.require_steps(), train.lr, train.seed, train.progress
     if lr * lams_arr.max() > 1:
         raise ValueError(f"lr * max(lams) must be <= 1, got {lr * lams_arr.max()}")

@@ -126,7 +126,7 @@ def digits_rows(run: DigitsRun) -> list[str]:
 
 def plot_discrete_time(lrs: tuple[float, ...] = (1e-2, 3e-3, 1e-3), lam: float = 1.0) -> Any:
     """§4.1 on a 4-D quadratic with its optimum inside the box. Left: H along constant-step
-    sign Lion with the weight decay taken implicitly (implicit_decay_step), the steps where it
+    sign Lion with the weight decay taken implicitly (lion_step, implicit_decay=True), the steps where it
     rose marked, against the smoothness allowance alpha L/2 ||dx||^2 of those steps. Right: the
     chatter, chatter_amplitude against the step, for that problem and one whose constraint binds,
     with slope 1 dashed."""

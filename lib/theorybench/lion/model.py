@@ -28,7 +28,6 @@ __all__ = [
     "integrate_lion_ode",
     "lyapunov_H",
     "lyapunov_dissipation",
-    "implicit_decay_step",
     "discrete_dissipation",
     "chatter_amplitude",
     "constrained_objective",
@@ -252,10 +251,15 @@ def lion_step(
     beta2: float = 0.99,
     lam: float = 0.0,
     kappa: str | Kappa = "l1",
+    implicit_decay: bool = False,
 ) -> tuple[Array, Array]:
     """One Lion-K step (§1, eq. lion-k); returns (x_{t+1}, m_{t+1}).
 
     m~ = beta1 m - (1-beta1) g,  m' = beta2 m - (1-beta2) g,  x' = x + lr (grad K(m~) - lam x).
+
+    With ``implicit_decay`` the weight decay is taken at the new point (§4.1):
+    x' = x + lr (grad K(m~) - lam x'), i.e. x' = (x + lr grad K(m~)) / (1 + lr lam), which
+    differs from the explicit step by lr^2 lam (lam x - grad K(m~)) / (1 + lr lam).
 
     Parameters
     ----------
@@ -270,6 +274,8 @@ def lion_step(
     kappa : str or Kappa
         The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``,
         ``"lp"`` (Lion-lp, with ``Kappa("lp", p=...)`` for another exponent than 1.5).
+    implicit_decay : bool
+        Take the weight decay implicitly (the scheme of §4.1).
 
     Returns
     -------
@@ -280,7 +286,11 @@ def lion_step(
     k = get_kappa(kappa)
     x, m, g = (np.asarray(v, dtype=float) for v in (x, m, grad))
     m_tilde = beta1 * m - (1 - beta1) * g
-    return x + lr * (k.grad(m_tilde) - lam * x), beta2 * m - (1 - beta2) * g
+    if implicit_decay:
+        x_next = (x + lr * k.grad(m_tilde)) / (1 + lr * lam)
+    else:
+        x_next = x + lr * (k.grad(m_tilde) - lam * x)
+    return x_next, beta2 * m - (1 - beta2) * g
 
 
 def lion_run(
@@ -603,53 +613,6 @@ def lyapunov_dissipation(
     return term1, term2
 
 
-def implicit_decay_step(
-    x: ArrayLike,
-    m: ArrayLike,
-    grad: ArrayLike,
-    *,
-    lr: float,
-    beta1: float = 0.9,
-    beta2: float = 0.99,
-    lam: float = 0.0,
-    kappa: str | Kappa = "l1",
-) -> tuple[Array, Array]:
-    """One Lion-K step with the weight decay taken implicitly (§4.1); returns (x_{t+1}, m_{t+1}).
-
-    m~ = beta1 m - (1-beta1) g,  m' = beta2 m - (1-beta2) g,
-    x' = x + lr (grad K(m~) - lam x'),  i.e.  x' = (x + lr grad K(m~)) / (1 + lr lam).
-
-    It differs from :func:`lion_step` by O(lr^2) per step: x'_implicit - x'_explicit =
-    lr^2 lam (lam x - grad K(m~)) / (1 + lr lam).
-
-    Parameters
-    ----------
-    x, m, grad : array_like
-        Iterate, momentum and grad f(x), 1-D of one length.
-    lr : float
-        Step size (> 0), with lr * lam <= 1.
-    beta1, beta2 : float
-        Momentum coefficients in [0, 1).
-    lam : float
-        Decoupled weight decay lambda >= 0.
-    kappa : str or Kappa
-        The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``,
-        ``"lp"`` (Lion-lp, with ``Kappa("lp", p=...)`` for another exponent than 1.5).
-
-    Returns
-    -------
-    tuple of ndarray
-        ``(x_next, m_next)``.
-    """
-    _check_hyper(lr, beta1, beta2, lam, lam_positive=False)
-    k = get_kappa(kappa)
-    x, m, g = (_as_vector(v, name) for v, name in ((x, "x"), (m, "m"), (grad, "grad")))
-    if not x.shape == m.shape == g.shape:
-        raise ValueError(f"x, m and grad must have one shape, got {x.shape}, {m.shape}, {g.shape}")
-    m_tilde = beta1 * m - (1 - beta1) * g
-    return (x + lr * k.grad(m_tilde)) / (1 + lr * lam), beta2 * m - (1 - beta2) * g
-
-
 def discrete_dissipation(
     x: ArrayLike,
     m: ArrayLike,
@@ -661,7 +624,7 @@ def discrete_dissipation(
     lam: float = 1.0,
     kappa: str | Kappa = "l1",
 ) -> tuple[Array, Array, float, float]:
-    """One step of :func:`implicit_decay_step` and the two non-negative terms of its discrete
+    """One step of :func:`lion_step` with ``implicit_decay=True`` and the two non-negative terms of its discrete
     dissipation (§4.1, eq. lion-discrete).
 
     With (alpha, gamma, eps) = ode_params(lr, beta1, beta2, lam), c = (1-eps gamma)/(1+eps lam),
@@ -698,9 +661,15 @@ def discrete_dissipation(
     if not beta1 < beta2:
         raise ValueError(f"beta1 must be < beta2 for the discrete result, got {beta1}, {beta2}")
     k = get_kappa(kappa)
-    x1, m1 = implicit_decay_step(x, m, grad_fx, lr=lr, beta1=beta1, beta2=beta2, lam=lam, kappa=k)
-    m = np.asarray(m, dtype=float)
-    m_tilde = beta1 * m - (1 - beta1) * np.asarray(grad_fx, dtype=float)
+    x, m, g = (_as_vector(v, n) for v, n in ((x, "x"), (m, "m"), (grad_fx, "grad_fx")))
+    if not x.shape == m.shape == g.shape:
+        raise ValueError(
+            f"x, m and grad_fx must have one shape, got {x.shape}, {m.shape}, {g.shape}"
+        )
+    x1, m1 = lion_step(
+        x, m, g, lr=lr, beta1=beta1, beta2=beta2, lam=lam, kappa=k, implicit_decay=True
+    )
+    m_tilde = beta1 * m - (1 - beta1) * g
     v = k.grad(m_tilde)
     c = (1 - p.eps * p.gamma) / (1 + p.eps * p.lam)
     t1 = (p.gamma + c * p.lam) * float((m_tilde - k.conj_grad(p.lam * x1)) @ (v - p.lam * x1))

@@ -108,8 +108,7 @@ def train_attention(
         ("record_every", record_every),
     ):
         _integer_at_least(value, name, 1)
-    if not isinstance(train, TrainConfig):
-        raise ValueError(f"train must be a TrainConfig, got {train!r}")
+    TrainConfig.check(train)
     steps, lr, seed = train.require_steps(), train.lr, train.seed
     dev = train.torch_device()
     dtype = train.torch_dtype(dev)

@@ -11,6 +11,7 @@ from numpy.typing import ArrayLike
 from .. import _checks
 from .._memo import reused
 from ..training import TrainConfig
+from ._gd import plain_gd
 from .convolution import conv_initial_strength, conv_plateau_losses, conv_teacher
 from .linear import Array, _spectrum, steepest_descent_times
 from .plateaus import detect_plateaus
@@ -115,14 +116,14 @@ def train_conv_network(
     import torch.nn.functional as F
 
     s = _spectrum(s, strictly_decreasing=True)
-    teacher = conv_teacher(s, d, freqs, train.seed if isinstance(train, TrainConfig) else 0)
+    TrainConfig.check(train)
+    teacher = conv_teacher(s, d, freqs, train.seed)
     freqs = np.arange(1, s.size + 1) if freqs is None else np.asarray(freqs)
     channels = _checks.integer_at_least(channels, "channels", 1)
     seeds = _checks.integer_at_least(seeds, "seeds", 1)
     sigma = _checks.positive(sigma, "sigma")
     record_every = _checks.integer_at_least(record_every, "record_every", 1)
-    if not isinstance(train, TrainConfig):
-        raise ValueError(f"train must be a TrainConfig, got {train!r}")
+    TrainConfig.check(train)
     steps, lr = train.require_steps(), train.lr
     rng = np.random.default_rng(train.seed + 1)
     w0 = rng.standard_normal((seeds, channels, d)) * sigma / np.sqrt(d)
@@ -140,25 +141,13 @@ def train_conv_network(
     def conv(x, k, groups):  # circular convolution: (k * x)[n] = sum_i k[i] x[n - i mod d]
         return F.conv1d(F.pad(x, (d - 1, 0), mode="circular"), k.flip(-1), groups=groups)
 
-    record = np.arange(0, steps + 1, record_every)
-    loss = np.empty((seeds, record.size))
-    kernels = np.empty((seeds, record.size, d))
-    j = 0
-    for step in range(steps + 1):
+    def loss():
         out = conv(conv(X, w, seeds), a, seeds)  # (d inputs, seeds, d)
         L = 0.5 / d * ((out - Y[:, None, :]) ** 2).sum(dim=(0, 2))
-        if step == record[j]:
-            with torch.no_grad():
-                if not bool(torch.isfinite(L).all()):
-                    raise ValueError(f"gradient descent diverged by step {step}: lower lr ({lr})")
-                loss[:, j] = L.cpu().numpy()
-                kernels[:, j] = out[0].cpu().numpy()  # response to e_0: the end-to-end kernel
-            j += 1
-            if j == record.size:
-                break
-        gw, ga = torch.autograd.grad(L.sum(), (w, a))
-        with torch.no_grad():
-            w -= lr * gw
-            a -= lr * ga
+        return L, lambda: [out[0]]  # response to e_0: the end-to-end kernel
+
+    record, loss_rec, (kernels,) = plain_gd(
+        [w, a], loss, steps=steps, lr=lr, record_every=record_every
+    )
     strengths = np.abs(np.fft.fft(kernels)[..., freqs])
-    return ConvRun(s, freqs, teacher, record * lr, loss, strengths, kernels, u0)
+    return ConvRun(s, freqs, teacher, record * lr, loss_rec, strengths, kernels, u0)

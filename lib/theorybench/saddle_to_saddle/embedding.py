@@ -59,8 +59,7 @@ def embedded_saddles(
     seeds = _checks.integer_at_least(seeds, "seeds", 1)
     sigma = _checks.positive(sigma, "sigma")
     hidden = _checks.integer_at_least(hidden, "hidden", s.size)
-    if not isinstance(train, TrainConfig):
-        raise ValueError(f"train must be a TrainConfig, got {train!r}")
+    TrainConfig.check(train)
     steps, lr = train.require_steps(), train.lr
     n = s.size
     out = {k: np.empty((seeds, n)) for k in ("time", "dist", "near", "eig")}

@@ -10,6 +10,7 @@ from numpy.typing import ArrayLike
 from .. import _checks
 from .._memo import reused
 from ..training import TrainConfig
+from ._gd import plain_gd
 from .linear import (
     Array,
     _spectrum,
@@ -74,8 +75,7 @@ def train_linear_network(
     hidden = _checks.integer_at_least(hidden, "hidden", 1)
     d_in = _checks.integer_at_least(d_in, "d_in", s.size)
     d_out = _checks.integer_at_least(d_out, "d_out", s.size)
-    if not isinstance(train, TrainConfig):
-        raise ValueError(f"train must be a TrainConfig, got {train!r}")
+    TrainConfig.check(train)
     steps, lr, seed = train.require_steps(), train.lr, train.seed
     record_every = _checks.integer_at_least(record_every, "record_every", 1)
     if hidden < s.size:
@@ -108,31 +108,14 @@ def train_linear_network(
     dtype = train.torch_dtype(dev)
     Ws = [torch.tensor(w, dtype=dtype, device=dev, requires_grad=True) for w in layers]
     Mt = torch.tensor(M, dtype=dtype, device=dev)
-    record = np.arange(0, steps + 1, record_every)
-    loss = np.empty((B, record.size))
-    svals = np.empty((B, record.size, n))
-    j = 0
-    for t in range(steps + 1):
+
+    def loss():
         W = Ws[0]
         for w in Ws[1:]:
             W = w @ W
-        L = 0.5 * ((Mt - W) ** 2).sum(dim=(1, 2))
-        if t == record[j]:
-            with torch.no_grad():
-                if not bool(torch.isfinite(L).all()):
-                    raise ValueError(
-                        f"gradient descent diverged by step {t} (loss not finite): "
-                        f"lower lr (got {lr}) or sigmas (largest {sig.max():g})"
-                    )
-                loss[:, j] = L.cpu().numpy()
-                svals[:, j] = torch.linalg.svdvals(W)[:, :n].cpu().numpy()
-            j += 1
-            if j == record.size:
-                break
-        grads = torch.autograd.grad(L.sum(), Ws)
-        with torch.no_grad():
-            for w, g in zip(Ws, grads, strict=True):
-                w -= lr * g
+        return 0.5 * ((Mt - W) ** 2).sum(dim=(1, 2)), lambda: [torch.linalg.svdvals(W)[:, :n]]
+
+    record, loss, (svals,) = plain_gd(Ws, loss, steps=steps, lr=lr, record_every=record_every)
     return LinearRun(sigmas=sig, steps=record, loss=loss, singular_values=svals, lr=lr, u0=u0)
 
 
@@ -182,8 +165,7 @@ def width_sweep(
     widths = np.array([_checks.integer_at_least(w, "widths", s.size) for w in widths.tolist()])
     seeds = _checks.integer_at_least(seeds, "seeds", 1)
     sigma = _checks.positive(sigma, "sigma")
-    if not isinstance(train, TrainConfig):
-        raise ValueError(f"train must be a TrainConfig, got {train!r}")
+    TrainConfig.check(train)
     found = np.empty((widths.size, seeds, s.size))
     u0 = np.empty_like(found)
     for i, h in enumerate(widths.tolist()):

@@ -11,6 +11,7 @@ from numpy.typing import ArrayLike
 from .. import _checks
 from .._memo import reused
 from ..training import TrainConfig
+from ._gd import plain_gd
 from .linear import Array
 from .plateaus import detect_plateaus
 from .quadratic import quadratic_escape_sequence
@@ -86,8 +87,7 @@ def train_quadratic_network(
     sigma = _checks.positive(sigma, "sigma")
     seeds = _checks.integer_at_least(seeds, "seeds", 1)
     record_every = _checks.integer_at_least(record_every, "record_every", 1)
-    if not isinstance(train, TrainConfig):
-        raise ValueError(f"train must be a TrainConfig, got {train!r}")
+    TrainConfig.check(train)
     steps, lr = train.require_steps(), train.lr
     rng = np.random.default_rng(train.seed)
     U = rng.standard_normal((seeds, c.size, d))
@@ -99,26 +99,12 @@ def train_quadratic_network(
     a = torch.tensor(a0, dtype=dtype, device=dev, requires_grad=True)
     W = torch.tensor(W0, dtype=dtype, device=dev, requires_grad=True)
     A = s * torch.eye(d, dtype=dtype, device=dev)
-    record = np.arange(0, steps + 1, record_every)
-    loss = np.empty((seeds, record.size))
-    Ms = np.empty((seeds, record.size, d, d))
-    j = 0
-    for step in range(steps + 1):
+
+    def loss():
         M = torch.einsum("bh,bhi,bhj->bij", a, W, W)
-        L = ((A - M) ** 2).sum(dim=(1, 2))
-        if step == record[j]:
-            with torch.no_grad():
-                if not bool(torch.isfinite(L).all()):
-                    raise ValueError(f"gradient descent diverged by step {step}: lower lr ({lr})")
-                loss[:, j] = L.cpu().numpy()
-                Ms[:, j] = M.cpu().numpy()
-            j += 1
-            if j == record.size:
-                break
-        ga, gW = torch.autograd.grad(L.sum(), (a, W))
-        with torch.no_grad():
-            a -= lr * ga
-            W -= lr * gW
+        return ((A - M) ** 2).sum(dim=(1, 2)), lambda: [M]
+
+    record, loss_rec, (Ms,) = plain_gd([a, W], loss, steps=steps, lr=lr, record_every=record_every)
     with torch.no_grad():
         carried = (a * (W**2).sum(-1)).cpu().numpy()
-    return QuadraticRun(s, a0, W0, record * lr, loss, Ms, carried)
+    return QuadraticRun(s, a0, W0, record * lr, loss_rec, Ms, carried)

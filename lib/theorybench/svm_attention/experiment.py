@@ -144,8 +144,7 @@ def train_gd(
     _one_of(param, "param", ("W", "KQ"))
     _one_of(kq_normalization, "kq_normalization", ("joint", "separate"))
     _one_of(init, "init", ("normal", "uniform"))
-    if not isinstance(train, TrainConfig):
-        raise ValueError(f"train must be a TrainConfig, got {train!r}")
+    TrainConfig.check(train)
     steps, lr = train.require_steps(), train.lr
     if not (np.isfinite(init_scale) and init_scale >= 0):
         raise ValueError(f"init_scale must be >= 0, got {init_scale!r}")
