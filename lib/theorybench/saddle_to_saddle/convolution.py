@@ -3,12 +3,12 @@ basis, so each frequency is a two-layer scalar network of its own (numpy only).
 
 Network: ``channels`` circular kernels w_c, a_c of length d; f(x) = sum_c a_c * (w_c * x), trained
 on the per-coordinate loss L = (1/2d) E||t * x - f(x)||^2 over white inputs (E x x' = I), teacher
-kernel t. With hats for the unnormalised DFT, L = (1/2d) sum_k |t^_k - P_k|^2 with
+kernel t. With hats for the unnormalised DFT, L = (1/2d) sum_k abs(t^_k - P_k)^2 with
 P_k = sum_c a^_{ck} w^_{ck}, and gradient flow on the real kernels gives, per frequency,
 
     tau dw^_{ck}/dt = (t^_k - P_k) conj(a^_{ck}),   tau da^_{ck}/dt = (t^_k - P_k) conj(w^_{ck}),
 
-the two-layer mode equation with s_k = |t^_k|, the k-th singular value of the teacher's circulant
+the two-layer mode equation with s_k = abs(t^_k), the k-th singular value of the teacher's circulant
 (§7.1). Frequencies are the directions; the data (the teacher's spectrum) sets their order.
 """
 
@@ -55,7 +55,7 @@ def conv_teacher(s: ArrayLike, d: int, freqs: ArrayLike | None = None, seed: int
     Returns
     -------
     ndarray
-        The kernel t, shape (d,), with |DFT(t)|[freqs] = s.
+        The kernel t, shape (d,), with abs(DFT(t))[freqs] = s.
     """
     s = _spectrum(s)
     d = _checks.integer_at_least(d, "d", 2 * s.size + 2)
@@ -72,7 +72,7 @@ def conv_teacher(s: ArrayLike, d: int, freqs: ArrayLike | None = None, seed: int
 def conv_plateau_losses(s: ArrayLike, d: int) -> Array:
     """Loss on plateau k of the linear convolutional network: (1/d) sum_{j>=k} s_j^2 (§7.1).
 
-    Each unlearned frequency j contributes (1/2d)|t^_j|^2 twice, at j and at d - j (a real kernel's
+    Each unlearned frequency j contributes (1/2d) abs(t^_j)^2 twice, at j and at d - j (a real kernel's
     spectrum is conjugate-symmetric), so the pair is learned together and costs s_j^2 / d.
 
     Parameters
@@ -95,11 +95,11 @@ def conv_plateau_losses(s: ArrayLike, d: int) -> Array:
 
 def conv_initial_strength(w: ArrayLike, a: ArrayLike, t: ArrayLike, freqs: ArrayLike) -> Array:
     """Effective initial strength of each teacher frequency from a small random start (§7.1):
-    u_k = sum_c |w^_{ck} + e^{i theta_k} conj(a^_{ck})|^2 / 4, theta_k = arg t^_k.
+    u_k = sum_c abs(w^_{ck} + e^{i theta_k} conj(a^_{ck}))^2 / 4, theta_k = arg t^_k.
 
     Early on (P << t^) the frequency-k equations are linear; with w^ = e^{i theta/2} x and
     a^ = e^{i theta/2} y they read tau x' = s conj(y), tau y' = s conj(x), so x + conj(y) grows like
-    e^{s t/tau} while x - conj(y) decays, and |P_k| ~ sum_c |x_c + conj(y_c)|^2 e^{2 s t/tau} / 4:
+    e^{s t/tau} while x - conj(y) decays, and abs(P_k) ~ sum_c abs(x_c + conj(y_c))^2 e^{2 s t/tau} / 4:
     the logistic of the two-layer network with this u0 (the analogue of
     :func:`~theorybench.saddle_to_saddle.linear.effective_initial_strength`). Batched over a
     leading axis.

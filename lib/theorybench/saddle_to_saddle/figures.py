@@ -198,7 +198,7 @@ def specialisation_rows(spec) -> list[str]:
 
 def plot_conv(run) -> object:
     """Left: the loss of every seed's convolutional network against the closed-form plateau
-    levels (dashed). Right: each frequency's strength |P_k| / s_k for every seed, against the
+    levels (dashed). Right: each frequency's strength abs(P_k) / s_k for every seed, against the
     logistic from that seed's own start (thin)."""
     from ..plotting import COLORS, CYCLE, figure
     from .linear import mode_trajectory
