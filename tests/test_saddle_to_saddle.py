@@ -562,3 +562,11 @@ def test_quadratic_plateaus_sit_at_the_fixed_points_the_start_selects(
     record_property("predicted", "0 (distance to the selected fixed point over ||A||; <= 0.05)")
     assert np.all(dist <= 0.05)
     assert np.all(level_err <= 0.05)  # levels 3, 2, 1, 0 (s^2 apart): 5 % of the gap
+
+
+def test_quadratic_escape_time_scales_like_one_over_the_initial_scale() -> None:
+    """Scaling a0 and rho0 by k divides every escape time by k (§8.1: like a depth-3 mode)."""
+    for a0, rho0 in [(0.01, 0.03), (0.02, 0.01), (-0.01, 0.03)]:
+        t1 = st.quadratic_escape_time(a0, rho0, 1.5)
+        for k in (0.1, 0.5, 3.0):
+            assert st.quadratic_escape_time(k * a0, k * rho0, 1.5) == pytest.approx(t1 / k)
