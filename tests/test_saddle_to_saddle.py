@@ -570,3 +570,29 @@ def test_quadratic_escape_time_scales_like_one_over_the_initial_scale() -> None:
         t1 = st.quadratic_escape_time(a0, rho0, 1.5)
         for k in (0.1, 0.5, 3.0):
             assert st.quadratic_escape_time(k * a0, k * rho0, 1.5) == pytest.approx(t1 / k)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("master", [1, 2, 3])
+def test_new_architecture_claims_hold_for_other_master_seeds(master) -> None:
+    """The width, convolutional and quadratic claims were fixed on master seed 0; the same
+    thresholds hold when every teacher, start and direction is drawn from seeds 1-3."""
+    width = st.sizes("ci").width
+    sweep = st.width_sweep([3.0, 2.0, 1.0], list(width.widths), seeds=10,
+                           train=width.train.replace(seed=master))  # fmt: skip
+    assert np.all(np.abs(sweep.median() / sweep.predicted_median - 1) < 0.10)
+    assert np.all(np.diff(sweep.median(), axis=0) < 0)
+    conv = st.sizes("ci").conv
+    run = st.train_conv_network([4.0, 2.0, 1.0], [1, 3, 5], seeds=conv.seeds, channels=conv.channels,
+                                d=conv.d, train=conv.train.replace(seed=master))  # fmt: skip
+    assert np.all(np.abs(run.measured_times() / run.predicted_times() - 1) < 0.10)
+    nearest, dist, _ = run.plateau_fixed_points()
+    assert np.all(nearest == np.arange(3)[None, :]) and np.all(dist <= 0.05)
+    quad = st.train_quadratic_network(train=st.QUADRATIC_TRAIN.replace(seed=master))
+    for (times, units, _), found, carried in zip(
+        quad.predicted(), quad.measured_times(), quad.carried, strict=True
+    ):
+        assert found.size == times.size
+        assert np.all(np.abs(found / times - 1) < 0.10)
+        assert set(np.flatnonzero(carried > 0.5).tolist()) == set(units.tolist())
+    assert np.all(quad.plateau_fixed_points()[np.isfinite(quad.plateau_fixed_points())] <= 0.05)

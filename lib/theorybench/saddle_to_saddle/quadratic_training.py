@@ -36,10 +36,14 @@ class QuadraticRun:
     carried: Array  # (seeds, H) a_i ||w_i||^2 at the end: what each unit learned
 
     def predicted(self) -> list[tuple[Array, Array, Array]]:
-        """Per seed, quadratic_escape_sequence of its start: (times, units, directions)."""
-        return [
-            quadratic_escape_sequence(a, W, self.s) for a, W in zip(self.a0, self.W0, strict=True)
-        ]
+        """Per seed, quadratic_escape_sequence of its start: (times, units, directions), keeping
+        the escapes that fall within the run (time <= the last recorded time)."""
+        out = []
+        for a, W in zip(self.a0, self.W0, strict=True):
+            times, units, dirs = quadratic_escape_sequence(a, W, self.s)
+            keep = times <= self.time[-1]
+            out.append((times[keep], units[keep], dirs[keep]))
+        return out
 
     def measured_times(self) -> list[Array]:
         """Per seed, the transitions detect_plateaus reads off the loss curve."""
