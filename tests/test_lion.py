@@ -535,3 +535,10 @@ def test_constant_step_chatter_is_proportional_to_the_step(record_property) -> N
                     f"{np.min(ratios):.2f} to {np.max(ratios):.2f} (n = 6 problems x 3 steps)")  # fmt: skip
     record_property("predicted", "0 (deviation of the log-log slope from 1; <= 0.1 asserted)")
     assert np.all(np.abs(slopes - 1) <= 0.1)
+
+
+def test_ode_params_accept_beta1_zero_where_eps_gamma_rounds_above_one() -> None:
+    """eps gamma = 1 - beta1 = 1 for beta1 = 0; in floating point it can read 1 + 2e-16, which
+    must not be rejected (found by hypothesis: lr = 0.05, beta2 = 0.3125)."""
+    p = ode_params(0.05, 0.0, 0.3125, 1.0)
+    assert p.eps * p.gamma == pytest.approx(1.0)

@@ -221,7 +221,8 @@ def _check_ode(alpha: float, gamma: float, lam: float, eps: float) -> None:
     _checks.positive(alpha, "alpha")
     _checks.positive(gamma, "gamma")
     _checks.positive(lam, "lam")
-    if _checks.non_negative(eps, "eps") * gamma > 1:
+    # eps gamma = 1 - beta1 exactly for discrete Lion; with beta1 = 0 it rounds to 1 + 2e-16
+    if _checks.non_negative(eps, "eps") * gamma > 1 + 1e-12:
         raise ValueError(f"eps must satisfy 0 <= eps and eps * gamma <= 1, got eps={eps!r}")
 
 
