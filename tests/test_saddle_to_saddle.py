@@ -25,6 +25,14 @@ def runs() -> dict:
     }
 
 
+def _level_errors(found: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    """abs(found - predicted) over the gap from each predicted level to its nearest neighbouring
+    level: a tolerance set by the levels themselves, so no level can pass for the next one."""
+    gaps = np.abs(np.diff(predicted))
+    nearest = np.minimum(np.r_[np.inf, gaps], np.r_[gaps, np.inf])
+    return np.abs(found - predicted) / nearest
+
+
 @pytest.mark.claim(
     "s2s-plateau-times",
     chapter="saddle_to_saddle",
@@ -59,9 +67,7 @@ def test_plateau_loss_levels_match(runs, case, record_property) -> None:
     predicted = st.plateau_losses(s)
     # each level's tolerance comes from the levels themselves: 5 % of the gap to its nearest
     # neighbouring level, so a level can never be confused with the next one
-    gaps = np.abs(np.diff(predicted))
-    nearest = np.minimum(np.r_[np.inf, gaps], np.r_[gaps, np.inf])
-    err = np.abs(found.levels - predicted) / nearest
+    err = _level_errors(found.levels, predicted)
     record_property("measured", float(err.max()))
     record_property("predicted", "<= 0.05 (error of each level over the gap to its nearest level)")
     assert found.levels.shape == predicted.shape
@@ -410,9 +416,7 @@ def test_conv_plateau_levels_match(record_property) -> None:
     the smaller init (sigma = 1e-4), where the plateaus are flat."""
     run = st.train_conv_network([4.0, 2.0, 1.0], [1, 3, 5], sigma=1e-4)
     predicted = run.predicted_levels()
-    gaps = np.abs(np.diff(predicted))
-    nearest = np.minimum(np.r_[np.inf, gaps], np.r_[gaps, np.inf])
-    err = np.abs(run.levels() - predicted) / nearest  # (seeds, levels)
+    err = _level_errors(run.levels(), predicted)  # (seeds, levels)
     record_property("measured", float(err.max()))
     record_property("predicted", "<= 0.05 (error of each level over the gap to its nearest level)")
     assert np.all(err <= 0.05)

@@ -425,6 +425,11 @@ class LionODEParams:
     def __post_init__(self) -> None:
         _check_ode(self.alpha, self.gamma, self.lam, self.eps)
 
+    @property
+    def c(self) -> float:
+        """c = (1 - eps gamma) / (1 + eps lam), the Fenchel-term weight of H (§3, eq. lion-H)."""
+        return (1 - self.eps * self.gamma) / (1 + self.eps * self.lam)
+
 
 def ode_params(lr: float, beta1: float, beta2: float, lam: float) -> LionODEParams:
     """The ODE whose Euler step of size ``lr`` is discrete Lion-K (§2, eq. lion-map).
@@ -569,7 +574,7 @@ def lyapunov_H(
     k = get_kappa(kappa)
     x, m, fx = (np.asarray(v, dtype=float) for v in (x, m, fx))
     kstar = k.conj(p.lam * x)
-    c = (1 - p.eps * p.gamma) / (1 + p.eps * p.lam)
+    c = p.c
     with np.errstate(invalid="ignore"):  # inf - finite stays inf; nothing else can be nan
         fenchel_gap = kstar + k.value(m) - p.lam * (m * x).sum(-1)
         return p.alpha * fx + (p.gamma / p.lam) * kstar + c * fenchel_gap
@@ -603,7 +608,7 @@ def lyapunov_dissipation(
     """
     k = get_kappa(kappa)
     x, m, g = (np.asarray(v, dtype=float) for v in (x, m, grad_fx))
-    c = (1 - p.eps * p.gamma) / (1 + p.eps * p.lam)
+    c = p.c
     mdot = -(p.alpha * g + p.gamma * m)
     m_tilde = m + p.eps * mdot
     gk_tilde = k.grad(m_tilde)
@@ -672,7 +677,7 @@ def discrete_dissipation(
     )
     m_tilde = beta1 * m - (1 - beta1) * g
     v = k.grad(m_tilde)
-    c = (1 - p.eps * p.gamma) / (1 + p.eps * p.lam)
+    c = p.c
     t1 = (p.gamma + c * p.lam) * float((m_tilde - k.conj_grad(p.lam * x1)) @ (v - p.lam * x1))
     t2 = c / (p.eps - lr) * float((m_tilde - m1) @ (v - k.grad(m1)))
     return x1, m1, t1, t2
@@ -692,8 +697,8 @@ def chatter_amplitude(
     kappa: str | Kappa = "l1",
 ) -> float:
     """Mean distance max_i abs(x_t - x_opt)_i of constant-step Lion-K's iterates from the
-    constrained optimum over the last ``window / lr`` of ``horizon / lr`` steps (§8): the size of
-    the chatter around the KKT point (O(lr) for sign Lion).
+    constrained optimum over the last ``window / lr`` of ``horizon / lr`` steps: the size of
+    the chatter around the KKT point (O(lr) for sign Lion; §4.1).
 
     Parameters
     ----------

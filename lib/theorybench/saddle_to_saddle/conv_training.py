@@ -14,7 +14,7 @@ from ..training import TrainConfig
 from ._gd import plain_gd
 from .convolution import conv_initial_strength, conv_plateau_losses, conv_teacher
 from .linear import Array, _spectrum, steepest_descent_times
-from .plateaus import detect_plateaus
+from .plateaus import _plateau_middles, detect_plateaus
 from .scales import CI
 
 __all__ = ["ConvRun", "CONV_TRAIN", "train_conv_network"]
@@ -82,9 +82,7 @@ class ConvRun:
         nearest, dist = np.empty((len(self.loss), n), int), np.empty((len(self.loss), n))
         learned = np.empty((len(self.loss), n, n), bool)
         for i in range(len(self.loss)):
-            edges = np.r_[0.0, times[i]]
-            for r in range(n):
-                j = int(np.argmin(np.abs(self.time - 0.5 * (edges[r] + edges[r + 1]))))
+            for r, j in enumerate(_plateau_middles(self.time, times[i])):
                 d = np.linalg.norm(truncs - self.kernels[i, j], axis=1) / norm
                 nearest[i, r], dist[i, r] = int(np.argmin(d)), d[r]
                 learned[i, r] = self.strengths[i, j] > self.s / 2

@@ -75,3 +75,12 @@ def detect_plateaus(t: ArrayLike, loss: ArrayLike, *, min_drop: float = 0.02) ->
             bounds.append(right)
     levels = np.array([L[0]] + [L[b] for b in bounds[1:]])
     return Plateaus(transition_times=np.array(times), levels=levels)
+
+
+def _plateau_middles(t: ArrayLike, transition_times: ArrayLike) -> Array:
+    """Indices into ``t`` of the sample nearest the middle of each plateau that ends at a
+    transition: between 0 and the first transition, then between consecutive transitions."""
+    t = np.asarray(t, dtype=float)
+    edges = np.r_[0.0, np.asarray(transition_times, dtype=float)]
+    mids = 0.5 * (edges[:-1] + edges[1:])
+    return np.abs(t[None, :] - mids[:, None]).argmin(axis=1)

@@ -13,7 +13,7 @@ from .._memo import reused
 from ..training import TrainConfig
 from ._gd import plain_gd
 from .linear import Array
-from .plateaus import detect_plateaus
+from .plateaus import _plateau_middles, detect_plateaus
 from .quadratic import quadratic_escape_sequence
 from .scales import CI
 
@@ -59,9 +59,7 @@ class QuadraticRun:
         for i, ((_, _, dirs), times) in enumerate(
             zip(self.predicted(), self.measured_times(), strict=True)
         ):
-            edges = np.r_[0.0, times]
-            for r in range(min(times.size, dirs.shape[0])):
-                j = int(np.argmin(np.abs(self.time - 0.5 * (edges[r] + edges[r + 1]))))
+            for r, j in enumerate(_plateau_middles(self.time, times[: dirs.shape[0]])):
                 target = self.s * dirs[:r].T @ dirs[:r]
                 out[i, r] = np.linalg.norm(self.M[i, j] - target) / norm
         return out
