@@ -600,3 +600,200 @@ def test_new_architecture_claims_hold_for_other_master_seeds(master) -> None:
         assert np.all(np.abs(found / times - 1) < 0.10)
         assert set(np.flatnonzero(carried > 0.5).tolist()) == set(units.tolist())
     assert np.all(quad.plateau_fixed_points()[np.isfinite(quad.plateau_fixed_points())] <= 0.05)
+
+
+# ----------------------------------------------------------------------------------------------
+# ReLU networks on one-dimensional data (§9)
+# ----------------------------------------------------------------------------------------------
+X_RELU = np.linspace(-1.0, 1.0, 101)
+RAMPS = {"kinks": (0.3, -0.3), "slopes": (3.0, 0.5), "sides": (1, -1)}
+
+
+def _relu_loss(r: np.ndarray, unit_out: np.ndarray) -> float:
+    return 0.5 * float(np.mean((r - unit_out) ** 2))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_relu_correlation_is_minus_the_curvature_along_a_new_units_ray(seed) -> None:
+    """Adding the unit a relu(w x + b) with a = s rho, (w, b) = rho theta at a fixed point with
+    residual r changes the loss by -rho^2 s G(theta) + O(rho^4): half the second difference of
+    the explicit loss along the ray gives -s G (§9.2)."""
+    rng = np.random.default_rng(seed)
+    r = rng.standard_normal(X_RELU.size)
+    for phi in rng.uniform(-np.pi, np.pi, 5):
+        feat = np.maximum(np.cos(phi) * X_RELU + np.sin(phi), 0.0)
+        for s in (1.0, -1.0):
+            h = 1e-4
+            curv = (_relu_loss(r, s * h**2 * feat) - 2 * _relu_loss(r, 0 * feat)
+                    + _relu_loss(r, s * h**2 * feat)) / (2 * h**2)  # fmt: skip
+            assert curv == pytest.approx(-s * st.relu_correlation(phi, X_RELU, r), rel=1e-4)
+
+
+def test_relu_escape_is_the_brute_force_maximum() -> None:
+    """relu_escape's lambda equals max abs(G) over 200,001 angles (to the grid's resolution)
+    and is attained at its angle."""
+    y = st.ramp_teacher(X_RELU, **RAMPS)
+    for r in (y, y - 3.0 * np.maximum(X_RELU - 0.3, 0.0), np.sin(5 * X_RELU)):
+        lam, angle, sign = st.relu_escape(X_RELU, r)
+        G = st.relu_correlation(np.linspace(-np.pi, np.pi, 200_001), X_RELU, r)
+        assert lam == pytest.approx(np.abs(G).max(), rel=1e-6)
+        assert sign * st.relu_correlation(angle, X_RELU, r) == pytest.approx(lam, rel=1e-12)
+
+
+def test_small_unit_on_the_escape_direction_grows_at_the_gd_rate() -> None:
+    """Plain GD (numpy) on the loss with one tiny balanced unit added at the best single ramp,
+    along relu_escape's direction: each step multiplies its size by (1 + lr lambda)^2, i.e. it
+    grows as exp(2 gd_growth_rate(lambda, lr) t)."""
+    y = st.ramp_teacher(X_RELU, **RAMPS)
+    c, d, s, _ = st.best_single_ramp(X_RELU, y)
+    lam, angle, sign = st.relu_escape(X_RELU, y - s * np.maximum(d * (X_RELU - c), 0.0))
+    lr, steps = 0.05, 200
+    w, b, a = 1e-8 * np.cos(angle), 1e-8 * np.sin(angle), sign * 1e-8
+    for _ in range(steps):  # the big ramp is held at its fixed point
+        pre = w * X_RELU + b
+        r = y - s * np.maximum(d * (X_RELU - c), 0.0) - a * np.maximum(pre, 0.0)
+        act = (pre > 0).astype(float)
+        ga, gw, gb = (-np.mean(r * np.maximum(pre, 0)), -a * np.mean(r * act * X_RELU),
+                      -a * np.mean(r * act))  # fmt: skip
+        a, w, b = a - lr * ga, w - lr * gw, b - lr * gb
+    growth = np.log(abs(a) * np.hypot(w, b) / 1e-16) / (steps * lr)
+    assert growth == pytest.approx(2 * st.gd_growth_rate(lam, lr), rel=1e-6)
+
+
+def test_gd_growth_rate_is_the_log_eigenvalue_of_the_gd_map_symbolically() -> None:
+    """The GD map on d(a, rho)/dt = G (rho, a) is I + lr [[0, G], [G, 0]], with eigenvalues
+    1 +- lr G; the growing one gives ln(1 + lr G)/lr per unit time, which -> G as lr -> 0."""
+    import sympy as sp
+
+    G, lr = sp.symbols("G lr", positive=True)
+    M = sp.eye(2) + lr * sp.Matrix([[0, G], [G, 0]])
+    assert set(M.eigenvals()) == {1 + lr * G, 1 - lr * G}
+    assert sp.limit(sp.log(1 + lr * G) / lr, lr, 0) == G
+    assert st.gd_growth_rate(0.2, 0.05) == pytest.approx(float(sp.log(1 + 0.05 * 0.2) / 0.05))
+
+
+def test_best_single_ramp_is_a_stationary_point_of_the_width_one_network() -> None:
+    """The width-1 network a relu(w x + b) set to best_single_ramp has zero gradient (central
+    differences of the explicit loss), and no ramp on a 20,001-kink grid fits better."""
+    y = st.ramp_teacher(X_RELU, **RAMPS)
+    c, d, s, L = st.best_single_ramp(X_RELU, y)
+    assert (c, d, s) == pytest.approx((0.3, 1.0, 3.0), abs=1e-6)  # the stronger teacher ramp
+    assert L == pytest.approx(0.5 * np.mean((0.5 * np.maximum(-X_RELU - 0.3, 0.0)) ** 2))
+
+    def loss(v):
+        return _relu_loss(y, v[0] * np.maximum(v[1] * X_RELU + v[2], 0.0))
+
+    v = np.array([s, d, -d * c])
+    for k in range(3):
+        e = np.zeros(3)
+        e[k] = 1e-6
+        assert abs(loss(v + e) - loss(v - e)) / 2e-6 < 1e-6
+    grid = np.linspace(-1, 1, 20_001)
+    for side in (1.0, -1.0):
+        phi = np.maximum(side * (X_RELU[None, :] - grid[:, None]), 0.0)
+        pp = (phi**2).sum(1)
+        ok = pp > 0
+        a = (phi[ok] @ y) / pp[ok]
+        assert np.min(0.5 * np.mean((y - a[:, None] * phi[ok]) ** 2, axis=1)) >= L - 1e-12
+
+
+def test_relu_plateau_levels_are_the_fixed_points_losses() -> None:
+    """Origin (1/2N) sum y^2; the affine level is numpy's polyfit residual; the best single ramp
+    leaves the weaker ramp; the exact fit 0."""
+    y = st.ramp_teacher(X_RELU, **RAMPS)
+    levels = st.relu_plateau_levels(X_RELU, **RAMPS)
+    line = np.polyval(np.polyfit(X_RELU, y, 1), X_RELU)
+    weak = 0.5 * np.maximum(-X_RELU - 0.3, 0.0)
+    expected = [0.5 * np.mean(y**2), 0.5 * np.mean((y - line) ** 2), 0.5 * np.mean(weak**2), 0]
+    assert levels == pytest.approx(expected, rel=1e-9, abs=1e-15)
+    # the first escape direction has its kink outside the data: the affine manifold comes first
+    _, angle, _ = st.relu_escape(X_RELU, y)
+    assert abs(np.tan(angle)) > 1  # kink -b/w = -tan(angle)
+
+
+@pytest.fixture(scope="module")
+def relu_run():
+    return st.train_relu_network(**RAMPS)
+
+
+@pytest.mark.claim(
+    "s2s-relu-fixed-points",
+    chapter="saddle_to_saddle",
+    statement="A width-20 ReLU network on 1-D data (two ramps, kinks 0.3 and -0.3, slopes 3 and "
+    "0.5; sigma = 1e-6; 10 seeds) shows three transitions and adds kinks one at a time: 0 kinks "
+    "inside the data on the first two plateaus (origin, then nearest the affine fit), one at the "
+    "stronger ramp's kink on the third, where the function is within 5 % of ||y|| of the best "
+    "single ramp (a width-1 fixed point) and the level matches its loss, and both teacher kinks "
+    "at the end",
+    worst="max",
+)
+def test_relu_network_adds_kinks_one_at_a_time_through_narrow_fixed_points(
+    relu_run, record_property
+) -> None:
+    nearest, dist, kinks = relu_run.plateau_fixed_points()
+    assert np.all(nearest == np.arange(3)[None, :])
+    assert np.all(dist[:, 2] <= 0.05)
+    for per_seed in kinks:
+        assert per_seed[0].size == 0 and per_seed[1].size == 0
+        assert np.all(np.abs(per_seed[2] - 0.3) <= 0.02)  # the data spacing
+        assert set(np.round(per_seed[3], 1).tolist()) == {-0.3, 0.3}
+        assert np.all(np.min(np.abs(per_seed[3][:, None] - np.array([-0.3, 0.3])), 1) <= 0.02)
+    levels = np.array(relu_run.levels())
+    predicted = relu_run.predicted_levels()
+    err = _level_errors(levels[:, [0, 2, 3]], predicted[[0, 2, 3]])
+    record_property("measured", float(dist[:, 2].max()))
+    record_property("measured", f"single-ramp distance median {np.median(dist[:, 2]):.4f}, max "
+                    f"{dist[:, 2].max():.4f}; affine pause level {levels[:, 1].min():.4f}-"
+                    f"{levels[:, 1].max():.4f} (fixed point {predicted[1]:.4f}); level errors "
+                    f"<= {err.max():.4f} of the gap; 10 seeds")  # fmt: skip
+    record_property("predicted", "0 (distance to the best single ramp over ||y||; <= 0.05)")
+    assert np.all(err <= 0.05)
+    assert np.all(levels[:, 1] >= predicted[1])  # the affine pause is approached from above
+
+
+@pytest.mark.claim(
+    "s2s-relu-escape",
+    chapter="saddle_to_saddle",
+    statement="On the single-ramp plateau of the trained ReLU networks (10 seeds) the escaping "
+    "units grow at twice the rate lambda = max abs(G) that relu_escape computes from the "
+    "plateau's residual, and the loss Hessian's most negative eigenvalue is -lambda: the plateau "
+    "is a saddle whose unstable rate the data set (within 3 %)",
+    worst="max",
+)
+def test_relu_escape_rate_and_saddle_curvature_match_the_residual_correlation(
+    relu_run, record_property
+) -> None:
+    lam = relu_run.second_escape()[0]
+    rate = st.gd_growth_rate(lam, relu_run.lr)
+    growth = relu_run.escape_growth() / 2
+    hess = relu_run.hessian_min_eigenvalue(at=0.5)
+    g_err, h_err = np.abs(growth / rate - 1), np.abs(-hess / lam - 1)
+    record_property("measured", float(max(g_err.max(), h_err.max())))
+    record_property("measured", f"growth/2 {growth.min():.4f}-{growth.max():.4f} against "
+                    f"{rate:.4f}; Hessian {hess.min():.4f}-{hess.max():.4f} against {-lam:.4f}; "
+                    "10 seeds")  # fmt: skip
+    record_property("predicted", "0 (relative errors; <= 0.03 asserted)")
+    assert np.all(g_err <= 0.03) and np.all(h_err <= 0.03)
+
+
+@pytest.mark.claim(
+    "s2s-relu-first-escape",
+    chapter="saddle_to_saddle",
+    statement="The first transition of the ReLU networks moves by 1/gd_growth_rate(lambda_1) per "
+    "unit of ln(1/sigma), lambda_1 = max abs(G) of the teacher (sigma = 1e-4 against 1e-6, the "
+    "same 10 starts rescaled; within 3 %)",
+    worst="max",
+)
+def test_relu_first_transition_grows_like_log_one_over_sigma_at_the_escape_rate(
+    relu_run, record_property
+) -> None:
+    short = st.train_relu_network(**RAMPS, sigma=1e-4, record_every=2,
+                                  train=st.RELU_TRAIN.replace(steps=1200))  # fmt: skip
+    slope = relu_run.first_transition_slope(short)
+    predicted = 1 / st.gd_growth_rate(relu_run.first_escape()[0], relu_run.lr)
+    err = np.abs(slope / predicted - 1)
+    record_property("measured", float(err.max()))
+    record_property("measured", f"slope {slope.min():.4f}-{slope.max():.4f} against "
+                    f"{predicted:.4f}; 10 seeds")  # fmt: skip
+    record_property("predicted", "0 (relative error of the slope; <= 0.03 asserted)")
+    assert np.all(err <= 0.03)

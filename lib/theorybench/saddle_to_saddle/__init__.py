@@ -22,16 +22,19 @@ Linear convolutional networks (§7): circular convolutions are diagonal in the F
 each frequency is a two-layer scalar network and the teacher's spectrum sets the order.
 The quadratic network (§8): on an isotropic teacher the initialisation sets which unit escapes
 when and which direction it learns.
+ReLU networks on one-dimensional data (§9): kinks enter one at a time; the escape from each
+fixed point runs at the rate max |G| of the unit correlation with its residual.
 
-Layout: ``attention``, ``attention_training``, ``conv_training``, ``convolution``, ``embedding``, ``interactive``, ``figures``, ``linear``, ``linear_training``, ``plateaus``, ``quadratic``, ``quadratic_training``. Closed forms (``linear``, ``attention``, ``convolution``, ``plateaus``, ``quadratic``) import only numpy/scipy; the other modules load on first use of one of their names."""
+Layout: ``attention``, ``attention_training``, ``conv_training``, ``convolution``, ``embedding``, ``interactive``, ``figures``, ``linear``, ``linear_training``, ``plateaus``, ``quadratic``, ``quadratic_training``, ``relu``, ``relu_training``. Closed forms (``linear``, ``attention``, ``convolution``, ``plateaus``, ``quadratic``, ``relu``) import only numpy/scipy; the other modules load on first use of one of their names."""
 
 from .._lazy import lazy_exports
-from . import attention, convolution, linear, plateaus, quadratic, scales
+from . import attention, convolution, linear, plateaus, quadratic, relu, scales
 from .attention import *  # noqa: F403
 from .convolution import *  # noqa: F403
 from .linear import *  # noqa: F403
 from .plateaus import *  # noqa: F403
 from .quadratic import *  # noqa: F403
+from .relu import *  # noqa: F403
 from .scales import *  # noqa: F403
 
 __getattr__, __dir__, __all__ = lazy_exports(
@@ -43,6 +46,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         *convolution.__all__,
         *plateaus.__all__,
         *quadratic.__all__,
+        *relu.__all__,
     ],
     {
         "attention_training": [
@@ -56,6 +60,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "embedding": ["SaddleCheck", "EMBEDDING_TRAIN", "embedded_saddles"],
         "conv_training": ["ConvRun", "CONV_TRAIN", "train_conv_network"],
         "quadratic_training": ["QuadraticRun", "QUADRATIC_TRAIN", "train_quadratic_network"],
+        "relu_training": ["ReluRun", "RELU_TRAIN", "train_relu_network"],
         "interactive": ["explorer"],
         "figures": [
             "experiment_rows",
@@ -72,6 +77,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "width_rows",
             "plot_quadratic",
             "quadratic_rows",
+            "plot_relu",
+            "relu_rows",
         ],
         "linear_training": [
             "LinearRun",

@@ -15,6 +15,7 @@ __all__ = [
     "ConvSizes",
     "WidthSizes",
     "QuadraticSizes",
+    "ReluSizes",
     "SaddleSizes",
     "CI",
     "FULL",
@@ -67,15 +68,25 @@ class QuadraticSizes(Sizes):
 
 
 @dataclass(frozen=True)
+class ReluSizes(Sizes):
+    """Seeds, width and steps of :func:`~theorybench.saddle_to_saddle.relu_training.train_relu_network`."""
+
+    seeds: int
+    width: int
+    train: TrainConfig
+
+
+@dataclass(frozen=True)
 class SaddleSizes(Sizes):
     """The chapter's experiments: linear networks, multi-head linear attention, linear
-    convolutional networks, the width sweep and quadratic networks."""
+    convolutional networks, the width sweep, quadratic networks and ReLU networks."""
 
     linear: LinearSizes
     attention: AttentionSizes
     conv: ConvSizes
     width: WidthSizes
     quadratic: QuadraticSizes
+    relu: ReluSizes
 
 
 CI = SaddleSizes(
@@ -84,6 +95,7 @@ CI = SaddleSizes(
     conv=ConvSizes(seeds=10, channels=4, d=16, train=TrainConfig(steps=1500, lr=0.01)),
     width=WidthSizes(widths=(4, 16, 64, 256), seeds=10, train=TrainConfig(steps=1600, lr=0.01)),
     quadratic=QuadraticSizes(seeds=10, train=TrainConfig(steps=10000, lr=0.02)),
+    relu=ReluSizes(seeds=10, width=20, train=TrainConfig(steps=30000, lr=0.05)),
 )
 FULL = SaddleSizes(
     linear=LinearSizes(
@@ -99,6 +111,7 @@ FULL = SaddleSizes(
         train=TrainConfig(steps=3200, lr=0.005),
     ),
     quadratic=QuadraticSizes(seeds=100, train=TrainConfig(steps=20000, lr=0.01)),
+    relu=ReluSizes(seeds=100, width=50, train=TrainConfig(steps=60000, lr=0.025)),
 )
 
 
