@@ -121,6 +121,19 @@ class ReluRun:
             kinks.append([np.sort(self.kinks_at(i, j)[0]) for j in js])
         return nearest, dist, kinks
 
+    def escaped(self) -> Array:
+        """(seeds,) bool: the loss curve shows all three transitions (origin, affine pause,
+        single ramp, exact fit)."""
+        return np.array([found.size == 3 for found in self.measured_times()])
+
+    def end_distance(self) -> Array:
+        """(seeds,): ||f - f_1|| / ||y|| at the run's end from the best single ramp f_1."""
+        ramp = self.fixed_point_functions()[2]
+        return np.array(
+            [np.linalg.norm(self._function(i, -1) - ramp) / np.linalg.norm(self.y)
+             for i in range(len(self.loss))]
+        )  # fmt: skip
+
     def _ramp_plateau(self, i: int, frac: float) -> int | None:
         """Record index at the fraction ``frac`` of the way through the single-ramp plateau (from
         the second to the third measured transition) of seed i; None if seed i shows fewer."""
