@@ -326,3 +326,50 @@ def quadratic_rows(run) -> list[str]:
             f"distance to the selected fixed point <= {np.nanmax(dist[i]):.4f}"
         )
     return rows
+
+
+def plot_relu(run) -> object:
+    """Left: every seed's loss with the fixed points' levels (dashed). Right: the network's
+    function on the single-ramp plateau and at the end (every seed that escapes), with the
+    teacher and the best single ramp."""
+    from ..plotting import COLORS, figure
+
+    fig, (a1, a2) = figure(2, width=9.5, height=3.3)
+    for L in run.loss:
+        a1.plot(run.time, L, color=COLORS["experiment"], lw=0.8, alpha=0.6)
+    names = ["origin", "affine fit", "single ramp"]
+    for level, name in zip(run.predicted_levels()[:3], names, strict=True):
+        a1.axhline(level, ls="--", lw=0.8, color=COLORS["theory"])
+        a1.text(run.time[-1], level, name, ha="right", va="bottom", fontsize=7)
+    last = max((found[-1] for found in run.measured_times() if found.size), default=run.time[-1])
+    a1.set_xlim(0, min(run.time[-1], 2 * last))
+    a1.set(xlabel="time (steps x lr)", ylabel="loss", yscale="log", ylim=(1e-4, 1),
+           title="kinks enter one at a time (dashed: fixed points)")  # fmt: skip
+    ramp = run.fixed_point_functions()[2]
+    a2.plot(run.x, run.y, color="k", lw=2, label="teacher")
+    a2.plot(run.x, ramp, "--", color=COLORS["theory"], lw=1.5, label="best single ramp")
+    for i in np.flatnonzero(run.escaped()):
+        j = run._ramp_plateau(i, 0.5)
+        a2.plot(run.x, run._function(i, j), color=COLORS["experiment"], lw=0.8, alpha=0.5)
+    a2.plot([], [], color=COLORS["experiment"], label="networks, middle of plateau 3")
+    a2.set(xlabel="x", ylabel="f(x)", title="plateau 3 sits at a width-1 fixed point")
+    a2.legend(fontsize=7)
+    return fig
+
+
+def relu_rows(run) -> list[str]:
+    """Per seed: transitions, plateau levels, kinks inside the data on each plateau, and the
+    escape growth and Hessian eigenvalue on the single-ramp plateau."""
+    rows = []
+    _, dist, kinks = run.plateau_fixed_points()
+    growth, hess = run.escape_growth() / 2, run.hessian_min_eigenvalue(at=0.5)
+    for i, (found, levels) in enumerate(zip(run.measured_times(), run.levels(), strict=True)):
+        where = "; ".join(
+            f"{', '.join(f'{c:.3f}' for c in np.unique(np.round(k, 3))) or '-'}" for k in kinks[i]
+        )
+        rows.append(
+            f"seed {i}: transitions {np.array2string(found, precision=1)}, levels "
+            f"[{', '.join(f'{v:.4f}' for v in levels)}]; kinks by plateau [{where}]; "
+            f"growth/2 {growth[i]:.4f}, Hessian {hess[i]:.4f}, distance {dist[i, 2]:.4f}"
+        )
+    return rows
