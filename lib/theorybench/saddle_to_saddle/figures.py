@@ -349,7 +349,7 @@ def plot_relu(run) -> object:
     a2.plot(run.x, run.y, color="k", lw=2, label="teacher")
     a2.plot(run.x, ramp, "--", color=COLORS["theory"], lw=1.5, label="best single ramp")
     for i in np.flatnonzero(run.escaped()):
-        j = run._ramp_plateau(i, 0.5)
+        j = run._unit_plateau(i, 0.5)
         a2.plot(run.x, run._function(i, j), color=COLORS["experiment"], lw=0.8, alpha=0.5)
     a2.plot([], [], color=COLORS["experiment"], label="networks, middle of plateau 3")
     a2.set(xlabel="x", ylabel="f(x)", title="plateau 3 sits at a width-1 fixed point")

@@ -1,6 +1,7 @@
-"""Closed forms for two-layer ReLU networks on one-dimensional data (§9): the unit correlation
-whose maximum sets the escape rate, the best single ramp (the width-1 fixed point with one kink)
-and the plateau levels of the two-ramp model."""
+"""Closed forms for two-layer ReLU networks (§9-10): the unit correlation whose maximum sets the
+escape rate, the best single unit (the width-1 fixed point; on one-dimensional data the best
+single ramp), the plateau levels of the two-ramp model, and the patches a ReLU convolution
+sees."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ __all__ = [
     "best_single_ramp",
     "relu_plateau_levels",
     "gd_growth_rate",
+    "circular_patches",
+    "unit_correlation",
+    "unit_escape",
+    "best_single_unit",
 ]
 
 
@@ -85,14 +90,11 @@ def relu_correlation(angle: ArrayLike, x: ArrayLike, r: ArrayLike) -> Array:
         G at each angle, shaped like ``angle``.
     """
     x = _points(x)
-    r = np.asarray(r, dtype=float)
-    if r.shape != x.shape or not np.all(np.isfinite(r)):
-        raise ValueError("r must be finite with the shape of x")
     phi = np.asarray(angle, dtype=float)
     if not np.all(np.isfinite(phi)):
         raise ValueError("angle must be finite")
-    pre = np.cos(phi)[..., None] * x + np.sin(phi)[..., None]
-    return (np.maximum(pre, 0.0) * r).mean(axis=-1)
+    theta = np.stack([np.cos(phi), np.sin(phi)], axis=-1)
+    return unit_correlation(theta, np.stack([x, np.ones_like(x)], axis=1), r)
 
 
 def relu_escape(x: ArrayLike, r: ArrayLike, *, grid: int = 4096) -> tuple[float, float, float]:
@@ -239,3 +241,159 @@ def gd_growth_rate(rate: float, lr: float) -> float:
     rate = _checks.positive(rate, "rate")
     lr = _checks.positive(lr, "lr")
     return float(np.log1p(lr * rate) / lr)
+
+
+# ----------------------------------------------------------------------------------------------
+# Units on general inputs: a ReLU convolution's patches (§10)
+# ----------------------------------------------------------------------------------------------
+def circular_patches(signals: ArrayLike, size: int) -> Array:
+    """The inputs a circular convolution with kernel ``size`` and a bias sees: for each signal
+    and position p, the patch (x_p, ..., x_{p+size-1}) (indices mod d) followed by a 1 (§10.1).
+
+    Parameters
+    ----------
+    signals : array_like
+        (n, d) finite signals, d >= size.
+    size : int
+        Kernel size, >= 1.
+
+    Returns
+    -------
+    ndarray
+        (n * d, size + 1) augmented patches, signal-major.
+    """
+    S = np.asarray(signals, dtype=float)
+    size = _checks.integer_at_least(size, "size", 1)
+    if S.ndim != 2 or S.shape[1] < size or not np.all(np.isfinite(S)):
+        raise ValueError(f"signals must be a finite (n, d) array with d >= size = {size}")
+    P = np.stack([np.roll(S, -j, axis=1) for j in range(size)], axis=-1).reshape(-1, size)
+    return np.concatenate([P, np.ones((P.shape[0], 1))], axis=1)
+
+
+def _inputs(Z: ArrayLike, r: ArrayLike, name: str = "r") -> tuple[Array, Array]:
+    Z = np.asarray(Z, dtype=float)
+    r = np.asarray(r, dtype=float)
+    if Z.ndim != 2 or Z.shape[0] < 3 or Z.shape[1] < 2 or not np.all(np.isfinite(Z)):
+        raise ValueError("Z must be a finite (N, m) array of augmented inputs, N >= 3, m >= 2")
+    if r.shape != (Z.shape[0],) or not np.all(np.isfinite(r)):
+        raise ValueError(f"{name} must be finite with one value per row of Z")
+    return Z, r
+
+
+def unit_correlation(theta: ArrayLike, Z: ArrayLike, r: ArrayLike) -> Array:
+    """G(theta) = (1/N) sum_n r_n relu(theta . z_n) for unit directions theta (any leading
+    shape, last axis m; normalised here) and augmented inputs z_n (§9.2, §10.1).
+
+    Parameters
+    ----------
+    theta : array_like
+        (..., m) nonzero directions.
+    Z : array_like
+        (N, m) augmented inputs (the last column the constant 1).
+    r : array_like
+        (N,) residual.
+
+    Returns
+    -------
+    ndarray
+        G, shaped like theta without its last axis.
+    """
+    Z, r = _inputs(Z, r)
+    th = np.asarray(theta, dtype=float)
+    if th.shape[-1:] != (Z.shape[1],) or not np.all(np.isfinite(th)):
+        raise ValueError(f"theta must be finite with last axis {Z.shape[1]}")
+    norm = np.linalg.norm(th, axis=-1, keepdims=True)
+    if np.any(norm == 0):
+        raise ValueError("theta must be nonzero")
+    return (np.maximum((th / norm) @ Z.T, 0.0) * r).mean(axis=-1)
+
+
+def _sphere(m: int, count: int) -> Array:
+    """``count`` points spread over the unit sphere in R^m (Gaussian draws, fixed seed, plus the
+    coordinate directions and their negatives)."""
+    pts = np.random.default_rng(0).standard_normal((count, m))
+    pts = np.concatenate([pts, np.eye(m), -np.eye(m)])
+    return pts / np.linalg.norm(pts, axis=1, keepdims=True)
+
+
+def _sphere_max(f, m: int, count: int) -> tuple[float, Array]:  # noqa: ANN001
+    """Maximise f (vectorised over (..., m) unit vectors) over the sphere: best of ``count``
+    points, then Nelder-Mead on the normalised vector from there."""
+    pts = _sphere(m, count)
+    vals = f(pts)
+    start = pts[int(np.argmax(vals))]
+    res = optimize.minimize(lambda v: -float(f(v / np.linalg.norm(v))), start,
+                            method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-14,
+                                                           "maxiter": 4000})  # fmt: skip
+    best = res.x / np.linalg.norm(res.x)
+    if float(f(best)) < float(vals.max()):
+        best = start
+    return float(f(best)), best
+
+
+def unit_escape(Z: ArrayLike, r: ArrayLike, *, count: int = 20000) -> tuple[float, Array, float]:
+    """lambda = max over unit directions of abs(G(theta)) (unit_correlation), the direction that
+    attains it and the sign of G there: the escape rate and direction from a fixed point with
+    residual r, on general inputs (§9.2, §10.1). Searched over ``count`` points of the sphere,
+    then refined.
+
+    Parameters
+    ----------
+    Z : array_like
+        (N, m) augmented inputs.
+    r : array_like
+        (N,) residual, not all zero.
+    count : int
+        Sphere points of the coarse search, at least 100.
+
+    Returns
+    -------
+    tuple
+        (lambda, theta (m,), sign).
+    """
+    count = _checks.integer_at_least(count, "count", 100)
+    Z, r = _inputs(Z, r)
+    if not np.any(r != 0):
+        raise ValueError("r must not be all zero")
+    out = []
+    for sign in (1.0, -1.0):
+        val, th = _sphere_max(lambda t, s=sign: s * unit_correlation(t, Z, r), Z.shape[1], count)
+        out.append((val, th, sign))
+    val, th, sign = max(out, key=lambda o: o[0])
+    return val, th, sign
+
+
+def best_single_unit(
+    Z: ArrayLike, y: ArrayLike, *, count: int = 20000
+) -> tuple[Array, float, float]:
+    """The best fit of y by one unit a relu(theta . z) (§10.1): for each direction the output
+    weight is the least-squares a = <phi, y>/<phi, phi>, phi = relu(Z theta), so the loss is
+    (1/2N)(||y||^2 - <phi, y>^2/||phi||^2); the direction is searched over ``count`` sphere
+    points and refined. A stationary point of the width-1 network.
+
+    Parameters
+    ----------
+    Z : array_like
+        (N, m) augmented inputs.
+    y : array_like
+        (N,) targets.
+    count : int
+        Sphere points of the coarse search, at least 100.
+
+    Returns
+    -------
+    tuple
+        (theta (m,), a, loss).
+    """
+    count = _checks.integer_at_least(count, "count", 100)
+    Z, y = _inputs(Z, y, "y")
+
+    def explained(t: Array) -> Array:
+        phi = np.maximum(t @ Z.T, 0.0)
+        pp = (phi**2).sum(axis=-1)
+        return np.where(pp > 0, (phi @ y) ** 2 / np.where(pp > 0, pp, 1.0), 0.0)
+
+    gain, th = _sphere_max(explained, Z.shape[1], count)
+    phi = np.maximum(Z @ th, 0.0)
+    a = float(phi @ y) / float(phi @ phi)
+    return th, a, 0.5 * float(np.mean((y - a * phi) ** 2))

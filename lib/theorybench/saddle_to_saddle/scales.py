@@ -16,6 +16,7 @@ __all__ = [
     "WidthSizes",
     "QuadraticSizes",
     "ReluSizes",
+    "ConvReluSizes",
     "SaddleSizes",
     "CI",
     "FULL",
@@ -77,9 +78,18 @@ class ReluSizes(Sizes):
 
 
 @dataclass(frozen=True)
+class ConvReluSizes(Sizes):
+    """Seeds, channels and steps of :func:`~theorybench.saddle_to_saddle.relu_training.train_conv_relu_network`."""
+
+    seeds: int
+    channels: int
+    train: TrainConfig
+
+
+@dataclass(frozen=True)
 class SaddleSizes(Sizes):
     """The chapter's experiments: linear networks, multi-head linear attention, linear
-    convolutional networks, the width sweep, quadratic networks and ReLU networks."""
+    convolutional networks, the width sweep, quadratic networks, and ReLU fully connected and convolutional networks."""
 
     linear: LinearSizes
     attention: AttentionSizes
@@ -87,6 +97,7 @@ class SaddleSizes(Sizes):
     width: WidthSizes
     quadratic: QuadraticSizes
     relu: ReluSizes
+    conv_relu: ConvReluSizes
 
 
 CI = SaddleSizes(
@@ -96,6 +107,7 @@ CI = SaddleSizes(
     width=WidthSizes(widths=(4, 16, 64, 256), seeds=10, train=TrainConfig(steps=1600, lr=0.01)),
     quadratic=QuadraticSizes(seeds=10, train=TrainConfig(steps=10000, lr=0.02)),
     relu=ReluSizes(seeds=10, width=20, train=TrainConfig(steps=30000, lr=0.05)),
+    conv_relu=ConvReluSizes(seeds=10, channels=20, train=TrainConfig(steps=12000, lr=0.05)),
 )
 FULL = SaddleSizes(
     linear=LinearSizes(
@@ -112,6 +124,7 @@ FULL = SaddleSizes(
     ),
     quadratic=QuadraticSizes(seeds=100, train=TrainConfig(steps=20000, lr=0.01)),
     relu=ReluSizes(seeds=100, width=50, train=TrainConfig(steps=60000, lr=0.025)),
+    conv_relu=ConvReluSizes(seeds=100, channels=50, train=TrainConfig(steps=24000, lr=0.025)),
 )
 
 
