@@ -930,7 +930,7 @@ def conv_relu_run():
     statement="A ReLU convolutional network (20 channels of size-2 kernels with a bias, 32 "
     "Gaussian signals of length 8, a teacher of two kernels with output weights 3 and 1; "
     "sigma = 1e-6; 10 seeds) learns one kernel per plateau: between its last two transitions it "
-    "sits at the best single unit (level within 5 % of the gap, function within 5 % of ||y||, "
+    "sits at the best single unit (level within 5 % of its loss, function within 5 % of ||y||, "
     "every large channel along that unit), and at the end each teacher kernel is carried by a "
     "channel; a start that does not escape stays at the single unit",
     worst="max",

@@ -168,6 +168,29 @@ EXAMPLES: dict[Any, dict[str, Any]] = {
         "sides": [1, -1],
     },
     sts.gd_growth_rate: {"rate": 0.1, "lr": 0.05},
+    sts.circular_patches: {"signals": np.arange(12.0).reshape(2, 6), "size": 2},
+    sts.unit_correlation: {
+        "theta": [1.0, 0.5, 0.2],
+        "Z": np.c_[np.eye(3)[:, :2], np.ones(3)],
+        "r": [1.0, -0.5, 0.2],
+    },
+    sts.unit_escape: {
+        "Z": np.c_[np.eye(3)[:, :2], np.ones(3)],
+        "r": [1.0, -0.5, 0.2],
+        "count": 200,
+    },
+    sts.best_single_unit: {
+        "Z": np.c_[np.eye(3)[:, :2], np.ones(3)],
+        "y": [1.0, 0.5, 0.2],
+        "count": 200,
+    },
+    sts.train_conv_relu_network: {
+        "n_signals": 2,
+        "d": 4,
+        "channels": 2,
+        "seeds": 2,
+        "train": TrainConfig(steps=4, lr=0.05),
+    },
     sts.train_relu_network: {
         "width": 3,
         "seeds": 2,

@@ -87,6 +87,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "quadratic_rows",
             "plot_relu",
             "relu_rows",
+            "plot_conv_relu",
+            "conv_relu_rows",
         ],
         "linear_training": [
             "LinearRun",

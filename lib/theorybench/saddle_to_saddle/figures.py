@@ -337,12 +337,13 @@ def plot_relu(run) -> object:
     fig, (a1, a2) = figure(2, width=9.5, height=3.3)
     for L in run.loss:
         a1.plot(run.time, L, color=COLORS["experiment"], lw=0.8, alpha=0.6)
+    last = max((found[-1] for found in run.measured_times() if found.size), default=run.time[-1])
+    right = min(run.time[-1], 2 * last)
+    a1.set_xlim(0, right)
     names = ["origin", "affine fit", "single ramp"]
     for level, name in zip(run.predicted_levels()[:3], names, strict=True):
         a1.axhline(level, ls="--", lw=0.8, color=COLORS["theory"])
-        a1.text(run.time[-1], level, name, ha="right", va="bottom", fontsize=7)
-    last = max((found[-1] for found in run.measured_times() if found.size), default=run.time[-1])
-    a1.set_xlim(0, min(run.time[-1], 2 * last))
+        a1.text(0.98 * right, level, name, ha="right", va="bottom", fontsize=7)
     a1.set(xlabel="time (steps x lr)", ylabel="loss", yscale="log", ylim=(1e-4, 1),
            title="kinks enter one at a time (dashed: fixed points)")  # fmt: skip
     ramp = run.fixed_point_functions()[2]
@@ -373,3 +374,44 @@ def relu_rows(run) -> list[str]:
             f"growth/2 {growth[i]:.4f}, Hessian {hess[i]:.4f}, distance {dist[i, 2]:.4f}"
         )
     return rows
+
+
+def plot_conv_relu(run) -> object:
+    """Left: every seed's loss with the origin and single-unit levels (dashed). Right: how much
+    of each teacher kernel the channels carry over time (every seed)."""
+    from ..plotting import COLORS, CYCLE, figure
+
+    fig, (a1, a2) = figure(2, width=9.5, height=3.3)
+    for L in run.loss:
+        a1.plot(run.time, L, color=COLORS["experiment"], lw=0.8, alpha=0.6)
+    last = max((found[-1] for found in run.measured_times() if found.size), default=run.time[-1])
+    right = min(run.time[-1], 2 * last)
+    a1.set_xlim(0, right)
+    for level, name in zip(run.predicted_levels()[:2], ["origin", "single unit"], strict=True):
+        a1.axhline(level, ls="--", lw=0.8, color=COLORS["theory"])
+        a1.text(0.98 * right, level, name, ha="right", va="bottom", fontsize=7)
+    a1.set(xlabel="time (steps x lr)", ylabel="loss", yscale="log", ylim=(1e-4, 10),
+           title="one kernel per plateau (dashed: fixed points)")  # fmt: skip
+    strengths = run.kernel_strengths()
+    for k in range(strengths.shape[-1]):
+        for row in strengths[..., k]:
+            a2.plot(run.time, row, color=CYCLE[k], lw=0.8, alpha=0.6)
+        a2.plot([], [], color=CYCLE[k], label=f"teacher kernel {k + 1}")
+    a2.set_xlim(0, right)
+    a2.set(xlabel="time (steps x lr)", ylabel="carried / teacher strength",
+           title=f"kernels learned one at a time, {len(run.loss)} seeds")  # fmt: skip
+    a2.legend(fontsize=7)
+    return fig
+
+
+def conv_relu_rows(run) -> list[str]:
+    """Per seed: transitions, the single-unit plateau's level and distance, the escaping unit's
+    growth, alignment with the fastest direction, and the Hessian's most negative eigenvalue."""
+    growth, hess = run.escape_growth() / 2, run.hessian_min_eigenvalue(at=0.5)
+    level, dist, align = run.unit_plateau_level(), run.plateau_distance(), run.escape_alignment()
+    return [
+        f"seed {i}: transitions {np.array2string(found, precision=1)}; single-unit plateau at "
+        f"{level[i]:.4f}, distance {dist[i]:.4f}; escaping unit cos {align[i]:.3f}, growth/2 "
+        f"{growth[i]:.4f}; Hessian {hess[i]:.4f}"
+        for i, found in enumerate(run.measured_times())
+    ]

@@ -36,7 +36,7 @@ __all__ = [
     "train_conv_relu_network",
 ]
 
-#: plain GD, step 0.05, 30,000 steps (the ci sizes' config)
+#: plain GD, step 0.05, 16,000 steps (the ci sizes' config)
 RELU_TRAIN = CI.relu.train
 #: plain GD, step 0.05, 12,000 steps (the ci sizes' config)
 CONV_RELU_TRAIN = CI.conv_relu.train
@@ -373,6 +373,16 @@ class ConvReluRun(_UnitRun):
     def _unit_fixed_point(self) -> Array:
         th, a, _ = self.fixed_point()
         return a * np.maximum(self.Z @ th, 0.0)
+
+    def kernel_strengths(self, *, cos: float = 0.95) -> Array:
+        """(seeds, T, k): for each teacher kernel, the summed size abs(a) ||(w, b)|| of the
+        channels within cosine ``cos`` of it, over the teacher's own strength_k ||kernel_k||:
+        0 before the kernel is learned, 1 once it is."""
+        teach = self.kernels / np.linalg.norm(self.kernels, axis=1, keepdims=True)
+        norms = np.linalg.norm(self.W, axis=-1)
+        cosines = np.einsum("sthm,km->sthk", self.W, teach) / np.maximum(norms, 1e-300)[..., None]
+        sizes = (np.abs(self.a) * norms)[..., None] * (cosines >= cos)
+        return sizes.sum(axis=2) / (self.strengths * np.linalg.norm(self.kernels, axis=1))
 
     def kernel_alignment(self) -> tuple[Array, Array]:
         """On the single-unit plateau (middle) and at the end, per seed: the largest unit's

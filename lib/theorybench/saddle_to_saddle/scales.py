@@ -106,7 +106,7 @@ CI = SaddleSizes(
     conv=ConvSizes(seeds=10, channels=4, d=16, train=TrainConfig(steps=1500, lr=0.01)),
     width=WidthSizes(widths=(4, 16, 64, 256), seeds=10, train=TrainConfig(steps=1600, lr=0.01)),
     quadratic=QuadraticSizes(seeds=10, train=TrainConfig(steps=10000, lr=0.02)),
-    relu=ReluSizes(seeds=10, width=20, train=TrainConfig(steps=30000, lr=0.05)),
+    relu=ReluSizes(seeds=10, width=20, train=TrainConfig(steps=16000, lr=0.05)),
     conv_relu=ConvReluSizes(seeds=10, channels=20, train=TrainConfig(steps=12000, lr=0.05)),
 )
 FULL = SaddleSizes(
