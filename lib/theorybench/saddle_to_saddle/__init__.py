@@ -23,7 +23,7 @@ each frequency is a two-layer scalar network and the teacher's spectrum sets the
 The quadratic network (§8): on an isotropic teacher the initialisation sets which unit escapes
 when and which direction it learns.
 ReLU networks on one-dimensional data (§9): kinks enter one at a time; the escape from each
-fixed point runs at the rate max |G| of the unit correlation with its residual. ReLU
+fixed point runs at the rate max abs(G) of the unit correlation with its residual. ReLU
 convolutional networks (§10): the same on the signals' patches, one kernel per plateau.
 
 Layout: ``attention``, ``attention_training``, ``conv_training``, ``convolution``, ``embedding``, ``interactive``, ``figures``, ``linear``, ``linear_training``, ``plateaus``, ``quadratic``, ``quadratic_training``, ``relu``, ``relu_training``. Closed forms (``linear``, ``attention``, ``convolution``, ``plateaus``, ``quadratic``, ``relu``) import only numpy/scipy; the other modules load on first use of one of their names."""

@@ -5,6 +5,7 @@ one start per seed, all seeds in one batch."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -58,21 +59,29 @@ class _UnitRun:
     W: Array  # (seeds, T, H, m) each unit's weights and bias
     a: Array  # (seeds, T, H) output weights
 
+    @cached_property
+    def _plateaus(self) -> list:
+        return [detect_plateaus(self.time, L) for L in self.loss]
+
     def measured_times(self) -> list[Array]:
         """Per seed, the transitions detect_plateaus reads off the loss curve."""
-        return [detect_plateaus(self.time, L).transition_times for L in self.loss]
+        return [p.transition_times for p in self._plateaus]
 
     def levels(self) -> list[Array]:
         """Per seed, the plateau levels read off the loss curve."""
-        return [detect_plateaus(self.time, L).levels for L in self.loss]
+        return [p.levels for p in self._plateaus]
 
-    def escaped(self) -> Array:
-        """(seeds,) bool: the run ends at the exact fit (final loss at most 1e-4 of the initial
-        loss) after at least two transitions."""
+    @cached_property
+    def _escaped(self) -> Array:
         return np.array(
             [L[-1] <= 1e-4 * L[0] and found.size >= 2
              for L, found in zip(self.loss, self.measured_times(), strict=True)]
         )  # fmt: skip
+
+    def escaped(self) -> Array:
+        """(seeds,) bool: the run ends at the exact fit (final loss at most 1e-4 of the initial
+        loss) after at least two transitions."""
+        return self._escaped.copy()
 
     def _unit_fixed_point(self) -> Array:
         """The single-unit fixed point's function on the data."""
@@ -88,7 +97,7 @@ class _UnitRun:
         """Record index at the fraction ``frac`` of the way through the single-unit plateau of
         seed i -- from its second-to-last to its last measured transition; None if the seed does
         not reach the exact fit (escaped)."""
-        if not self.escaped()[i]:
+        if not self._escaped[i]:
             return None
         times = self.measured_times()[i]
         return int(np.searchsorted(self.time, times[-2] + frac * (times[-1] - times[-2])))
@@ -96,6 +105,10 @@ class _UnitRun:
     def unit_plateau_level(self) -> Array:
         """(seeds,): the loss where the descent rate is smallest on the single-unit plateau
         (between the last two measured transitions); NaN where the seed does not escape."""
+        return self._unit_plateau_level.copy()
+
+    @cached_property
+    def _unit_plateau_level(self) -> Array:
         out = np.full(len(self.loss), np.nan)
         for i, L in enumerate(self.loss):
             j0, j1 = self._unit_plateau(i, 0.0), self._unit_plateau(i, 1.0)
@@ -130,7 +143,7 @@ class _UnitRun:
         j0 = self._unit_plateau(i, 0.5)
         if j0 is None:
             return None
-        L, level = self.loss[i], self.unit_plateau_level()[i]
+        L, level = self.loss[i], self._unit_plateau_level[i]
         j1 = j0 + int(np.flatnonzero(L[j0:] < level - departure * (level - L[-1]))[0])
         s0, s1 = self._sizes(i, j0), self._sizes(i, j1)
         small = np.flatnonzero(s0 < 0.1 * s0.max())
@@ -207,7 +220,7 @@ class _UnitRun:
 
 @dataclass(frozen=True)
 class ReluRun(_UnitRun):
-    """Result of :func:`train_relu_network`: a :class:`_UnitRun` on Z = (x, 1) with the
+    """Result of :func:`train_relu_network`: a ``_UnitRun`` on Z = (x, 1) with the
     teacher's ramps; the single-ramp plateau is the third (after the affine pause)."""
 
     x: Array  # the inputs
@@ -343,7 +356,7 @@ def train_relu_network(
 
 @dataclass(frozen=True)
 class ConvReluRun(_UnitRun):
-    """Result of :func:`train_conv_relu_network`: a :class:`_UnitRun` on the signals' circular
+    """Result of :func:`train_conv_relu_network`: a ``_UnitRun`` on the signals' circular
     patches (circular_patches), with the teacher's kernels (rows: weights then bias) and output
     weights."""
 
