@@ -703,18 +703,50 @@ def test_best_single_ramp_is_a_stationary_point_of_the_width_one_network() -> No
         assert np.min(0.5 * np.mean((y - a[:, None] * phi[ok]) ** 2, axis=1)) >= L - 1e-12
 
 
-def test_relu_plateau_levels_are_the_fixed_points_losses() -> None:
-    """Origin (1/2N) sum y^2; the affine level is numpy's polyfit residual; the best single ramp
-    leaves the weaker ramp; the exact fit 0."""
+def test_narrow_fixed_points_embedded_with_zero_units_are_fixed_points_of_the_wide_network() -> (
+    None
+):
+    """The best single ramp padded with two zero units, and the exact two-ramp fit padded with
+    one, have zero gradient in all 9 weights of the width-3 network (torch autograd): a zero
+    unit gets a * (...) = 0 for its input weights and mean(r relu(0)) = 0 for its output weight
+    (§9.1)."""
+    import torch
+
     y = st.ramp_teacher(X_RELU, **RAMPS)
+    c, d, s, _ = st.best_single_ramp(X_RELU, y)
+    X, Y = torch.tensor(X_RELU), torch.tensor(y)
+    for w, b, a in (
+        ([d, 0, 0], [-d * c, 0, 0], [s, 0, 0]),
+        ([1, -1, 0], [-0.3, -0.3, 0], [3, 0.5, 0]),
+    ):
+        v = torch.tensor([*w, *b, *a], dtype=torch.float64, requires_grad=True)
+        f = torch.relu(X[:, None] * v[:3] + v[3:6]) @ v[6:]
+        (grad,) = torch.autograd.grad(0.5 * ((f - Y) ** 2).mean(), v)
+        zero = (v == 0).detach()
+        assert float(grad[zero].abs().max()) == 0.0  # the padded units: exactly zero
+        assert float(grad.abs().max()) < 1e-6  # the narrow network's own units: stationary
+
+
+def test_relu_plateau_levels_are_the_fixed_points_losses() -> None:
+    """Origin (1/2N) sum y^2; the best single ramp leaves the weaker ramp; the exact fit 0."""
     levels = st.relu_plateau_levels(X_RELU, **RAMPS)
-    line = np.polyval(np.polyfit(X_RELU, y, 1), X_RELU)
+    y = st.ramp_teacher(X_RELU, **RAMPS)
     weak = 0.5 * np.maximum(-X_RELU - 0.3, 0.0)
-    expected = [0.5 * np.mean(y**2), 0.5 * np.mean((y - line) ** 2), 0.5 * np.mean(weak**2), 0]
-    assert levels == pytest.approx(expected, rel=1e-9, abs=1e-15)
-    # the first escape direction has its kink outside the data: the affine manifold comes first
-    _, angle, _ = st.relu_escape(X_RELU, y)
-    assert abs(np.tan(angle)) > 1  # kink -b/w = -tan(angle)
+    assert levels == pytest.approx([0.5 * np.mean(y**2), 0.5 * np.mean(weak**2), 0], abs=1e-15)
+
+
+def test_no_width_one_fixed_point_lies_between_the_first_escape_and_the_single_ramp() -> None:
+    """The first escape direction rises to the right (w > 0) with its kink outside the data, and
+    the best loss of a right-rising ramp falls monotonically as its kink moves from -3 to 0.3:
+    the single unit slides into the data with no fixed point on the way (§9.2)."""
+    y = st.ramp_teacher(X_RELU, **RAMPS)
+    _, angle, sign = st.relu_escape(X_RELU, y)
+    assert np.cos(angle) > 0 and sign > 0 and -np.tan(angle) < -1  # kink -b/w = -tan(angle)
+    losses = []
+    for c in np.linspace(-3, 0.3, 331):
+        phi = np.maximum(X_RELU - c, 0.0)
+        losses.append(0.5 * np.mean((y - (phi @ y) / (phi @ phi) * phi) ** 2))
+    assert np.all(np.diff(losses) < 0)
 
 
 @pytest.fixture(scope="module")
@@ -723,53 +755,49 @@ def relu_run():
 
 
 def _check_relu_fixed_points(run) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The §9 sequence on every seed: three transitions through (origin, affine, single ramp,
-    exact) with kinks added one at a time, or -- a start left with no unit to escape with -- two
-    transitions and the run ends at the single ramp. Returns (escaped, distances, level errors)."""
+    """The §9 sequence on every seed: from the origin (no kink inside the data) to the single
+    ramp (function within 5 % of ||y||, kinks at the stronger ramp's, level within 5 % of the
+    gap) to the exact fit with both teacher kinks -- or a start that stays at the single ramp
+    to the end. Returns (escaped, distances at the single ramp, level errors)."""
     escaped = run.escaped()
     nearest, dist, kinks = run.plateau_fixed_points()
     for i in np.flatnonzero(~escaped):  # stays at the width-1 fixed point to the end
-        assert run.measured_times()[i].size == 2 and run.end_distance()[i] <= 0.01
-    assert all(run.measured_times()[i].size == 3 for i in np.flatnonzero(escaped))
-    assert np.all(nearest[escaped] == np.arange(3)[None, :])
-    assert np.all(dist[escaped, 2] <= 0.05)
+        assert run.end_distance()[i] <= 0.01
+    assert np.all(nearest[escaped] == np.arange(2)[None, :])
+    assert np.all(dist[escaped, 1] <= 0.05)
     for i in np.flatnonzero(escaped):
         k = kinks[i]
-        assert k[0].size == 0 and k[1].size == 0
-        assert np.all(np.abs(k[2] - 0.3) <= 0.02)  # the data spacing
-        assert np.all(np.min(np.abs(k[3][:, None] - np.array([-0.3, 0.3])), 1) <= 0.02)
-        assert np.any(k[3] < 0) and np.any(k[3] > 0)
-    levels = np.array([lv for lv, e in zip(run.levels(), escaped, strict=True) if e])
-    predicted = run.predicted_levels()
-    err = _level_errors(levels[:, [0, 2, 3]], predicted[[0, 2, 3]])
+        assert k[0].size == 0
+        assert k[-2].size > 0 and np.all(np.abs(k[-2] - 0.3) <= 0.02)  # the data spacing
+        assert np.all(np.min(np.abs(k[-1][:, None] - np.array([-0.3, 0.3])), 1) <= 0.02)
+        assert np.any(k[-1] < 0) and np.any(k[-1] > 0)
+    levels = [lv for lv, e in zip(run.levels(), escaped, strict=True) if e]
+    found = np.array([[lv[0], lv[-2], lv[-1]] for lv in levels])
+    err = _level_errors(found, run.predicted_levels())
     assert np.all(err <= 0.05)
-    assert np.all(levels[:, 1] >= predicted[1])  # the affine pause is approached from above
-    return escaped, dist[escaped, 2], err
+    return escaped, dist[escaped, 1], err
 
 
 @pytest.mark.claim(
     "s2s-relu-fixed-points",
     chapter="saddle_to_saddle",
     statement="A width-20 ReLU network on 1-D data (two ramps, kinks 0.3 and -0.3, slopes 3 and "
-    "0.5; sigma = 1e-6; 10 seeds) adds kinks one at a time: 0 kinks inside the data on the first "
-    "two plateaus (origin, then nearest the affine fit), one at the stronger ramp's kink on the "
-    "third, where the function is within 5 % of ||y|| of the best single ramp (a width-1 fixed "
-    "point) and the level matches its loss, and both teacher kinks at the end; a start that "
-    "does not escape the single ramp stays on it to the end of the run",
+    "0.5; sigma = 1e-6; 10 seeds) adds kinks one at a time: no kink inside the data on the first "
+    "plateau, one at the stronger ramp's kink on the last plateau before the exact fit, where "
+    "the function is within 5 % of ||y|| of the best single ramp (a width-1 fixed point) and the "
+    "level matches its loss, and both teacher kinks at the end; a start that does not escape "
+    "the single ramp stays on it to the end of the run",
     worst="max",
 )
 def test_relu_network_adds_kinks_one_at_a_time_through_narrow_fixed_points(
     relu_run, record_property
 ) -> None:
     escaped, dist, err = _check_relu_fixed_points(relu_run)
-    levels = np.array(relu_run.levels(), dtype=object)
-    affine = [lv[1] for lv in levels]
+    counts = sorted({t.size for t in relu_run.measured_times()})
     record_property("measured", float(dist.max()))
     record_property("measured", f"{escaped.sum()} of {escaped.size} seeds reach the exact fit; "
                     f"single-ramp distance median {np.median(dist):.4f}, max {dist.max():.4f}; "
-                    f"affine pause level {min(affine):.4f}-{max(affine):.4f} (fixed point "
-                    f"{relu_run.predicted_levels()[1]:.4f}); level errors <= {err.max():.4f} "
-                    "of the gap")  # fmt: skip
+                    f"level errors <= {err.max():.4f} of the gap; transitions per seed {counts}")  # fmt: skip
     record_property("predicted", "0 (distance to the best single ramp over ||y||; <= 0.05)")
 
 

@@ -340,20 +340,19 @@ def plot_relu(run) -> object:
     last = max((found[-1] for found in run.measured_times() if found.size), default=run.time[-1])
     right = min(run.time[-1], 2 * last)
     a1.set_xlim(0, right)
-    names = ["origin", "affine fit", "single ramp"]
-    for level, name in zip(run.predicted_levels()[:3], names, strict=True):
+    for level, name in zip(run.predicted_levels()[:2], ["origin", "single ramp"], strict=True):
         a1.axhline(level, ls="--", lw=0.8, color=COLORS["theory"])
         a1.text(0.98 * right, level, name, ha="right", va="bottom", fontsize=7)
     a1.set(xlabel="time (steps x lr)", ylabel="loss", yscale="log", ylim=(1e-4, 1),
            title="kinks enter one at a time (dashed: fixed points)")  # fmt: skip
-    ramp = run.fixed_point_functions()[2]
+    ramp = run.fixed_point_functions()[1]
     a2.plot(run.x, run.y, color="k", lw=2, label="teacher")
     a2.plot(run.x, ramp, "--", color=COLORS["theory"], lw=1.5, label="best single ramp")
     for i in np.flatnonzero(run.escaped()):
         j = run._unit_plateau(i, 0.5)
         a2.plot(run.x, run._function(i, j), color=COLORS["experiment"], lw=0.8, alpha=0.5)
-    a2.plot([], [], color=COLORS["experiment"], label="networks, middle of plateau 3")
-    a2.set(xlabel="x", ylabel="f(x)", title="plateau 3 sits at a width-1 fixed point")
+    a2.plot([], [], color=COLORS["experiment"], label="networks, single-ramp plateau")
+    a2.set(xlabel="x", ylabel="f(x)", title="the last plateau sits at a width-1 fixed point")
     a2.legend(fontsize=7)
     return fig
 
@@ -371,7 +370,7 @@ def relu_rows(run) -> list[str]:
         rows.append(
             f"seed {i}: transitions {np.array2string(found, precision=1)}, levels "
             f"[{', '.join(f'{v:.4f}' for v in levels)}]; kinks by plateau [{where}]; "
-            f"growth/2 {growth[i]:.4f}, Hessian {hess[i]:.4f}, distance {dist[i, 2]:.4f}"
+            f"growth/2 {growth[i]:.4f}, Hessian {hess[i]:.4f}, distance {dist[i, 1]:.4f}"
         )
     return rows
 

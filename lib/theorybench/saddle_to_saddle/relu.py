@@ -192,11 +192,8 @@ def best_single_ramp(
 def relu_plateau_levels(
     x: ArrayLike, kinks: ArrayLike, slopes: ArrayLike, sides: ArrayLike
 ) -> Array:
-    """Plateau levels of the two-ramp model (§9.1), in the order the fixed points are visited
-    when the first escape direction (relu_escape of y) puts its kink outside the data: the
-    origin (1/2N) sum y^2; the affine fit (a unit whose kink lies outside the data is affine
-    there, so the width-1 network's fixed point on that manifold is the least-squares line); the
-    best single ramp (best_single_ramp); the exact fit, 0.
+    """Plateau levels of the two-ramp model (§9.1): the origin (1/2N) sum y^2, the best single
+    ramp (best_single_ramp, the width-1 fixed point) and the exact fit, 0.
 
     Parameters
     ----------
@@ -208,17 +205,13 @@ def relu_plateau_levels(
     Returns
     -------
     ndarray
-        The four levels.
+        The three levels.
     """
     k, _, _ = _ramps(kinks, slopes, sides)
     if k.size != 2:
         raise ValueError(f"the two-ramp model takes exactly 2 ramps, got {k.size}")
     y = ramp_teacher(x, kinks, slopes, sides)
-    x = np.asarray(x, dtype=float)
-    design = np.stack([x, np.ones_like(x)], axis=1)
-    line = design @ np.linalg.lstsq(design, y, rcond=None)[0]
-    return np.array([0.5 * float(np.mean(y**2)), 0.5 * float(np.mean((y - line) ** 2)),
-                     best_single_ramp(x, y)[3], 0.0])  # fmt: skip
+    return np.array([0.5 * float(np.mean(y**2)), best_single_ramp(x, y)[3], 0.0])
 
 
 def gd_growth_rate(rate: float, lr: float) -> float:

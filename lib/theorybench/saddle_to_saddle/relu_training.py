@@ -221,7 +221,7 @@ class _UnitRun:
 @dataclass(frozen=True)
 class ReluRun(_UnitRun):
     """Result of :func:`train_relu_network`: a ``_UnitRun`` on Z = (x, 1) with the
-    teacher's ramps; the single-ramp plateau is the third (after the affine pause)."""
+    teacher's ramps; the single-ramp plateau is the last before the exact fit."""
 
     x: Array  # the inputs
     kinks: Array  # teacher kinks, slopes and sides
@@ -239,7 +239,7 @@ class ReluRun(_UnitRun):
         return self.W[..., 1]
 
     def predicted_levels(self) -> Array:
-        """relu_plateau_levels of the teacher: origin, affine fit, best single ramp, 0."""
+        """relu_plateau_levels of the teacher: origin, best single ramp, 0."""
         return relu_plateau_levels(self.x, self.kinks, self.slopes, self.sides)
 
     def first_escape(self) -> tuple[float, float, float]:
@@ -271,38 +271,38 @@ class ReluRun(_UnitRun):
         return c[inside], np.sign(self.w[i, j][inside])
 
     def fixed_point_functions(self) -> Array:
-        """(4, N): the functions of the fixed points of §9.1 on the data -- the origin (0), the
-        least-squares line, the best single ramp and the teacher (the exact fit)."""
-        design = np.stack([self.x, np.ones_like(self.x)], axis=1)
-        line = design @ np.linalg.lstsq(design, self.y, rcond=None)[0]
+        """(3, N): the functions of the fixed points of §9.1 on the data -- the origin (0), the
+        best single ramp and the teacher (the exact fit)."""
         c, d, s, _ = self.fixed_point()
         ramp = s * np.maximum(d * (self.x - c), 0.0)
-        return np.stack([np.zeros_like(self.y), line, ramp, self.y])
+        return np.stack([np.zeros_like(self.y), ramp, self.y])
 
     def plateau_fixed_points(self) -> tuple[Array, Array, list[list[Array]]]:
-        """At the middle of each plateau that ends at a measured transition (seeds showing three
-        transitions; others are NaN / -1): which fixed-point function (fixed_point_functions) the
-        network's function is nearest, the distance ||f - f_r|| / ||y|| to the r-th one, and the
-        kinks inside the data (kinks_at) there and at the run's end. Returns
-        (nearest (seeds, 3), distance (seeds, 3), kinks [seed][plateau 0..3])."""
+        """For seeds that escape: at the middle of the first plateau and of the single-ramp
+        plateau (between the last two measured transitions), which fixed-point function
+        (fixed_point_functions) the network's function is nearest and the distance
+        ||f - f_r|| / ||y|| to the expected one (origin, then single ramp); and the kinks inside
+        the data (kinks_at) at the middle of every plateau and at the run's end. Returns
+        (nearest (seeds, 2), distance (seeds, 2), kinks [seed][plateau..., end]); -1 / NaN /
+        [] for seeds that do not escape."""
         fps = self.fixed_point_functions()
         norm = np.linalg.norm(self.y)
         n = len(self.loss)
-        nearest, dist = np.full((n, 3), -1), np.full((n, 3), np.nan)
+        nearest, dist = np.full((n, 2), -1), np.full((n, 2), np.nan)
         kinks: list[list[Array]] = []
         for i, times in enumerate(self.measured_times()):
-            if times.size != 3:
+            if not self._escaped[i]:
                 kinks.append([])
                 continue
             js = list(_plateau_middles(self.time, times)) + [self.time.size - 1]
-            for r, j in enumerate(js[:3]):
+            for r, j in enumerate((js[0], self._unit_plateau(i, 0.5))):
                 d = np.linalg.norm(fps - self._function(i, j), axis=1) / norm
                 nearest[i, r], dist[i, r] = int(np.argmin(d)), d[r]
             kinks.append([np.sort(self.kinks_at(i, j)[0]) for j in js])
         return nearest, dist, kinks
 
     def _unit_fixed_point(self) -> Array:
-        return self.fixed_point_functions()[2]
+        return self.fixed_point_functions()[1]
 
 
 @reused
