@@ -16,7 +16,9 @@ async function check(nb) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const errors = [];
   let recording = true;
-  page.on("console", (m) => { if (recording && m.type() === "error") errors.push(m.text()); });
+  page.on("console", (m) => {
+    if (recording && m.type() === "error") errors.push(`${m.text()} [${m.location().url || ""}]`);
+  });
   page.on("pageerror", (e) => { if (recording) errors.push(String(e)); });
   await page.route("**/*", (route) => {
     const url = route.request().url();
@@ -31,6 +33,8 @@ async function check(nb) {
       return w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel
         && w.content && w.content.widgets.length > 0;
     }, null, { timeout: 120000, polling: 250 });
+    const kernelId = await page.evaluate(
+      () => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.id);
     const t0 = Date.now();
     await page.evaluate(async () => {
       const w = window.jupyterapp.shell.currentWidget;
@@ -83,8 +87,15 @@ async function check(nb) {
     entry.changed = (await img.getAttribute("src")) !== before && !shotBefore.equals(shotAfter);
     // The checks end here. Shutting the kernel down makes the page's still-open websocket retry
     // a kernel that no longer exists (a 404 in the console); that is the harness, not the
-    // notebook, so the console record is closed before the shutdown.
-    entry.errors = errors.slice();
+    // notebook, so the console record is closed before the shutdown. For the same reason a
+    // request to another kernel's URL (one the harness shut down for an earlier notebook, which
+    // the server's session list can still name while the page loads) is set aside, listed apart.
+    const foreign = (e) => {
+      const k = e.match(/\/api\/kernels\/([0-9a-f-]{36})/);
+      return k !== null && k[1] !== kernelId;
+    };
+    entry.otherKernels = errors.filter(foreign);
+    entry.errors = errors.filter((e) => !foreign(e));
     recording = false;
     await page.evaluate(() => window.jupyterapp.commands.execute("kernelmenu:shutdown"));
   } catch (e) {
