@@ -328,6 +328,24 @@ def quadratic_rows(run) -> list[str]:
     return rows
 
 
+def _relu_loss_panel(ax, run, unit: str, *, top: float, title: str) -> float:  # noqa: ANN001
+    """Every seed's loss of a ReLU run on a log axis, with the origin's and the single-unit fixed
+    point's levels dashed (the latter labelled ``unit``), up to twice the latest transition.
+    Returns that right edge of the time axis."""
+    from ..plotting import COLORS
+
+    for L in run.loss:
+        ax.plot(run.time, L, color=COLORS["experiment"], lw=0.8, alpha=0.6)
+    last = max((found[-1] for found in run.measured_times() if found.size), default=run.time[-1])
+    right = min(run.time[-1], 2 * last)
+    ax.set_xlim(0, right)
+    for level, name in zip(run.predicted_levels()[:2], ["origin", unit], strict=True):
+        ax.axhline(level, ls="--", lw=0.8, color=COLORS["theory"])
+        ax.text(0.98 * right, level, name, ha="right", va="bottom", fontsize=7)
+    ax.set(xlabel="time (steps x lr)", ylabel="loss", yscale="log", ylim=(1e-4, top), title=title)
+    return float(right)
+
+
 def plot_relu(run) -> object:
     """Left: every seed's loss with the fixed points' levels (dashed). Right: the network's
     function on the single-ramp plateau and at the end (every seed that escapes), with the
@@ -335,16 +353,8 @@ def plot_relu(run) -> object:
     from ..plotting import COLORS, figure
 
     fig, (a1, a2) = figure(2, width=9.5, height=3.3)
-    for L in run.loss:
-        a1.plot(run.time, L, color=COLORS["experiment"], lw=0.8, alpha=0.6)
-    last = max((found[-1] for found in run.measured_times() if found.size), default=run.time[-1])
-    right = min(run.time[-1], 2 * last)
-    a1.set_xlim(0, right)
-    for level, name in zip(run.predicted_levels()[:2], ["origin", "single ramp"], strict=True):
-        a1.axhline(level, ls="--", lw=0.8, color=COLORS["theory"])
-        a1.text(0.98 * right, level, name, ha="right", va="bottom", fontsize=7)
-    a1.set(xlabel="time (steps x lr)", ylabel="loss", yscale="log", ylim=(1e-4, 1),
-           title="kinks enter one at a time (dashed: fixed points)")  # fmt: skip
+    _relu_loss_panel(a1, run, "single ramp", top=1,
+                     title="kinks enter one at a time (dashed: fixed points)")  # fmt: skip
     ramp = run.fixed_point_functions()[1]
     a2.plot(run.x, run.y, color="k", lw=2, label="teacher")
     a2.plot(run.x, ramp, "--", color=COLORS["theory"], lw=1.5, label="best single ramp")
@@ -378,19 +388,11 @@ def relu_rows(run) -> list[str]:
 def plot_conv_relu(run) -> object:
     """Left: every seed's loss with the origin and single-unit levels (dashed). Right: how much
     of each teacher kernel the channels carry over time (every seed)."""
-    from ..plotting import COLORS, CYCLE, figure
+    from ..plotting import CYCLE, figure
 
     fig, (a1, a2) = figure(2, width=9.5, height=3.3)
-    for L in run.loss:
-        a1.plot(run.time, L, color=COLORS["experiment"], lw=0.8, alpha=0.6)
-    last = max((found[-1] for found in run.measured_times() if found.size), default=run.time[-1])
-    right = min(run.time[-1], 2 * last)
-    a1.set_xlim(0, right)
-    for level, name in zip(run.predicted_levels()[:2], ["origin", "single unit"], strict=True):
-        a1.axhline(level, ls="--", lw=0.8, color=COLORS["theory"])
-        a1.text(0.98 * right, level, name, ha="right", va="bottom", fontsize=7)
-    a1.set(xlabel="time (steps x lr)", ylabel="loss", yscale="log", ylim=(1e-4, 10),
-           title="one kernel per plateau (dashed: fixed points)")  # fmt: skip
+    right = _relu_loss_panel(a1, run, "single unit", top=10,
+                             title="one kernel per plateau (dashed: fixed points)")  # fmt: skip
     strengths = run.kernel_strengths()
     for k in range(strengths.shape[-1]):
         for row in strengths[..., k]:

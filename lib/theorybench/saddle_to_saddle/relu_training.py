@@ -397,10 +397,16 @@ class ConvReluRun(_UnitRun):
         sizes = (np.abs(self.a) * norms)[..., None] * (cosines >= cos)
         return sizes.sum(axis=2) / (self.strengths * np.linalg.norm(self.kernels, axis=1))
 
+    def _large_directions(self, i: int, j: int) -> Array:
+        """Unit directions (weights and bias, normalised) of seed i at record j, for the units
+        carrying at least a tenth of the largest unit's size."""
+        W = self.W[i, j][self._sizes(i, j) >= 0.1 * self._sizes(i, j).max()]
+        return W / np.linalg.norm(W, axis=1, keepdims=True)
+
     def kernel_alignment(self) -> tuple[Array, Array]:
-        """On the single-unit plateau (middle) and at the end, per seed: the largest unit's
-        direction's cosine with the single-unit fixed point, and at the end, for each teacher
-        kernel, the best cosine over units carrying at least a tenth of the largest unit's size.
+        """On the single-unit plateau (middle) and at the end, per seed: the smallest cosine of a
+        large unit's direction with the single-unit fixed point, and at the end, for each teacher
+        kernel, the best cosine over the large units (at least a tenth of the largest's size).
         Returns (plateau cosine (seeds,), end cosines (seeds, k)); NaN where a seed shows too
         few transitions."""
         th = self.fixed_point()[0]
@@ -411,14 +417,8 @@ class ConvReluRun(_UnitRun):
             j = self._unit_plateau(i, 0.5)
             if j is None:
                 continue
-            sizes = self._sizes(i, j)
-            big = sizes >= 0.1 * sizes.max()
-            dirs = self.W[i, j][big] / np.linalg.norm(self.W[i, j][big], axis=1, keepdims=True)
-            plateau[i] = float(np.min(dirs @ th))  # every big unit sits on the fixed point
-            sizes = self._sizes(i, -1)
-            big = sizes >= 0.1 * sizes.max()
-            dirs = self.W[i, -1][big] / np.linalg.norm(self.W[i, -1][big], axis=1, keepdims=True)
-            end[i] = (dirs @ teach.T).max(axis=0)
+            plateau[i] = float(np.min(self._large_directions(i, j) @ th))  # every large unit
+            end[i] = (self._large_directions(i, -1) @ teach.T).max(axis=0)
         return plateau, end
 
 
