@@ -9,6 +9,7 @@ of training again. Without the variable nothing is stored and every call compute
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import hashlib
 import inspect
@@ -58,17 +59,23 @@ def reused(fn: F) -> F:
             )
         except Exception:  # unpicklable arguments (a callable): compute
             return fn(*args, **kwargs)
-        key = hashlib.sha256(payload + library_digest().encode() + _device().encode()).hexdigest()
+        # the scale is part of the key: a default train=None resolves to the scale's config
+        extra = library_digest() + _device() + os.environ.get("THEORYBENCH_SCALE", "ci").strip()
+        key = hashlib.sha256(payload + extra.encode()).hexdigest()
         path = Path(folder) / f"{fn.__qualname__}-{key[:24]}.pkl"
-        if path.exists():
-            with path.open("rb") as fh:
-                return pickle.load(fh)
-        result = fn(*args, **kwargs)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with tmp.open("wb") as fh:
-            pickle.dump(result, fh)
-        os.replace(tmp, path)  # atomic: two processes never read half a file
-        return result
+        # one process computes a key at a time (two pytest workers, or a notebook kernel beside
+        # a test, wanting the same result): the second waits for the first and loads its result
+        with path.with_suffix(".lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if path.exists():
+                with path.open("rb") as fh:
+                    return pickle.load(fh)
+            result = fn(*args, **kwargs)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as fh:
+                pickle.dump(result, fh)
+            os.replace(tmp, path)  # atomic: two processes never read half a file
+            return result
 
     return wrapper  # type: ignore[return-value]

@@ -9,6 +9,7 @@ This module does not import torch: :meth:`TrainConfig.torch_device` and
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +71,12 @@ class TrainConfig:
         if not isinstance(train, TrainConfig):
             raise ValueError(f"train must be a TrainConfig, got {train!r}")
         return train
+
+    @staticmethod
+    def resolve(train: Any, default: Callable[[], TrainConfig]) -> TrainConfig:
+        """``train`` checked, or, for ``None``, ``default()`` -- evaluated now, so an experiment's
+        default follows ``THEORYBENCH_SCALE`` at call time (not at import)."""
+        return default() if train is None else TrainConfig.check(train)
 
     def replace(self, **changes: Any) -> TrainConfig:
         """A copy with ``changes`` applied (validated again), e.g. ``cfg.replace(steps=500)``."""

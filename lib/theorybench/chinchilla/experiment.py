@@ -13,7 +13,7 @@ from .. import _checks
 from ..training import TrainConfig
 from .fits import Approach2Fit, VarProFit, approach2_fit, varpro_fit
 from .model import Array, _positive_array
-from .scales import CI
+from .scales import CI, sizes
 
 __all__ = [
     "SweepResult",
@@ -60,7 +60,7 @@ def torch_isoflop_sweep(
     teacher_width: int = 256,
     noise: float = 0.1,
     n_test: int = 8192,
-    train: TrainConfig = DEFAULT_TRAIN,
+    train: TrainConfig | None = None,
 ) -> SweepResult:
     """Train a family of students on an IsoFLOP grid and measure their held-out loss.
 
@@ -82,7 +82,8 @@ def torch_isoflop_sweep(
         raise ValueError(f"widths must list >= 3 positive integers, got {widths!r}")
     seeds = _checks.integer_at_least(seeds, "seeds", 1)
     batch = _checks.integer_at_least(batch, "batch", 1)
-    if not isinstance(train, TrainConfig) or train.steps is not None:
+    train = TrainConfig.resolve(train, lambda: sizes().train)
+    if train.steps is not None:
         raise ValueError(f"train must be a TrainConfig with steps=None (set by C), got {train!r}")
     lr, seed, progress = train.lr, train.seed, train.progress
     start = time.perf_counter()

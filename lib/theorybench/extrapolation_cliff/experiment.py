@@ -10,7 +10,7 @@ from numpy.typing import ArrayLike
 from .._checks import integer_at_least as _integer_at_least
 from ..training import TrainConfig
 from .model import Array, _clip, _lam, _pair, extrapolated_fixed_point_k, lambda_star_k
-from .scales import CI
+from .scales import CI, sizes
 
 __all__ = ["PolicySweep", "DEFAULT_TRAIN", "train_categorical_policy"]
 
@@ -40,7 +40,7 @@ def train_categorical_policy(
     lams: ArrayLike,
     *,
     batch: int = 1024,
-    train: TrainConfig = DEFAULT_TRAIN,
+    train: TrainConfig | None = None,
 ) -> PolicySweep:
     """Train a categorical policy over K tokens (token 0 the format-valid one) from the base by
     clipped, extrapolated OPD with Adam, every lambda batched in one tensor program (§7).
@@ -58,7 +58,7 @@ def train_categorical_policy(
     if lams.ndim != 1:
         raise ValueError("lams must be a 1-D array of coefficients")
     _integer_at_least(batch, "batch", 1)
-    TrainConfig.check(train)
+    train = TrainConfig.resolve(train, lambda: sizes().train)
     steps, lr = train.require_steps(), train.lr
     dev = train.torch_device()
     dtype = train.torch_dtype(dev)

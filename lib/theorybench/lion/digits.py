@@ -25,7 +25,7 @@ from .. import _checks
 from .._memo import reused
 from ..training import TrainConfig
 from .optimizer import LionK
-from .scales import CI
+from .scales import CI, sizes
 
 __all__ = ["DigitsRun", "DIGITS_TRAIN", "load_digits_split", "train_digits"]
 
@@ -93,7 +93,7 @@ def train_digits(
     adamw_lr: float = 1e-2,
     batch: int = 128,
     records: int = 40,
-    train: TrainConfig = DIGITS_TRAIN,
+    train: TrainConfig | None = None,
 ) -> DigitsRun:
     """Train the MLP 64 -> hidden -> 10 with sign Lion (``LionK``, weight decay lam, constant
     step ``train.lr``, ``train.steps`` minibatch steps) and with AdamW (``weight_decay`` = lam, ``adamw_lr``), ``seeds`` times per lam, on
@@ -124,7 +124,7 @@ def train_digits(
     """
     lams_arr = _checks.positive_array(lams, "lams", ndim=1)
     hidden = _checks.integer_at_least(hidden, "hidden", 1)
-    TrainConfig.check(train)
+    train = TrainConfig.resolve(train, lambda: sizes().digits.train)
     steps, lr, seed = train.require_steps(), train.lr, train.seed
     seeds = _checks.integer_at_least(seeds, "seeds", 1)
     batch = _checks.integer_at_least(batch, "batch", 1)

@@ -12,7 +12,7 @@ from .. import _checks
 from ..training import TrainConfig
 from .model import Array, constrained_optimum
 from .optimizer import LionK
-from .scales import CI
+from .scales import CI, sizes
 
 #: sign Lion, step 0.05 decaying linearly to 0 over 3,000 steps (the ci sizes' config)
 LOGISTIC_TRAIN = CI.logistic.train
@@ -69,7 +69,7 @@ def logistic_regression_lam_sweep(
     betas: tuple[float, float] = (0.9, 0.99),
     init_scale: float = 3.0,
     n_records: int = 200,
-    train: TrainConfig = LOGISTIC_TRAIN,
+    train: TrainConfig | None = None,
 ) -> LogRegSweep:
     """Train logistic regression with sign Lion for each lam at once (one batched program).
 
@@ -84,7 +84,7 @@ def logistic_regression_lam_sweep(
     from tqdm.auto import tqdm
 
     lams_arr = _checks.positive_array(lams, "lams", ndim=1)
-    TrainConfig.check(train)
+    train = TrainConfig.resolve(train, lambda: sizes().logistic.train)
     steps, lr, seed, progress = train.require_steps(), train.lr, train.seed, train.progress
     if lr * lams_arr.max() > 1:
         raise ValueError(f"lr * max(lams) must be <= 1, got {lr * lams_arr.max()}")

@@ -13,7 +13,7 @@ from .._memo import reused
 from ..training import TrainConfig
 from .attention import _context, _eigenvalues
 from .linear import Array
-from .scales import CI
+from .scales import CI, sizes
 
 __all__ = [
     "AttentionRun",
@@ -70,7 +70,7 @@ def train_attention(
     eval_sequences: int = 16384,
     init: str = "aligned",
     record_every: int = 10,
-    train: TrainConfig = ATTENTION_TRAIN,
+    train: TrainConfig | None = None,
 ) -> AttentionRun:
     """Train multi-head linear attention on in-context linear regression by SGD on fresh
     sequences, batched over the initialisation scales ``sigmas`` (§6.3).
@@ -108,7 +108,7 @@ def train_attention(
         ("record_every", record_every),
     ):
         _integer_at_least(value, name, 1)
-    TrainConfig.check(train)
+    train = TrainConfig.resolve(train, lambda: sizes().attention.train)
     steps, lr, seed = train.require_steps(), train.lr, train.seed
     dev = train.torch_device()
     dtype = train.torch_dtype(dev)

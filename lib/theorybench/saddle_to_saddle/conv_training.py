@@ -15,7 +15,7 @@ from ._gd import plain_gd
 from .convolution import conv_initial_strength, conv_plateau_losses, conv_teacher
 from .linear import Array, _spectrum, steepest_descent_times
 from .plateaus import _plateau_middles, detect_plateaus
-from .scales import CI
+from .scales import CI, sizes
 
 __all__ = ["ConvRun", "CONV_TRAIN", "train_conv_network"]
 
@@ -99,7 +99,7 @@ def train_conv_network(
     seeds: int = 10,
     sigma: float = 1e-3,
     record_every: int = 2,
-    train: TrainConfig = CONV_TRAIN,
+    train: TrainConfig | None = None,
 ) -> ConvRun:
     """Two-layer linear convolutional networks f(x) = sum_c a_c * (w_c * x) (circular
     convolutions of length d, ``channels`` channels) trained by plain gradient descent on
@@ -114,7 +114,7 @@ def train_conv_network(
     import torch.nn.functional as F
 
     s = _spectrum(s, strictly_decreasing=True)
-    TrainConfig.check(train)
+    train = TrainConfig.resolve(train, lambda: sizes().conv.train)
     teacher = conv_teacher(s, d, freqs, train.seed)
     freqs = np.arange(1, s.size + 1) if freqs is None else np.asarray(freqs)
     channels = _checks.integer_at_least(channels, "channels", 1)

@@ -19,7 +19,7 @@ from .linear import (
     width_transition_times,
 )
 from .plateaus import detect_plateaus
-from .scales import CI
+from .scales import CI, sizes
 
 __all__ = [
     "LinearRun",
@@ -56,7 +56,7 @@ def train_linear_network(
     d_out: int = 10,
     init: str = "aligned",
     record_every: int = 5,
-    train: TrainConfig = LINEAR_TRAIN,
+    train: TrainConfig | None = None,
 ) -> LinearRun:
     """Gradient descent on L = 1/2 ||M - W_L...W_1||_F^2 (whitened inputs), batched over the
     initialisation scales ``sigmas`` as one tensor program (§3).
@@ -75,7 +75,7 @@ def train_linear_network(
     hidden = _checks.integer_at_least(hidden, "hidden", 1)
     d_in = _checks.integer_at_least(d_in, "d_in", s.size)
     d_out = _checks.integer_at_least(d_out, "d_out", s.size)
-    TrainConfig.check(train)
+    train = TrainConfig.resolve(train, lambda: sizes().linear.train)
     steps, lr, seed = train.require_steps(), train.lr, train.seed
     record_every = _checks.integer_at_least(record_every, "record_every", 1)
     if hidden < s.size:
@@ -150,7 +150,7 @@ def width_sweep(
     sigma: float = 1e-3,
     d_in: int = 12,
     d_out: int = 10,
-    train: TrainConfig = WIDTH_TRAIN,
+    train: TrainConfig | None = None,
 ) -> WidthSweep:
     """Two-layer linear networks of each hidden width, trained by GD from ``seeds`` random starts
     (layer gain ``sigma``, :func:`train_linear_network` with ``init="random"``; one teacher per
@@ -165,7 +165,7 @@ def width_sweep(
     widths = np.array([_checks.integer_at_least(w, "widths", s.size) for w in widths.tolist()])
     seeds = _checks.integer_at_least(seeds, "seeds", 1)
     sigma = _checks.positive(sigma, "sigma")
-    TrainConfig.check(train)
+    train = TrainConfig.resolve(train, lambda: sizes().width.train)
     found = np.empty((widths.size, seeds, s.size))
     u0 = np.empty_like(found)
     for i, h in enumerate(widths.tolist()):

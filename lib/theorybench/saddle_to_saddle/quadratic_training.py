@@ -15,7 +15,7 @@ from ._gd import plain_gd
 from .linear import Array
 from .plateaus import _plateau_middles, detect_plateaus
 from .quadratic import quadratic_escape_sequence
-from .scales import CI
+from .scales import CI, sizes
 
 __all__ = ["QuadraticRun", "QUADRATIC_TRAIN", "train_quadratic_network"]
 
@@ -74,7 +74,7 @@ def train_quadratic_network(
     sigma: float = 0.01,
     seeds: int = 10,
     record_every: int = 10,
-    train: TrainConfig = QUADRATIC_TRAIN,
+    train: TrainConfig | None = None,
 ) -> QuadraticRun:
     """Quadratic networks f(x) = sum_i a_i ((w_i . x)^2 - ||w_i||^2), one unit per entry of
     ``scales``, trained by plain gradient descent on the population loss ||A - M||_F^2 of the
@@ -89,7 +89,7 @@ def train_quadratic_network(
     sigma = _checks.positive(sigma, "sigma")
     seeds = _checks.integer_at_least(seeds, "seeds", 1)
     record_every = _checks.integer_at_least(record_every, "record_every", 1)
-    TrainConfig.check(train)
+    train = TrainConfig.resolve(train, lambda: sizes().quadratic.train)
     steps, lr = train.require_steps(), train.lr
     rng = np.random.default_rng(train.seed)
     U = rng.standard_normal((seeds, c.size, d))

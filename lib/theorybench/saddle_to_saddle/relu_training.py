@@ -26,7 +26,7 @@ from .relu import (
     relu_plateau_levels,
     unit_escape,
 )
-from .scales import CI
+from .scales import CI, sizes
 
 __all__ = [
     "ReluRun",
@@ -316,7 +316,7 @@ def train_relu_network(
     sigma: float = 1e-6,
     seeds: int = 10,
     record_every: int = 20,
-    train: TrainConfig = RELU_TRAIN,
+    train: TrainConfig | None = None,
 ) -> ReluRun:
     """Two-layer ReLU networks f(x) = sum_i a_i relu(w_i x + b_i) of ``width`` units trained by
     plain gradient descent on L = (1/2N) sum_n (y_n - f(x_n))^2 over ``n_points`` inputs evenly
@@ -330,7 +330,7 @@ def train_relu_network(
     seeds = _checks.integer_at_least(seeds, "seeds", 1)
     sigma = _checks.positive(sigma, "sigma")
     record_every = _checks.integer_at_least(record_every, "record_every", 1)
-    TrainConfig.check(train)
+    train = TrainConfig.resolve(train, lambda: sizes().relu.train)
     steps, lr = train.require_steps(), train.lr
     x = np.linspace(-1.0, 1.0, n_points)
     y = ramp_teacher(x, k, s, d)
@@ -433,7 +433,7 @@ def train_conv_relu_network(
     sigma: float = 1e-6,
     seeds: int = 10,
     record_every: int = 2,
-    train: TrainConfig = CONV_RELU_TRAIN,
+    train: TrainConfig | None = None,
 ) -> ConvReluRun:
     """Two-layer ReLU convolutional networks f(x)_p = sum_c a_c relu((w_c * x)_p + b_c) --
     ``channels`` circular kernels of size 2 with a bias, a ReLU, a 1x1 convolution -- trained by
@@ -457,7 +457,7 @@ def train_conv_relu_network(
     seeds = _checks.integer_at_least(seeds, "seeds", 1)
     sigma = _checks.positive(sigma, "sigma")
     record_every = _checks.integer_at_least(record_every, "record_every", 1)
-    TrainConfig.check(train)
+    train = TrainConfig.resolve(train, lambda: sizes().conv_relu.train)
     steps, lr = train.require_steps(), train.lr
     rng = np.random.default_rng(train.seed)
     signals = rng.standard_normal((n_signals, d))

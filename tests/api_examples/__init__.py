@@ -1,0 +1,1 @@
+"""One valid call per public function, by chapter (the validation walk reads them all)."""

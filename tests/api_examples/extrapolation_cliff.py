@@ -1,0 +1,48 @@
+"""One valid call of every public function of ``theorybench.extrapolation_cliff`` (closed forms, and
+experiments at tiny sizes): the base of the API-wide bad-input walk in tests/test_validation.py.
+A new public function gets its example here; the walk fails for a function without one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from theorybench import extrapolation_cliff as ec
+from theorybench.training import TrainConfig
+
+EXAMPLES: dict[Any, dict[str, Any]] = {
+    ec.extrapolated_fixed_point: {"p": 0.9, "b": 0.6, "lam": 1.5},
+    ec.extrapolated_fixed_point_k: {"p": [0.7, 0.2, 0.1], "b": [0.5, 0.3, 0.2], "lam": 1.5},
+    ec.clip_safe_interval: {"b": 0.6, "c": 1.2},
+    ec.lambda_star: {"p": 0.9, "b": 0.6, "c": 1.2},
+    ec.lambda_star_neutral: {"p": 0.9, "c": 1.2},
+    ec.lambda_star_k: {"p": [0.7, 0.2, 0.1], "b": [0.5, 0.3, 0.2], "c": 1.2},
+    ec.empirical_cliff: {"p": 0.9, "b": 0.6, "c": 1.2, "tol": 1e-3, "steps": 50},
+    ec.simulate_opd: {"p": 0.9, "b": 0.6, "c": 1.2, "lam": 1.5, "steps": 5},
+    ec.sweep_final_mass: {"p": 0.9, "b": 0.6, "c": 1.2, "lams": [1.0, 2.0], "steps": 5},
+    ec.validity: {"p": [0.99, 0.002, 0.008], "b": [0.95, 0.0495, 0.0005], "lam": 1.2, "L": 20},
+    ec.tail_ratios: {"p": [0.99, 0.002, 0.008], "b": [0.95, 0.0495, 0.0005]},
+    ec.validity_peak: {"p": [0.99, 0.002, 0.008], "b": [0.95, 0.0495, 0.0005]},
+    ec.validity_cliff: {"p": [0.99, 0.002, 0.008], "b": [0.95, 0.0495, 0.0005], "L": 20},
+    ec.simulate_validity: {
+        "p": [0.99, 0.002, 0.008],
+        "b": [0.95, 0.0495, 0.0005],
+        "lams": [1.0, 2.0],
+        "L": 4,
+        "steps": 3,
+    },
+    ec.onset: {"lams": [1.0, 1.5, 2.0, 2.5], "v": [0.8, 0.9, 0.5, 0.2], "drop": 0.5},
+    ec.simulated_cliff: {
+        "run": ec.simulate_validity(
+            [0.9, 0.02, 0.08], [0.9, 0.09, 0.01], [0.5, 1, 2], L=4, steps=3
+        ),
+        "drop": 0.5,
+    },
+    ec.train_categorical_policy: {
+        "p": [0.7, 0.2, 0.1],
+        "b": [0.5, 0.3, 0.2],
+        "c": 1.2,
+        "lams": [1.0],
+        "train": TrainConfig(steps=3, lr=0.01),
+        "batch": 8,
+    },
+}
