@@ -1,14 +1,17 @@
 """The claims ledger: tests tagged ``@pytest.mark.claim(id, chapter=..., statement=...)`` are
 collected with their outcome and the values they record (``record_property("measured", ...)``,
-``record_property("predicted", ...)``), and written to ``book/_build/claims.json`` at the end of
-the session. The book renders its Claims page from that file (book/_ext/theorybench_book.py):
-the page is built from the real test results, never written by hand."""
+``record_property("predicted", ...)``), and merged into ``book/ledger.json`` at the end of the
+session (per claim: a partial run never shrinks it). That file is committed, so that ``make book``
+alone shows the last recorded results with their dates; the book renders its Claims page from it
+(book/_ext/theorybench_book.py): the page is built from real test results, never written by hand."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
+import re
 import time
 from pathlib import Path
 
@@ -29,35 +32,55 @@ WORST = {
     "min": min,
 }
 
-CLAIMS_JSON = Path(__file__).resolve().parents[1] / "book" / "_build" / "claims.json"
+ROOT = Path(__file__).resolve().parents[1]
+#: the committed ledger the book shows; every run merges the claims it ran into it (per claim:
+#: a partial run, ``pytest -k ...`` or a failing stage, never shrinks it)
+LEDGER = ROOT / "book" / "ledger.json"
 _results: dict[str, dict] = {}
+CLAIM_MARK = re.compile(r"""mark\.claim\(\s*["']([^"']+)["']""")
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Attach the claim marker to the report, so that the process that writes the ledger (the
+    controller, when pytest-xdist runs the tests in workers) knows which claim a report is of."""
     outcome = yield
     report = outcome.get_result()
     marker = item.get_closest_marker("claim")
-    if marker is None or (
-        report.when != "call" and not (report.when == "setup" and report.skipped)
-    ):
-        return
-    claim_id = marker.args[0]
-    entry = _results.setdefault(
-        claim_id,
-        {
-            "id": claim_id,
+    if marker is not None:
+        info = {
+            "id": marker.args[0],
             "chapter": marker.kwargs["chapter"],
             "statement": marker.kwargs["statement"],
+            "worst": marker.kwargs.get("worst", "abs"),
+            "on": marker.kwargs.get("on", ""),
+        }
+        report.user_properties.append(("tb_claim", json.dumps(info)))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    props = dict(report.user_properties)
+    if "tb_claim" not in props:
+        return
+    if report.when != "call" and not (report.when == "setup" and not report.passed):
+        return  # the call's outcome; a setup that failed or skipped is the claim's outcome too
+    info = json.loads(props["tb_claim"])
+    entry = _results.setdefault(
+        info["id"],
+        {
+            "id": info["id"],
+            "chapter": info["chapter"],
+            "statement": info["statement"],
+            "on": info["on"],
             "tests": [],
             "outcome": "passed",
             "measured": [],
             "predicted": [],
-            "worst": marker.kwargs.get("worst", "abs"),
+            "worst": info["worst"],
             "values": [],
         },
     )
-    entry["tests"].append(item.nodeid)
+    entry["tests"].append(report.nodeid)
     # every recorded value counts (a hypothesis test records once per example), not the last one
     for key, value in report.user_properties:
         if key == "measured" and _number(value) is not None:
@@ -79,28 +102,60 @@ def _number(value: object) -> float | None:
 
 def summarise(entry: dict) -> dict:
     """A deterministic record: numeric measurements become one summary, the worst value (as the
-    claim's ``worst`` says: largest |x| by default) with the number of values it is the worst of."""
+    claim's ``worst`` says: largest |x| by default) with the number of values it is the worst of,
+    and their spread (minimum, median, maximum) where there are several."""
     out = {k: v for k, v in entry.items() if k not in ("values", "worst")}
-    values = entry["values"]
+    values = sorted(entry["values"])
     if values:
         worst = WORST[entry["worst"]](values)
         text = f"{worst:.3g}" if len(values) == 1 else f"{worst:.3g} (worst of {len(values)})"
         out["measured"] = [text, *entry["measured"]]
+        if len(values) > 2:
+            mid = values[len(values) // 2]
+            out["spread"] = f"{values[0]:.3g} / {mid:.3g} / {values[-1]:.3g} (min / median / max)"
+    out["tests"] = sorted(set(out["tests"]))
     return out
 
 
+def library_key() -> str:
+    """A short hash of the library's source: the ledger marks claims recorded with another one."""
+    h = hashlib.sha256()
+    for f in sorted((ROOT / "lib" / "theorybench").rglob("*.py")):
+        h.update(f.relative_to(ROOT).as_posix().encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def claim_ids_in_tests() -> set[str]:
+    """Every claim id some test carries (read from the test sources, so that a run of a few
+    tests still knows which ledger entries belong to tests that were removed)."""
+    ids: set[str] = set()
+    for f in (ROOT / "tests").rglob("test_*.py"):
+        ids |= set(CLAIM_MARK.findall(f.read_text()))
+    return ids
+
+
+def merge_ledger(old: dict | None, ran: list[dict], known: set[str], stamp: dict) -> dict:
+    """The ledger after a run: the claims that ran replace their entries (with ``stamp``: when,
+    which library), the others keep theirs, and entries of claims no test carries are dropped."""
+    by_id = {c["id"]: c for c in (old or {}).get("claims", []) if c["id"] in known}
+    for c in ran:
+        by_id[c["id"]] = {**c, **stamp}
+    return {"claims": sorted(by_id.values(), key=lambda c: (c["chapter"], c["id"]))}
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    if not _results:
+    if not _results or hasattr(
+        session.config, "workerinput"
+    ):  # xdist workers: the controller writes
         return
-    CLAIMS_JSON.parent.mkdir(parents=True, exist_ok=True)
-    CLAIMS_JSON.write_text(
-        json.dumps(
-            {
-                "generated": time.strftime("%Y-%m-%d %H:%M:%S"),
-                "claims": sorted(
-                    (summarise(c) for c in _results.values()), key=lambda c: (c["chapter"], c["id"])
-                ),
-            },
-            indent=1,
-        )
+    old = json.loads(LEDGER.read_text()) if LEDGER.exists() else None
+    stamp = {
+        "recorded": time.strftime("%Y-%m-%d %H:%M"),
+        "library": library_key(),
+        "scale": os.environ.get("THEORYBENCH_SCALE", "ci").strip().lower() or "ci",
+    }
+    ledger = merge_ledger(
+        old, [summarise(c) for c in _results.values()], claim_ids_in_tests(), stamp
     )
+    LEDGER.write_text(json.dumps(ledger, indent=1) + "\n")

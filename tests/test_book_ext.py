@@ -18,10 +18,7 @@ def _srcdir(tmp_path: Path, claims: list[dict] | None) -> Path:
     shutil.copy(ROOT / "book" / "_toc.yml", tmp_path / "book" / "_toc.yml")
     shutil.copytree(ROOT / "theory", tmp_path / "theory")
     if claims is not None:
-        (tmp_path / "book" / "_build").mkdir()
-        (tmp_path / "book" / "_build" / "claims.json").write_text(
-            json.dumps({"generated": "now", "claims": claims})
-        )
+        (tmp_path / "book" / "ledger.json").write_text(json.dumps({"claims": claims}))
     return tmp_path
 
 
@@ -47,11 +44,10 @@ def test_a_failing_claim_shows_as_failing(tmp_path: Path) -> None:
         },
     ]
     page = theorybench_book.render_claims(_srcdir(tmp_path, claims))
-    assert "**1 of 2 claims pass**" in page
-    lines = page.splitlines()
-    start = lines.index("* - `lion-limit`")
-    assert lines[start + 1 : start + 4] == ["  - **FAIL**", "  - 0.5", "  - 0"]
-    assert ": s; tested by *test_a*" in page
+    assert "**1 of 2 claims pass.**" in page
+    block = page[page.index("(claim-lion-limit)=") : page.index("(claims-chinchilla)=")]
+    assert "**FAIL**" in block and "measured 0.5" in block and "predicted 0" in block
+    assert "*Tests:* *test_a*" in block
     assert "(claims-lion)=" in page and "(claims-chinchilla)=" in page
 
 
@@ -60,9 +56,10 @@ def test_without_results_the_page_says_so(tmp_path: Path) -> None:
     assert "No test results yet" in page
 
 
-def test_the_ledger_is_a_narrow_table_with_statements_below(tmp_path: Path) -> None:
-    """Status, measured and predicted in a four-column table (no horizontal scrolling: the
-    browser test measures it); the long statement and test names go below the table."""
+def test_each_claim_is_a_block_with_its_anchor_date_and_spread(tmp_path: Path) -> None:
+    """One block per claim (no wide table: the browser test measures the page at 390 px), with
+    the label the theory pages' {claims} lines link to, when it was recorded, and whether the
+    library has changed since."""
     claim = {
         "id": "x",
         "chapter": "lion",
@@ -71,10 +68,15 @@ def test_the_ledger_is_a_narrow_table_with_statements_below(tmp_path: Path) -> N
         "outcome": "passed",
         "measured": ["0.41 (worst of 20)"],
         "predicted": ["<= 0"],
+        "spread": "0.1 / 0.2 / 0.41 (min / median / max)",
+        "on": "20 random quadratics",
+        "recorded": "2026-12-05 10:00",
+        "library": "not-this-one",
     }
     page = theorybench_book.render_claims(_srcdir(tmp_path, [claim]))
-    table = page[
-        page.index(":::{list-table}") : page.index(":::\n", page.index(":class: tb-claims"))
-    ]
-    assert ":class: tb-claims" in table and "a long statement" not in table
-    assert "* - `x`\n  - pass\n  - 0.41 (worst of 20)\n  - <= 0" in table
+    block = page[page.index("(claim-x)=") :]
+    assert "### `x`" in block and "a long statement" in block
+    assert "measured 0.41 (worst of 20) · predicted <= 0 · spread 0.1 / 0.2 / 0.41" in block
+    assert "*Tested on:* 20 random quadratics" in block
+    assert "recorded 2026-12-05 · *earlier library*" in block
+    assert "recorded with an earlier version of the library" in page

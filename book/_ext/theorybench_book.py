@@ -43,23 +43,66 @@ def dedupe_scripts(app: Any, pagename: str, templatename: str, context: dict, do
     context["script_files"][:] = unique
 
 
-def _fmt_measured(values: list[str]) -> str:
-    try:
-        numbers = [float(v) for v in values]
-    except ValueError:
-        return "; ".join(values[:3]) + (" …" if len(values) > 3 else "")
-    if not numbers:
-        return ""
-    worst = max(numbers, key=abs)
-    return f"{worst:.2g}" + (f" (worst of {len(numbers)})" if len(numbers) > 1 else "")
+LEDGER = Path("book") / "ledger.json"  # committed; refreshed by every `make test`
+
+
+def load_ledger(srcdir: Path) -> tuple[dict | None, str]:
+    """The claims ledger (``book/ledger.json``, written by tests/conftest.py) and a sentence on
+    where it came from."""
+    path = srcdir / LEDGER
+    if not path.exists():
+        return None, "No test results yet: run `make test`, then build the book."
+    data = json.loads(path.read_text())
+    dates = sorted(c.get("recorded", "") for c in data.get("claims", []) if c.get("recorded"))
+    span = (
+        dates[0][:10]
+        if dates and dates[0][:10] == dates[-1][:10]
+        else (f"{dates[0][:10]} to {dates[-1][:10]}" if dates else "an unknown date")
+    )
+    key = library_key(srcdir)
+    stale = sum(c.get("library") != key for c in data.get("claims", []))
+    where = (
+        f"The results below were recorded by `make test` ({span}) and are kept in the "
+        "repository as `book/ledger.json`: `make book` shows them as they were last recorded, "
+        "and every `make test` refreshes the claims it runs."
+    )
+    if stale:
+        where += (
+            f" {stale} claim(s) were recorded with an earlier version of the library; they are "
+            "marked *earlier library* below until the next `make test`."
+        )
+    else:
+        where += " Every claim was recorded with the library as it is in this build."
+    return data, where
+
+
+def library_key(root: Path) -> str:
+    """A short hash of the library's source (the same as tests/conftest.py records)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for f in sorted((root / "lib" / "theorybench").rglob("*.py")):
+        h.update(f.relative_to(root).as_posix().encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:12]
 
 
 def _cell(text: str) -> str:
     return text.replace("\n", " ")
 
 
+def _test_names(c: dict) -> str:
+    names = sorted({re.sub(r"\[.*", "", t.split("::")[-1]) for t in c["tests"]})
+    tests = ", ".join(f"*{n}*" for n in names)
+    if len(c["tests"]) > len(names):
+        tests += f" ({len(c['tests'])} cases)"
+    return tests
+
+
 def render_claims(srcdir: Path) -> str:
-    """MyST for the Claims page: one section per chapter (label claims-<chapter>)."""
+    """MyST for the Claims page: one section per chapter (label claims-<chapter>), one block per
+    claim (label claim-<id>: the theory pages' ``{claims}`` lines link here). Blocks, not a wide
+    table, so the page reads on a phone."""
     from theorybench.chapters import CHAPTERS
 
     chapters = {}
@@ -67,55 +110,52 @@ def render_claims(srcdir: Path) -> str:
         page = srcdir / "theory" / f"{c.name}.md"
         lines = page.read_text().splitlines() if page.exists() else []
         chapters[c.name] = next((ln[2:].strip() for ln in lines if ln.startswith("# ")), c.title)
-    results_file = srcdir / "book" / "_build" / "claims.json"
-    data = json.loads(results_file.read_text()) if results_file.exists() else None
+    data, where = load_ledger(srcdir)
     out = []
     if data is None:
-        out.append(
-            ":::{warning}\nNo test results yet: run `make test`, then build the book.\n:::\n"
-        )
+        out.append(f":::{{warning}}\n{where}\n:::\n")
     else:
         claims = data["claims"]
         n_pass = sum(c["outcome"] == "passed" for c in claims)
-        out.append(
-            f"Results of the test run of {data['generated']}: **{n_pass} of {len(claims)} "
-            f"claims pass**.\n"
-        )
+        out.append(f"**{n_pass} of {len(claims)} claims pass.** {where}\n")
+    key = library_key(srcdir)
     symbol = {"passed": "pass", "failed": "**FAIL**", "skipped": "skipped"}
     for stem, title in chapters.items():
         out.append(f"\n({'claims-' + stem})=\n## {title}\n")
+        out.append(f"The lesson: {{doc}}`../theory/{stem}`.\n")
         rows = [c for c in (data or {}).get("claims", []) if c["chapter"] == stem]
         if not rows:
             out.append("No results for this chapter.\n")
             continue
-        # a narrow table that fits the page (status, measured, predicted at a glance), then
-        # each claim's statement and tests below it: nothing needs a horizontal scroll bar
-        out += [
-            ":::{list-table}",
-            ":header-rows: 1",
-            ":class: tb-claims",
-            ":widths: 34 10 28 28",
-            "",
-            "* - claim",
-            "  - result",
-            "  - measured",
-            "  - predicted",
-        ]
-        details = []
         for c in rows:
-            names = sorted({re.sub(r"\[.*", "", t.split("::")[-1]) for t in c["tests"]})
-            tests = ", ".join(f"*{n}*" for n in names)
-            if len(c["tests"]) > len(names):
-                tests += f" ({len(c['tests'])} cases)"
+            facts = [f"**{symbol[c['outcome']]}**"]
+            measured = "; ".join(c.get("measured", [])[:2])
+            predicted = "; ".join(c.get("predicted", [])[:1])
+            if measured:
+                facts.append(f"measured {_cell(measured)}")
+            if predicted:
+                facts.append(f"predicted {_cell(predicted)}")
+            if c.get("spread"):
+                facts.append(f"spread {c['spread']}")
             out += [
-                f"* - `{c['id']}`",
-                f"  - {symbol[c['outcome']]}",
-                f"  - {_cell(_fmt_measured(c['measured'])) or '–'}",
-                f"  - {_cell('; '.join(c['predicted'][:1])) or '–'}",
+                f"({ledger_label(c['id'])})=",
+                f"### `{c['id']}`",
+                "",
+                _cell(c["statement"]),
+                "",
+                " · ".join(facts),
+                "",
             ]
-            details += [f"`{c['id']}`", f": {_cell(c['statement'])}; tested by {tests}", ""]
-        out += [":::", "", *details]
-        out.append("")
+            if c.get("on"):
+                out += [f"*Tested on:* {_cell(c['on'])}", ""]
+            recorded = c.get("recorded", "")[:10]
+            later = "" if c.get("library") == key else " · *earlier library*"
+            out += [
+                f"*Tests:* {_test_names(c)}"
+                + (f" · recorded {recorded}" if recorded else "")
+                + later,
+                "",
+            ]
     return "\n".join(out)
 
 
@@ -217,11 +257,168 @@ def render_landing_figures(app: Any) -> None:
 
 def claims_always_outdated(app: Any, env: Any, added: set, changed: set, removed: set) -> list:
     """An incremental build (``make book``) re-reads the Claims page: its source is the latest
-    ``claims.json``, which Sphinx does not know about."""
+    ``book/ledger.json``, which Sphinx does not know about."""
     return [CLAIMS_PAGE] if CLAIMS_PAGE in env.found_docs else []
 
 
+# -- the page form: provenance marker, claim links, build-time figures -------------------------
+
+#: {from}`paper|secondary|ours`: where a statement comes from, one marker for the whole book
+PROVENANCE = {
+    "paper": ("paper", "Stated or proved in the paper this chapter is about"),
+    "secondary": (
+        "secondary source",
+        "From a secondary source (a review, a summary, a later paper)",
+    ),
+    "ours": ("this book", "This book's own derivation or model, checked by its tests"),
+}
+
+
+def provenance_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    """``{from}`paper``` -> a small badge; any other value is an error naming the choices."""
+    from docutils import nodes
+
+    key = text.strip()
+    if key not in PROVENANCE:
+        msg = inliner.reporter.error(
+            f"{{from}} takes one of {sorted(PROVENANCE)}, got {key!r}", line=lineno
+        )
+        return [inliner.problematic(rawtext, rawtext, msg)], [msg]
+    label, title = PROVENANCE[key]
+    html = f'<span class="tb-from tb-from-{key}" title="{title}">{label}</span>'
+    return [nodes.raw(rawtext, html, format="html")], []
+
+
+def ledger_label(claim_id: str) -> str:
+    """The target of one claim on the ledger page."""
+    return f"claim-{claim_id}"
+
+
+def claim_outcomes(srcdir: Path) -> dict[str, str]:
+    """claim id -> outcome, from the ledger the book shows (empty if there is none)."""
+    data, _ = load_ledger(srcdir)
+    return {c["id"]: c["outcome"] for c in (data or {}).get("claims", [])}
+
+
+def _claims_directive():
+    from docutils import nodes
+    from docutils.parsers.rst import Directive
+    from sphinx import addnodes
+
+    class ClaimsDirective(Directive):
+        """```{claims} id-1 id-2```: one line that links a section's claims in the ledger.
+
+        Each id becomes a reference to its entry on the ledger page, so a claim id that no
+        test carries fails the strict build: the line cannot go stale."""
+
+        required_arguments = 1
+        final_argument_whitespace = True
+        has_content = False
+
+        def run(self):
+            env = self.state.document.settings.env
+            outcomes = claim_outcomes(Path(env.srcdir))
+            env.note_dependency(str(Path(env.srcdir) / LEDGER))  # re-read when results change
+            para = nodes.paragraph(classes=["tb-claims-line"])
+            para += nodes.inline(text="Checked in the claims ledger: ", classes=["tb-claims-lead"])
+            for i, claim_id in enumerate(self.arguments[0].split()):
+                if i:
+                    para += nodes.Text(" · ")
+                mark = {"passed": "✓ ", "failed": "✗ "}.get(outcomes.get(claim_id, ""), "")
+                ref = addnodes.pending_xref(
+                    "",
+                    refdomain="std",
+                    reftype="ref",
+                    reftarget=ledger_label(claim_id),
+                    refexplicit=True,
+                    refwarn=True,
+                )
+                ref += nodes.inline(text=mark + claim_id)
+                para += ref
+            return [para]
+
+    return ClaimsDirective
+
+
+FIGURES = "libfigures"
+
+
+def render_library_figure(srcdir: Path, target: str) -> Path:
+    """Call ``module:function`` (no arguments, returns a matplotlib Figure) and save it as a PNG
+    under book/_build/libfigures/ (once per build and target)."""
+    import importlib
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    module, _, function = target.partition(":")
+    if not module.startswith("theorybench.") or not function:
+        raise ValueError(f"libfigure takes theorybench.<module>:<function>, got {target!r}")
+    out = srcdir / "book" / "_build" / FIGURES / f"{module}.{function}.png"
+    if not out.exists() or out.stat().st_mtime < _BUILD_START:
+        fig = getattr(importlib.import_module(module), function)()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(out, dpi=110, bbox_inches="tight")
+        plt.close(fig)
+    return out
+
+
+_BUILD_START = 0.0
+
+
+def _libfigure_directive():
+    from docutils import nodes
+    from docutils.parsers.rst import Directive, directives
+
+    class LibFigureDirective(Directive):
+        """```{libfigure} theorybench.<chapter>.figures:<function>``` with ``:alt:`` and a
+        caption: the figure is drawn by the library when the book is built."""
+
+        required_arguments = 1
+        has_content = True
+        option_spec = {"alt": directives.unchanged, "width": directives.unchanged}
+
+        def run(self):
+            env = self.state.document.settings.env
+            target = self.arguments[0].strip()
+            try:
+                png = render_library_figure(Path(env.srcdir), target)
+            except Exception as err:  # noqa: BLE001 - reported as a build error with its cause
+                return [self.state.document.reporter.error(f"libfigure {target}: {err!r}")]
+            env.note_dependency(str(png))
+            uri = "/" + png.relative_to(Path(env.srcdir)).as_posix()
+            figure = nodes.figure(classes=["tb-libfigure"])
+            image = nodes.image(uri=uri, alt=self.options.get("alt", ""))
+            if "width" in self.options:
+                image["width"] = self.options["width"]
+            figure += image
+            if self.content:
+                caption = nodes.caption()
+                self.state.nested_parse(self.content, self.content_offset, caption)
+                # nested_parse gives paragraphs: keep their inline children in the caption
+                children = [c for p in caption.children for c in p.children]
+                caption.children = []
+                caption.extend(children)
+                figure += caption
+            return [figure]
+
+    return LibFigureDirective
+
+
+def _mark_build_start(app: Any) -> None:
+    import time
+
+    global _BUILD_START
+    _BUILD_START = time.time()
+
+
 def setup(app: Any) -> dict:
+    app.connect("builder-inited", _mark_build_start)
+    app.add_role("from", provenance_role)
+    app.add_directive("claims", _claims_directive())
+    app.add_directive("libfigure", _libfigure_directive())
     app.connect("builder-inited", render_landing_figures)
     app.connect("env-get-outdated", claims_always_outdated)
     app.connect("source-read", transform_source)
