@@ -156,7 +156,25 @@ def render_claims(srcdir: Path) -> str:
                 + later,
                 "",
             ]
+    recorded_ids = {c["id"] for c in (data or {}).get("claims", [])}
+    missing = sorted(claim_ids_in_tests(srcdir) - recorded_ids)
+    if missing:
+        out.append("\n(claims-not-recorded)=\n## Not recorded yet\n")
+        out.append("Claims that a test carries but that no `make test` has recorded yet:\n")
+        for cid in missing:
+            out += [f"({ledger_label(cid)})=", f"### `{cid}`", "", "**not recorded yet**", ""]
     return "\n".join(out)
+
+
+CLAIM_MARK = re.compile(r"""mark\.claim\(\s*["']([^"']+)["']""")
+
+
+def claim_ids_in_tests(root: Path) -> set[str]:
+    """Every claim id a test carries (so that each has an anchor, recorded or not)."""
+    ids: set[str] = set()
+    for f in (root / "tests").rglob("test_*.py"):
+        ids |= set(CLAIM_MARK.findall(f.read_text()))
+    return ids
 
 
 SECTION = re.compile(r"^## (\d+)\. (.*)$", re.MULTILINE)
