@@ -36,6 +36,92 @@ def test_lambda_star_agrees_with_the_simulated_cliff(p, b, c, record_property) -
     assert measured == pytest.approx(predicted, rel=1e-5)
 
 
+# ----------------------------------------------------------------------------------------------
+# Where lambda* > 1 (§3.1): drawn from the family the page states, p, b in (0, 1), c > 1
+# ----------------------------------------------------------------------------------------------
+N_REGION = 3000  # (p, b, c) draws; logit p, logit b ~ U(-9, 9), log c ~ U(0.01, 7)
+
+
+def _draw_pbc(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    p, b = special.expit(rng.uniform(-9, 9, (2, n)))
+    c = np.exp(rng.uniform(0.01, 7, n))
+    keep = np.abs(ec.logit(p) - ec.logit(b)) > 0.05  # lambda* finite and below ~10^4
+    return p[keep], b[keep], c[keep]
+
+
+def _root_lambda_star(p: float, b: float, c: float) -> float:
+    """lambda* by root finding on the definition: the first lambda at which a base-relative
+    ratio of q_lambda = expit((1-lambda) logit b + lambda logit p) reaches c or 1/c (no
+    closed form; the ratios move monotonically away from 1, so the root is unique)."""
+    lb, l1b = np.log(b), np.log1p(-b)
+    zb, zp = np.log(b) - np.log1p(-b), np.log(p) - np.log1p(-p)
+
+    def excess(lam: float) -> float:
+        z = (1 - lam) * zb + lam * zp
+        log_q, log_1q = -np.logaddexp(0, -z), -np.logaddexp(0, z)
+        return max(abs(log_q - lb), abs(log_1q - l1b)) - np.log(c)
+
+    hi = 1.0
+    while excess(hi) < 0:
+        hi *= 2
+    return optimize.brentq(excess, 0.0, hi, xtol=1e-14, rtol=1e-13)
+
+
+@pytest.mark.claim(
+    "ec-region-above-one",
+    chapter="extrapolation_cliff",
+    statement="Model 1: lambda*(p, b, c) > 1 exactly when c > max(p/b, b/p, (1-p)/(1-b), "
+    "(1-b)/(1-p)), the teacher itself clip-safe relative to the base; for p > b the tail term "
+    "binds exactly when p + b > 1 (random (p, b, c) against root finding on the definition)",
+)
+def test_lambda_star_exceeds_one_exactly_where_the_teacher_is_clip_safe(record_property) -> None:
+    p, b, c = _draw_pbc(N_REGION, seed=11)
+    root = np.array([_root_lambda_star(*x) for x in zip(p, b, c, strict=True)])
+    above = c > ec.critical_clip(p, b)
+    decided = np.abs(root - 1) > 1e-9  # points on the boundary itself decide nothing
+    wrong = int(np.sum((root > 1)[decided] != above[decided]))
+    record_property("measured", f"{wrong} of {decided.sum()} draws misclassified")
+    record_property("predicted", "0 misclassified")
+    assert wrong == 0 and decided.sum() > 0.99 * p.size
+    assert 0.2 < above.mean() < 0.8  # both sides of the boundary are well represented
+    # the closed form and its inverse agree with the root
+    np.testing.assert_allclose(ec.lambda_star(p, b, c), root, rtol=1e-8)
+    np.testing.assert_allclose(ec.clip_for_threshold(p, b, root), c, rtol=1e-8)
+    np.testing.assert_allclose(ec.critical_clip(p, b), ec.clip_for_threshold(p, b, 1.0), rtol=1e-12)
+    # which term binds for p > b: the tail ratio (1-b)/(1-p) exactly when p + b > 1
+    up = p > b
+    tail_binds = (1 - b[up]) / (1 - p[up]) > p[up] / b[up]
+    assert np.array_equal(tail_binds, p[up] + b[up] > 1)
+
+
+N_DYNAMICS = 12  # near-deterministic draws checked on the simulator on both sides of c_1
+CLIP_MARGIN = 0.05  # c = (1 -+ CLIP_MARGIN) c_1: lambda* = 1 -+ O(CLIP_MARGIN)
+
+
+@pytest.mark.claim(
+    "ec-region-simulator",
+    chapter="extrapolation_cliff",
+    statement="Model 1: plain distillation (lambda = 1) ends clipped exactly when c < c_1(p, b) "
+    "(simulated dynamics, near-deterministic p > b drawn at random, c within 5 % of c_1)",
+)
+def test_plain_distillation_clips_exactly_below_the_critical_clip(record_property) -> None:
+    rng = np.random.default_rng(5)
+    tp = 10 ** rng.uniform(-3, -1, N_DYNAMICS)  # teacher tail mass
+    tb = tp * 10 ** rng.uniform(0.1, 1.5, N_DYNAMICS)  # base tail 1.26x-32x the teacher's
+    p, b = 1 - tp, 1 - np.minimum(tb, 0.5)
+    c1 = ec.critical_clip(p, b)
+    wrong = 0
+    for pi, bi, ci in zip(p, b, c1, strict=True):
+        safe = ec.simulate_opd(pi, bi, (1 + CLIP_MARGIN) * ci, 1.0, steps=600)
+        unsafe = ec.simulate_opd(pi, bi, (1 - CLIP_MARGIN) * ci, 1.0, steps=600)
+        wrong += int(safe.clip_active) + int(not unsafe.clip_active)
+        assert safe.modal_mass[-1] == pytest.approx(pi, rel=1e-9)
+    record_property("measured", f"{wrong} of {2 * N_DYNAMICS} runs on the wrong side")
+    record_property("predicted", "0")
+    assert wrong == 0
+
+
 def test_fixed_point_maximises_the_expected_extrapolated_reward() -> None:
     """q_lambda against scipy maximising E_{y~q} r_lambda(y) over the Bernoulli student."""
     for p, b, lam in [(0.99, 0.9, 1.5), (0.7, 0.95, 2.0), (0.6, 0.3, 0.4)]:
@@ -398,11 +484,14 @@ def test_validity_model_bad_input_raises_value_error(call, match) -> None:
         call()
 
 
-def test_ordinary_clips_put_plain_distillation_past_model_1s_threshold() -> None:
-    """Model 1 against the paper's premise: with a near-deterministic teacher and an ordinary
-    clip, lambda* is far below 1 (plain distillation already past it), for a near-deterministic
-    and for a uniform base."""
+def test_a_clip_tighter_than_the_teachers_ratio_puts_plain_distillation_past_lambda_star() -> None:
+    """Model 1 (§3.1): c = 1.2 is tighter than the teacher's tail ratio to the base (10 for
+    p = 0.99, b = 0.9; 50 for b = 0.5), so lambda* < 1; a base close to the teacher
+    (c_1(0.99, 0.985) = 1.5) with c = 2 has lambda* = 1.707 > 1. Both sides checked on the
+    simulator, independently of the closed form."""
     assert float(ec.lambda_star(0.99, 0.9, 1.2)) == pytest.approx(0.0837, abs=5e-4)
     assert float(ec.lambda_star(0.99, 0.5, 1.2)) == pytest.approx(0.0732, abs=5e-4)
-    # and independently of the closed form: the simulator's clip already binds at lambda = 1
+    assert float(ec.lambda_star(0.99, 0.985, 2.0)) == pytest.approx(1.707, abs=5e-4)
     assert ec.simulate_opd(0.99, 0.9, 1.2, 1.0, steps=400).clip_active
+    assert not ec.simulate_opd(0.99, 0.985, 2.0, 1.0, steps=400).clip_active
+    assert ec.empirical_cliff(0.99, 0.985, 2.0, tol=1e-7) == pytest.approx(1.707, abs=5e-4)

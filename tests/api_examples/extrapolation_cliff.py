@@ -15,6 +15,8 @@ EXAMPLES: dict[Any, dict[str, Any]] = {
     ec.clip_safe_interval: {"b": 0.6, "c": 1.2},
     ec.lambda_star: {"p": 0.9, "b": 0.6, "c": 1.2},
     ec.lambda_star_neutral: {"p": 0.9, "c": 1.2},
+    ec.clip_for_threshold: {"p": 0.99, "b": 0.985, "lam": 1.22},
+    ec.critical_clip: {"p": 0.99, "b": 0.985},
     ec.lambda_star_k: {"p": [0.7, 0.2, 0.1], "b": [0.5, 0.3, 0.2], "c": 1.2},
     ec.empirical_cliff: {"p": 0.9, "b": 0.6, "c": 1.2, "tol": 1e-3, "steps": 50},
     ec.simulate_opd: {"p": 0.9, "b": 0.6, "c": 1.2, "lam": 1.5, "steps": 5},

@@ -48,6 +48,9 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "plot_validity_model",
             "plot_validity_training",
             "validity_rows",
+            "plot_lambda_star_map",
+            "paper_setting_rows",
+            "PAPER_PARSE_RATES",
         ],
     },
 )

@@ -7,12 +7,108 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .model import clip_safe_interval, extrapolated_fixed_point, lambda_star
+from .model import (
+    clip_for_threshold,
+    clip_safe_interval,
+    critical_clip,
+    extrapolated_fixed_point,
+    lambda_star,
+)
 
 if TYPE_CHECKING:
     from .experiment import PolicySweep
 
-__all__ = ["plot_sweep", "plot_simulation", "sweep_rows"]
+__all__ = [
+    "plot_sweep",
+    "plot_simulation",
+    "sweep_rows",
+    "plot_lambda_star_map",
+    "paper_setting_rows",
+    "PAPER_PARSE_RATES",
+]
+
+#: The paper's reported strict parse rates (project page): SFT student 33.5 %, OPD just below
+#: lambda* 94.8 %. Reading them as per-position masses needs assumptions (§3.2).
+PAPER_PARSE_RATES = (0.335, 0.948)
+
+
+def _paper_tail_ratio() -> float:
+    """kappa = (1 - b)/(1 - p) ~ log V_b / log V_p for L identical independent positions whose
+    base and teacher validities are the paper's two parse rates (an assumed reading, §3.2)."""
+    vb, vp = PAPER_PARSE_RATES
+    return float(np.log(vb) / np.log(vp))
+
+
+def paper_setting_rows() -> list[str]:
+    """Where lambda* = 1.22 lies in Model 1 for the readings of the paper's setting of §3.2."""
+    rows = []
+    for p, c in [(0.99, 1.2), (0.99, 2.0)]:
+        from scipy import optimize
+
+        b = optimize.brentq(lambda x, p=p, c=c: float(lambda_star(p, x, c)) - 1.22, 0.5, p - 1e-12)
+        rows.append(
+            f"p = {p:g}, c = {c:g}: lambda* = 1.22 needs b = {b:.4f} "
+            f"(base tail {(1 - b) / (1 - p):.3f} x the teacher's)"
+        )
+    vb, vp = PAPER_PARSE_RATES
+    for L in (5, 20, 100):
+        b, p = vb ** (1 / L), vp ** (1 / L)
+        rows.append(
+            f"parse rates as validities, L = {L:3d}: critical clip {float(critical_clip(p, b)):.1f}, "
+            f"lambda* = 1.22 at c = {float(clip_for_threshold(p, b, 1.22)):.1f}"
+        )
+    return rows
+
+
+def plot_lambda_star_map() -> object:
+    """Model 1's threshold over the (b, c) plane for three teachers p (§3.1): colour lambda*
+    (log scale), the closed-form boundary c = c_1(p, b) of the region lambda* > 1 (white line),
+    and the contour lambda* = 1.22 (dashed). Points mark readings of the paper's setting (§3.2):
+    PPO's eps = 0.2 read as c = 1.2, and per-position masses read from the paper's parse rates
+    (kappa = (1-b)/(1-p) ~ 20.5) at the clip that puts lambda* at 1.22."""
+    from matplotlib.colors import LogNorm
+
+    from ..plotting import COLORS, figure
+
+    tails_p = (1e-1, 1e-2, 1e-3)
+    x = np.logspace(-4.5, np.log10(0.5), 241)  # 1 - b
+    y = np.logspace(np.log10(1.01), 3, 201)  # c
+    X, Y = np.meshgrid(x, y)
+    fig, axes = figure(3, width=11.0, height=3.6, sharey=True)
+    norm = LogNorm(0.05, 20)
+    image = None
+    for ax, tp in zip(axes, tails_p, strict=True):
+        p = 1 - tp
+        B = 1 - X
+        with np.errstate(all="ignore"):
+            lam = np.where(np.isclose(B, p, rtol=0, atol=1e-13), np.inf, 0.0)
+            ok = ~np.isinf(lam)
+            lam[ok] = lambda_star(p, B[ok], Y[ok])
+        image = ax.pcolormesh(X, Y, np.clip(lam, 0.05, 20), norm=norm, shading="auto")
+        ax.contour(X, Y, lam, levels=[1.22], colors="k", linestyles="--", linewidths=1)
+        ax.plot(x, critical_clip(p, 1 - x), color="white", lw=2, label=r"$c_1(p,b)$: $\lambda^*=1$")
+        ax.axvline(tp, color=COLORS["muted"], lw=1, ls=":")
+        ax.set(xscale="log", yscale="log", xlim=(x[0], x[-1]), ylim=(y[0], y[-1]),
+               xlabel=r"base tail mass $1-b$", title=f"teacher $1-p$ = {tp:g}")  # fmt: skip
+        ax.invert_xaxis()
+    axes[0].set_ylabel("clip strength $c$")
+    # readings of the paper's setting at p = 0.99 (middle panel), both assumed (§3.2)
+    from scipy import optimize
+
+    p = 0.99
+    b = optimize.brentq(lambda v: float(lambda_star(p, v, 1.2)) - 1.22, 0.5, p - 1e-12)
+    axes[1].plot([1 - b], [1.2], "o", color=COLORS["experiment"], ms=6,
+                 label=r"$\lambda^*=1.22$ at $c = 1.2$")  # fmt: skip
+    kappa = _paper_tail_ratio()
+    c_paper = float(clip_for_threshold(p, 1 - kappa * (1 - p), 1.22))
+    axes[1].plot([kappa * (1 - p)], [c_paper], "s", color=COLORS["accent"], ms=6,
+                 label="parse rates read as validities")  # fmt: skip
+    axes[1].plot([], [], "k--", lw=1, label=r"$\lambda^* = 1.22$")
+    fig.legend(*axes[1].get_legend_handles_labels(), loc="outside lower center", ncol=4,
+               facecolor="lightgrey", frameon=True)  # fmt: skip
+    axes[2].text(1e-3, 200, r"$\lambda^* > 1$", color="white", ha="center", fontsize=9)
+    fig.colorbar(image, ax=axes, label=r"$\lambda^*(p, b, c)$")
+    return fig
 
 
 # ----------------------------------------------------------------------------------------------

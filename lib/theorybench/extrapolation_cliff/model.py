@@ -16,6 +16,8 @@ __all__ = [
     "lambda_star",
     "lambda_star_neutral",
     "lambda_star_k",
+    "clip_for_threshold",
+    "critical_clip",
 ]
 
 Array = NDArray[np.float64]
@@ -264,3 +266,66 @@ def lambda_star_k(p: ArrayLike, b: ArrayLike, c: float, lam_max: float = 100.0) 
         return float("inf")
     i = int(above[0])
     return float(optimize.brentq(excess, grid[i - 1], grid[i], xtol=1e-13, rtol=1e-13))
+
+
+# ----------------------------------------------------------------------------------------------
+# Where lambda* > 1: the clip at which a given lambda is the threshold (§3.1)
+# ----------------------------------------------------------------------------------------------
+def clip_for_threshold(p: ArrayLike, b: ArrayLike, lam: ArrayLike) -> Array:
+    """The clip strength c at which lambda*(p, b, c) = lam (§3.1): the largest base-relative
+    ratio of the fixed point q_lam, over both tokens and both directions,
+
+        c(lam) = max(q/b, b/q, (1-q)/(1-b), (1-b)/(1-q)),   q = q_lam (eq. ec-fixed).
+
+    The ratios of q_lambda move monotonically away from 1 as lambda grows, so c(lam) increases
+    and lambda*(p, b, c) is its inverse: lambda*(p, b, c) > lam exactly when c > c(lam).
+    Computed in the log domain (log1p), so masses at 1 - 1e-12 stay accurate.
+
+    Parameters
+    ----------
+    p : array_like
+        Teacher's modal mass, in (0, 1).
+    b : array_like
+        Base modal mass, in (0, 1).
+    lam : array_like
+        Extrapolation coefficient lambda >= 0.
+
+    Returns
+    -------
+    ndarray
+        c(lam) >= 1 (= 1 at lam = 0 or p = b), broadcast over the inputs.
+    """
+    p, b, lam = np.broadcast_arrays(_prob(p, "p"), _prob(b, "b"), _lam(lam))
+    z = (1 - lam) * logit(b) + lam * logit(p)  # logit q_lam
+    log_q, log_1q = -np.logaddexp(0.0, -z), -np.logaddexp(0.0, z)
+    modal = np.abs(log_q - np.log(b))
+    tail = np.abs(log_1q - np.log1p(-b))
+    return np.exp(np.maximum(modal, tail))
+
+
+def critical_clip(p: ArrayLike, b: ArrayLike) -> Array:
+    """The clip above which plain distillation is clip-safe and lambda* > 1 (§3.1):
+
+        lambda*(p, b, c) > 1  <=>  c > c_1(p, b) = max(p/b, b/p, (1-p)/(1-b), (1-b)/(1-p)),
+
+    i.e. exactly when the teacher itself lies inside the base-relative band [1/c, c]. For
+    p > b the binding term is max(p/b, (1-b)/(1-p)), and the tail term (1-b)/(1-p) is the
+    larger one exactly when p + b > 1 (the near-deterministic regime); for p < b it is
+    max(b/p, (1-p)/(1-b)). Equal to :func:`clip_for_threshold` at lam = 1.
+
+    Parameters
+    ----------
+    p : array_like
+        Teacher's modal mass, in (0, 1).
+    b : array_like
+        Base modal mass, in (0, 1).
+
+    Returns
+    -------
+    ndarray
+        c_1(p, b) >= 1, broadcast over the inputs.
+    """
+    p, b = np.broadcast_arrays(_prob(p, "p"), _prob(b, "b"))
+    modal = np.abs(np.log(p) - np.log(b))
+    tail = np.abs(np.log1p(-p) - np.log1p(-b))
+    return np.exp(np.maximum(modal, tail))

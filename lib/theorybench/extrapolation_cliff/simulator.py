@@ -211,6 +211,8 @@ def sweep_final_mass(
 # Validity of structured outputs under PPO-style clipped, extrapolated OPD (§8)
 # ----------------------------------------------------------------------------------------------
 CLIPS = ("previous", "base", "base-symmetric")
+#: largest spread (max - min over tokens) of one inner logit step under the base-relative rules
+MAX_SPREAD = 1.0
 
 
 @dataclass(frozen=True)
@@ -315,7 +317,12 @@ def simulate_validity(
                     off = ((adv > 0) & outside_hi) | ((adv < 0) & outside_lo)
                 else:
                     off = outside_hi | outside_lo
-            theta = theta + lr * np.where(off, 0.0, rho * adv)
+            step = lr * np.where(off, 0.0, rho * adv)
+            if clip != "previous":  # trust region: the base rules do not bound rho per step
+                spread = step.max(axis=1, keepdims=True) - step.min(axis=1, keepdims=True)
+                step = step * np.minimum(1.0, MAX_SPREAD / np.maximum(spread, 1e-300))
+            theta = theta + step
+        theta = theta - theta.max(axis=1, keepdims=True)  # softmax-invariant recentring
     return ValidityRun(lams=lams, steps=record.astype(float), validity=out, clip=clip)
 
 
