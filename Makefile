@@ -15,6 +15,12 @@ JB     := IPYTHONDIR=$(CURDIR)/book/ipython $(BIN)/jupyter-book build . --config
           --toc book/_toc.yml --path-output book
 NBRUN  := $(BIN)/python tools/nbcache.py run --jobs 2  # 2 kernels x (cores/2) torch threads
 export PYTHONHASHSEED := 0
+# pytest workers: one per core (pytest-xdist), each with one torch thread; --dist loadscope keeps
+# a test module (so a notebook's cells, and the tests reading the cached executions) on one worker
+JOBS   ?= $(shell $(PYTHON) -c 'import os; print(os.cpu_count() or 1)')
+# nbval runs every notebook in `make unit`: the words of each checked cell's output are compared
+# by nbval (numbers sanitised), its numbers within the cell's tolerance by tests/test_notebooks.py
+NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with tools/nbval_sanitize.cfg
 # torch threads per process: half the cores (theorybench.device.torch_threads), so two notebook
 # kernels, or a notebook beside the tests, never oversubscribe the machine
 export MPLBACKEND := Agg
@@ -52,11 +58,13 @@ lint: $(STAMP)  ## ruff
 	$(BIN)/ruff check lib tests bench tools notebooks book/_ext
 	$(BIN)/ruff format --check lib tests bench tools book/_ext
 
-unit: $(STAMP)  ## unit, property and symbolic tests of lib/ + every notebook, executed once
-	$(BIN)/python -m pytest -m "not browser" tests
+unit: $(STAMP)  ## unit, property and symbolic tests of lib/ + every notebook (nbval), on every core
+	THEORYBENCH_TORCH_THREADS=1 $(BIN)/python -m pytest -m "not browser" -n $(JOBS) \
+	    --dist loadscope tests $(NBVAL) notebooks
 
-nbval: $(STAMP)  ## cross-check: nbval executes the notebooks itself, cell by cell
-	$(BIN)/python -m pytest -m "not browser" --nbval-lax --nbval-current-env notebooks
+nbval: $(STAMP)  ## nbval alone: it executes every notebook itself, cell by cell
+	THEORYBENCH_TORCH_THREADS=1 $(BIN)/python -m pytest -m "not browser" -n $(JOBS) \
+	    --dist loadscope $(NBVAL) notebooks
 
 book-strict: $(STAMP) vendor  ## the book build with warnings as errors (from scratch)
 	$(NBRUN)

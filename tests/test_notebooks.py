@@ -1,5 +1,7 @@
-"""Every notebook runs top to bottom without error, and the cells marked ``# NBVAL_CHECK_OUTPUT``
-print what is stored in the notebook (the comparison nbval's ``--nbval-lax`` makes).
+"""Every notebook runs top to bottom without error, and the cells whose output is checked print
+what is stored in the notebook: the same words, and numbers within the tolerance each such cell
+states in its metadata (tools/nbnumbers.py). nbval runs the notebooks too (``make unit``), with
+every number sanitised: it checks the words, this module the numbers.
 
 The notebooks are executed once per change of notebook or library, into the jupyter-cache that
 the book build reads (tools/nbcache.py): ``make test`` runs each notebook once, and ``make book``
@@ -19,19 +21,21 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
 import nbcache  # noqa: E402
+import nbnumbers  # noqa: E402
 
 pytestmark = pytest.mark.slow
-CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
 
 
 @pytest.fixture(scope="session")
 def executed() -> dict[str, nbformat.NotebookNode]:
     """Each notebook with its outputs, executed unless already cached: as many kernels at a time
-    as fit the cores at torch_threads() threads each (two on a 2-core machine)."""
+    as fit the cores at torch_threads() threads each (two on a 2-core machine), or one at a time
+    in a pytest-xdist worker (the other workers keep the other cores busy)."""
     from theorybench.device import torch_threads
 
     cache = nbcache.prepare()
-    nbcache.run(nbcache.NOTEBOOKS, jobs=max(1, (os.cpu_count() or 2) // torch_threads()))
+    jobs = max(1, (os.cpu_count() or 2) // torch_threads())
+    nbcache.run(nbcache.NOTEBOOKS, jobs=1 if os.environ.get("PYTEST_XDIST_WORKER") else jobs)
     return {p.name: nbcache.executed(p, cache)[0] for p in nbcache.NOTEBOOKS}
 
 
@@ -71,11 +75,16 @@ def test_checked_cells_print_the_stored_numbers(executed: dict, path: Path) -> N
     pairs = [
         (i, old, new)
         for i, (old, new) in enumerate(zip(stored.cells, fresh.cells, strict=True))
-        if old.cell_type == "code" and CHECK_MARK in old.source
+        if nbnumbers.is_checked(old)
     ]
     assert pairs, f"{path.name}: no checked cell"
     for i, old, new in pairs:
-        assert _texts(new.outputs) == _texts(old.outputs), f"{path.name} cell {i} changed"
+        rtol, atol = nbnumbers.tolerance(old)
+        stored, now = _texts(old.outputs), _texts(new.outputs)
+        assert len(stored) == len(now), f"{path.name} cell {i}: outputs {stored} -> {now}"
+        for a, b in zip(stored, now, strict=True):
+            diff = nbnumbers.differences(a, b, rtol, atol)
+            assert not diff, f"{path.name} cell {i}: " + "; ".join(diff)
 
 
 @pytest.mark.parametrize("path", nbcache.NOTEBOOKS, ids=lambda p: p.name)
