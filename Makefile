@@ -28,7 +28,7 @@ export MPLBACKEND := Agg
 # the test fixtures that make the same call (theorybench._memo)
 export THEORYBENCH_RESULTS := $(CURDIR)/book/_build/.results
 
-.PHONY: book test fast lab unit nbval book-strict browser bench lint vendor chromium lock clean
+.PHONY: book test fast lab unit nbval book-strict browser bench plan-full lint vendor chromium lock clean
 
 ## Environment ---------------------------------------------------------------------------------
 $(STAMP): pyproject.toml constraints.txt
@@ -86,6 +86,9 @@ lab: $(STAMP)  ## JupyterLab on notebooks/ on a free port: every slider live (co
 	@port=$$($(BIN)/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
 	  echo "make lab: JupyterLab on http://127.0.0.1:$$port/lab (the line with ?token= below opens it)"; \
 	  JUPYTER_CONFIG_DIR=$(CURDIR)/tools/lab $(BIN)/jupyter lab --ServerApp.port=$$port
+
+plan-full: $(STAMP)  ## `full` scale: each experiment's peak memory and time, from its shapes
+	$(BIN)/python -m theorybench.plan
 
 bench: $(STAMP)  ## performance ratios, printed as one table
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

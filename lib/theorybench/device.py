@@ -13,6 +13,8 @@ The scale is read from the environment variable ``THEORYBENCH_SCALE`` (``ci`` by
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
 import os
 import random
 from collections.abc import Callable
@@ -52,6 +54,19 @@ class Sizes:
     """Base of each chapter's sizes: a frozen dataclass with one ``ci`` and one ``full`` instance
     of the same fields (``theorybench.<chapter>.sizes``). :meth:`kwargs` gives the fields as
     keyword arguments of the experiment they size (nested sizes stay objects)."""
+
+    def __post_init__(self) -> None:
+        """Every number a size holds (counts, steps, scales, the entries of a tuple) is finite
+        and positive: a ValueError names the field otherwise."""
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            for x in value if isinstance(value, tuple) else (value,):
+                if isinstance(x, bool) or not isinstance(x, numbers.Real):
+                    continue
+                if not (math.isfinite(x) and x > 0):
+                    raise ValueError(
+                        f"{type(self).__name__}.{f.name} must be finite and > 0, got {value!r}"
+                    )
 
     def kwargs(self) -> dict[str, Any]:
         """The fields as a dict, e.g. ``train_linear_network(s, **sizes().linear.kwargs())``, whose ``train`` field is a
