@@ -1,6 +1,7 @@
 """The live path, as a reader runs it: JupyterLab (the repository's configuration, tools/lab) in
-headless Chromium with all network but 127.0.0.1 cut. Every notebook is opened and run (Run
-All), and must finish without a cell error or a console error, with its MyST markup rendered
+headless Chromium with all network but 127.0.0.1 cut. Every notebook is opened and run up to and
+including its explorer (the kernel path is what this proves; nbval and the book run every cell),
+and must do so without a cell error or a console error, with its MyST markup rendered
 (no raw ``{doc}`` / ``{cite}``); dragging the first slider of its explorer must change the figure,
 computed by the kernel. Screenshots after the drag: book/_build/screenshots/lab-*.png. The
 server is stopped by its process id.

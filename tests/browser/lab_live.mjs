@@ -1,5 +1,6 @@
 // The live path: JupyterLab (started by tests/test_lab_browser.py) in headless Chromium, every
-// request but 127.0.0.1 aborted. For each notebook: open it, run all cells, wait for the kernel,
+// request but 127.0.0.1 aborted. For each notebook: open it, run its cells up to and including its
+// explorer, wait for the kernel,
 // collect cell errors, console errors and raw MyST markup left in rendered markdown, then drag the
 // first slider of the first explorer and report whether its image changed (screenshots before and
 // after). Usage: node lab_live.mjs SHOT_DIR BASE_URL TOKEN NOTEBOOK... ; prints JSON.
@@ -36,18 +37,29 @@ async function check(nb) {
     const kernelId = await page.evaluate(
       () => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.id);
     const t0 = Date.now();
-    await page.evaluate(async () => {
+    // run the notebook up to and including its explorer (the cell that calls `.explorer(`): the
+    // kernel path is what this test proves; the rest of each notebook runs in nbval and the book
+    entry.ranCells = await page.evaluate(async () => {
       const w = window.jupyterapp.shell.currentWidget;
       await w.sessionContext.ready;
-      await window.jupyterapp.commands.execute("notebook:run-all-cells");
+      const cells = w.content.widgets;
+      const at = cells.findIndex((c) => c.model.type === "code"
+        && c.model.sharedModel.getSource().includes("explorer("));
+      if (at < 0 || at === cells.length - 1) {
+        await window.jupyterapp.commands.execute("notebook:run-all-cells");
+        return cells.length;
+      }
+      w.content.activeCellIndex = at + 1;
+      await window.jupyterapp.commands.execute("notebook:run-all-above");
+      return at + 1;
     });
-    await page.waitForFunction(() => {
+    await page.waitForFunction((ran) => {
       const w = window.jupyterapp.shell.currentWidget;
-      const code = w.content.widgets.filter((c) => c.model.type === "code");
+      const code = w.content.widgets.slice(0, ran).filter((c) => c.model.type === "code");
       return w.sessionContext.session.kernel.status === "idle"
         && code.every((c) => c.model.executionCount !== null
           && !(c.node.querySelector(".jp-InputPrompt") || {}).textContent?.includes("*"));
-    }, null, { timeout: 300000, polling: 500 });
+    }, entry.ranCells, { timeout: 300000, polling: 500 });
     entry.seconds = (Date.now() - t0) / 1000;
     entry.cellErrors = await page.evaluate(() => {
       const w = window.jupyterapp.shell.currentWidget;
