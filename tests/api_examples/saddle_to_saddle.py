@@ -11,6 +11,10 @@ from theorybench import saddle_to_saddle as sts
 from theorybench.training import TrainConfig
 
 _M, _U, _VT = sts.teacher([3.0, 1.0], 4, 3)
+_FAMILY = sts.train_relu_teachers(
+    sts.draw_ramp_teachers(2, ramps=[2]), seeds=1, n_points=11, width=2,
+    train=TrainConfig(steps=4, lr=0.05),
+)  # fmt: skip
 
 EXAMPLES: dict[Any, dict[str, Any]] = {
     sts.mode_trajectory: {"t": np.linspace(0, 5, 6), "s": [3.0, 1.0], "u0": 1e-3},
@@ -62,7 +66,37 @@ EXAMPLES: dict[Any, dict[str, Any]] = {
     },
     sts.relu_correlation: {"angle": 0.5, "x": np.linspace(-1, 1, 11), "r": np.linspace(0, 1, 11)},
     sts.relu_escape: {"x": np.linspace(-1, 1, 11), "r": np.linspace(0, 1, 11), "grid": 128},
-    sts.best_single_ramp: {"x": np.linspace(-1, 1, 11), "y": np.linspace(0, 1, 11), "grid": 64},
+    sts.best_single_ramp: {"x": np.linspace(-1, 1, 11), "y": np.linspace(0, 1, 11), "grid": 512},
+    sts.single_unit_profile: {
+        "angle": 0.5,
+        "x": np.linspace(-1, 1, 11),
+        "y": np.linspace(0, 1, 11),
+    },
+    sts.single_unit_fixed_points: {
+        "x": np.linspace(-1, 1, 11),
+        "y": np.maximum(np.linspace(-1, 1, 11), 0.0),
+        "grid": 512,
+    },
+    sts.first_fixed_point: {
+        "x": np.linspace(-1, 1, 11),
+        "y": np.maximum(np.linspace(-1, 1, 11), 0.0),
+        "grid": 512,
+    },
+    sts.relu_unit_curvature: {
+        "angle": 0.5,
+        "x": np.linspace(-1, 1, 11),
+        "r": np.linspace(0, 1, 11),
+    },
+    sts.draw_ramp_teachers: {"count": 2, "ramps": [2, 3], "seed": 1},
+    sts.train_relu_teachers: {
+        "teachers": [([0.3, -0.3], [3.0, 0.5], [1, -1])],
+        "seeds": 2,
+        "width": 3,
+        "n_points": 11,
+        "train": TrainConfig(steps=4, lr=0.05),
+    },
+    sts.first_plateau_visits: {"run": _FAMILY, "tol": 0.05},
+    sts.plateau_small_units: {"run": _FAMILY, "t": 0, "i": 0, "j": 1, "share": 0.5},
     sts.relu_plateau_levels: {
         "x": np.linspace(-1, 1, 11),
         "kinks": [0.3, -0.3],

@@ -22,11 +22,12 @@ Linear convolutional networks (§7): circular convolutions are diagonal in the F
 each frequency is a two-layer scalar network and the teacher's spectrum sets the order.
 The quadratic network (§8): on an isotropic teacher the initialisation sets which unit escapes
 when and which direction it learns.
-ReLU networks on one-dimensional data (§9): kinks enter one at a time; the escape from each
-fixed point runs at the rate max abs(G) of the unit correlation with its residual. ReLU
+ReLU networks on one-dimensional data (§9): from the origin the network escapes along the
+maximiser of abs(G), the unit correlation with the residual, and settles at the width-1 fixed
+point downhill from it (kink inside or outside the data), for teachers drawn from a family. ReLU
 convolutional networks (§10): the same on the signals' patches, one kernel per plateau.
 
-Layout: ``attention``, ``attention_training``, ``conv_training``, ``convolution``, ``embedding``, ``interactive``, ``figures``, ``linear``, ``linear_training``, ``plateaus``, ``quadratic``, ``quadratic_training``, ``relu``, ``relu_training``. Closed forms (``linear``, ``attention``, ``convolution``, ``plateaus``, ``quadratic``, ``relu``) import only numpy/scipy; the other modules load on first use of one of their names."""
+Layout: ``attention``, ``attention_training``, ``conv_training``, ``convolution``, ``embedding``, ``interactive``, ``figures``, ``linear``, ``linear_training``, ``plateaus``, ``quadratic``, ``quadratic_training``, ``relu``, ``relu_family``, ``relu_training``. Closed forms (``linear``, ``attention``, ``convolution``, ``plateaus``, ``quadratic``, ``relu``) import only numpy/scipy; the other modules load on first use of one of their names."""
 
 from .._lazy import lazy_exports
 from . import attention, convolution, linear, plateaus, quadratic, relu, scales
@@ -68,6 +69,17 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "ConvReluRun",
             "CONV_RELU_TRAIN",
             "train_conv_relu_network",
+        ],
+        "relu_family": [
+            "RAMP_FAMILY",
+            "draw_ramp_teachers",
+            "ReluFamilyRun",
+            "train_relu_teachers",
+            "family_first_fixed_points",
+            "first_plateau_visits",
+            "fixed_point_gaps",
+            "first_transition_times",
+            "plateau_small_units",
         ],
         "interactive": ["explorer"],
         "figures": [

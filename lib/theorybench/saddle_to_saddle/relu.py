@@ -17,6 +17,10 @@ __all__ = [
     "relu_correlation",
     "relu_escape",
     "best_single_ramp",
+    "single_unit_profile",
+    "single_unit_fixed_points",
+    "first_fixed_point",
+    "relu_unit_curvature",
     "relu_plateau_levels",
     "gd_growth_rate",
     "circular_patches",
@@ -26,11 +30,22 @@ __all__ = [
 ]
 
 
+#: the largest magnitude an input, target or residual may have: squares and sums of squares of
+#: such values stay finite in float64
+BOUND = 1e100
+
+
+def _bounded(v: Array, name: str) -> Array:
+    if not np.all(np.isfinite(v)) or np.any(np.abs(v) > BOUND):
+        raise ValueError(f"{name} must be finite with every entry in [-{BOUND:g}, {BOUND:g}]")
+    return v
+
+
 def _points(x: ArrayLike, name: str = "x") -> Array:
     x = np.asarray(x, dtype=float)
-    if x.ndim != 1 or x.size < 3 or not np.all(np.isfinite(x)):
+    if x.ndim != 1 or x.size < 3:
         raise ValueError(f"{name} must be a 1-D array of at least 3 finite points")
-    return x
+    return _bounded(x, name)
 
 
 def _ramps(kinks: ArrayLike, slopes: ArrayLike, sides: ArrayLike) -> tuple[Array, Array, Array]:
@@ -39,8 +54,9 @@ def _ramps(kinks: ArrayLike, slopes: ArrayLike, sides: ArrayLike) -> tuple[Array
     d = np.atleast_1d(np.asarray(sides, dtype=float))
     if k.ndim != 1 or k.shape != s.shape or k.shape != d.shape or k.size == 0:
         raise ValueError("kinks, slopes and sides must be 1-D arrays of one length >= 1")
-    if not (np.all(np.isfinite(k)) and np.all(np.isfinite(s)) and np.all(s > 0)):
-        raise ValueError("kinks must be finite and slopes finite and > 0")
+    _bounded(k, "kinks")
+    if not np.all(_bounded(s, "slopes") > 0):
+        raise ValueError("slopes must be > 0")
     if not np.all(np.isin(d, (-1.0, 1.0))):
         raise ValueError("sides must be +1 (ramp rising to the right) or -1 (to the left)")
     return k, s, d
@@ -120,9 +136,9 @@ def relu_escape(x: ArrayLike, r: ArrayLike, *, grid: int = 4096) -> tuple[float,
     """
     grid = _checks.integer_at_least(grid, "grid", 64)
     x = _points(x)
-    r = np.asarray(r, dtype=float)
-    if r.shape != x.shape or not np.all(np.isfinite(r)) or not np.any(r != 0):
-        raise ValueError("r must be finite with the shape of x and not all zero")
+    r = _bounded(np.asarray(r, dtype=float), "r")
+    if r.shape != x.shape or not np.any(r != 0):
+        raise ValueError("r must have the shape of x and not be all zero")
     phi = np.linspace(-np.pi, np.pi, grid, endpoint=False)
     G = relu_correlation(phi, x, r)
     i = int(np.argmax(np.abs(G)))
@@ -139,79 +155,223 @@ def relu_escape(x: ArrayLike, r: ArrayLike, *, grid: int = 4096) -> tuple[float,
     return best, angle, sign
 
 
-def best_single_ramp(
-    x: ArrayLike, y: ArrayLike, *, grid: int = 4001
-) -> tuple[float, float, float, float]:
-    """The best fit of y by one ramp a relu(d (x - c)) (§9.1): for each side d and kink c the
-    slope is the least-squares a = <phi, y>/<phi, phi> with phi = relu(d (x - c)); c is searched
-    on a grid of ``grid`` points spanning the data (then refined). Its loss is the level of the
-    width-1 fixed point the two-ramp model visits first.
+def single_unit_profile(angle: ArrayLike, x: ArrayLike, y: ArrayLike) -> tuple[Array, Array]:
+    """The width-1 loss with the output weight at its least-squares value, as a function of the
+    unit's direction theta = (cos angle, sin angle) of its (weight, bias) (§9.1): with
+    phi = relu(theta . (x, 1)), a = <phi, y>/<phi, phi> and the loss is
+    (1/2N)(||y||^2 - <phi, y>^2/<phi, phi>). Every angle is allowed, so the kink -b/w may lie
+    outside the data (the unit is then affine on the data, or zero on it).
+
+    Parameters
+    ----------
+    angle : array_like
+        Direction angles (radians), any shape, finite.
+    x : array_like
+        1-D inputs, at least 3 finite points.
+    y : array_like
+        Targets at each input, finite, same length as x.
+
+    Returns
+    -------
+    tuple of ndarray
+        (loss, a), each shaped like ``angle`` (a = 0 where the unit is zero on the data).
+    """
+    x = _points(x)
+    y = _bounded(np.asarray(y, dtype=float), "y")
+    if y.shape != x.shape:
+        raise ValueError("y must have the shape of x")
+    phi = np.asarray(angle, dtype=float)
+    if not np.all(np.isfinite(phi)):
+        raise ValueError("angle must be finite")
+    feat = np.maximum(np.cos(phi)[..., None] * x + np.sin(phi)[..., None], 0.0)
+    pp = (feat**2).sum(axis=-1)
+    py = feat @ y
+    safe = np.where(pp > 0, pp, 1.0)
+    a = np.where(pp > 0, py / safe, 0.0)
+    return 0.5 * (y @ y - np.where(pp > 0, py**2 / safe, 0.0)) / y.size, a
+
+
+def _refine(x: Array, y: Array, phi: Array, i: int) -> tuple[float, float, float]:
+    """Refine the profile's local minimum at grid index i: (angle, a, loss)."""
+    h = phi[1] - phi[0]
+    res = optimize.minimize_scalar(
+        lambda p: float(single_unit_profile(p, x, y)[0]),
+        bounds=(phi[i] - h, phi[i] + h),
+        method="bounded",
+        options={"xatol": 1e-13},
+    )
+    grid_loss, grid_a = single_unit_profile(phi[i], x, y)
+    if res.fun <= grid_loss:
+        loss, a = single_unit_profile(res.x, x, y)
+        return float(np.angle(np.exp(1j * res.x))), float(a), float(loss)
+    return float(phi[i]), float(grid_a), float(grid_loss)
+
+
+def _profile_grid(x: ArrayLike, y: ArrayLike, grid: int) -> tuple[Array, Array, Array, Array]:
+    x = _points(x)
+    y = np.asarray(y, dtype=float)
+    phi = np.linspace(-np.pi, np.pi, grid, endpoint=False)
+    P, _ = single_unit_profile(phi, x, y)
+    return x, y, phi, P
+
+
+def single_unit_fixed_points(x: ArrayLike, y: ArrayLike, *, grid: int = 20000) -> Array:
+    """Every width-1 fixed point a relu(theta . (x, 1)) with a nonzero output weight that is a
+    local minimum of the width-1 loss (§9.1): the strict local minima of single_unit_profile over
+    the circle of directions (a grid of ``grid`` angles, each minimum refined). A unit whose kink
+    lies outside the data is included: it carries the least-squares line through its own kink,
+    and where that line is the affine least-squares fit of y it is a fixed point.
 
     Parameters
     ----------
     x : array_like
         1-D inputs, at least 3 finite points.
     y : array_like
-        Targets at each input, finite, same length as x.
+        Targets, finite, same length as x, not all zero.
     grid : int
-        Number of grid kinks per side, at least 16.
+        Number of grid angles, at least 256.
+
+    Returns
+    -------
+    ndarray
+        (k, 3) rows (angle, a, loss), sorted by loss.
+    """
+    grid = _checks.integer_at_least(grid, "grid", 256)
+    x, y, phi, P = _profile_grid(x, y, grid)
+    if not np.any(y != 0):
+        raise ValueError("y must not be all zero")
+    origin = 0.5 * float(y @ y) / y.size
+    left, right = np.roll(P, 1), np.roll(P, -1)
+    idx = np.flatnonzero((P < left) & (P <= right) & (P < origin * (1 - 1e-12)))
+    rows = np.array([_refine(x, y, phi, int(i)) for i in idx]).reshape(-1, 3)
+    return rows[np.argsort(rows[:, 2])]
+
+
+def first_fixed_point(
+    x: ArrayLike, y: ArrayLike, *, grid: int = 20000
+) -> tuple[float, float, float]:
+    """The width-1 fixed point the first escape from the origin leads to (§9.2): start at the
+    direction of relu_escape(x, y) (the maximiser of abs(G) with residual y) and walk down
+    single_unit_profile on a grid of ``grid`` angles to its first local minimum, then refine.
+    The descent never crosses a direction with <phi, y> = 0 (the origin's level, a maximum of
+    the profile), so the output weight keeps the escape's sign. Its kink -tan(angle) may lie
+    outside the data: the fixed point is then the least-squares line through that kink.
+
+    Parameters
+    ----------
+    x : array_like
+        1-D inputs, at least 3 finite points.
+    y : array_like
+        Targets, finite, same length as x, not all zero.
+    grid : int
+        Number of grid angles, at least 256.
 
     Returns
     -------
     tuple of float
-        (kink c, side d, slope a, loss (1/2N) sum (y - a phi)^2).
+        (angle, a, loss).
     """
-    grid = _checks.integer_at_least(grid, "grid", 16)
+    grid = _checks.integer_at_least(grid, "grid", 256)
+    _, angle, _ = relu_escape(x, y)
+    x, y, phi, P = _profile_grid(x, y, grid)
+    i = int(np.round((angle + np.pi) / (2 * np.pi) * grid)) % grid
+    while True:
+        j = min((i, (i - 1) % grid, (i + 1) % grid), key=lambda k: P[k])
+        if j == i:
+            return _refine(x, y, phi, i)
+        i = j
+
+
+def best_single_ramp(
+    x: ArrayLike, y: ArrayLike, *, grid: int = 20000
+) -> tuple[float, float, float, float]:
+    """The best fit of y by one unit a relu(w x + b), written as a ramp a relu(d (x - c)) (§9.1):
+    the global minimum of single_unit_profile over all directions, the kink c = -b/w inside or
+    outside the data (outside: the unit is affine on the data). The slope is the least-squares
+    coefficient of the ramp.
+
+    Parameters
+    ----------
+    x : array_like
+        1-D inputs, at least 3 finite points.
+    y : array_like
+        Targets at each input, finite, same length as x, not all zero.
+    grid : int
+        Number of grid angles, at least 256.
+
+    Returns
+    -------
+    tuple of float
+        (kink c, side d, slope a, loss (1/2N) sum (y - a relu(d (x - c)))^2).
+    """
+    rows = single_unit_fixed_points(x, y, grid=grid)
+    if rows.shape[0] == 0:
+        raise ValueError("y has no width-1 fixed point below the origin's loss on this grid")
+    angle, a, loss = rows[0]
+    w = np.cos(angle)
+    if w == 0:
+        raise ValueError("the best single unit is a constant (w = 0); no ramp represents it")
+    return float(-np.tan(angle)), float(np.sign(w)), float(a * abs(w)), float(loss)
+
+
+def relu_unit_curvature(angle: ArrayLike, x: ArrayLike, r: ArrayLike) -> Array:
+    """The size sqrt(G^2 + G'^2) of the loss's mixed second derivative between a tiny unit's
+    output weight a and its input weights v = (w, b) = rho theta(angle), at a fixed point with
+    residual r (§9.2): d^2L/(da dv) = -grad_v (rho G) = -(G theta + G' theta_perp), since
+    rho G(theta) is positively homogeneous of degree 1. With a = 0 the unit's Hessian block is
+    [[0, -g^T], [-g, 0]] (up to O(rho^2)), whose eigenvalues are 0 and +-abs(g): the unit adds
+    the eigenvalue -sqrt(G^2 + G'^2), which is -abs(G) only where G' = 0 (e.g. at the maximiser
+    of abs(G)).
+
+    Parameters
+    ----------
+    angle : array_like
+        Direction angles (radians), any shape, finite.
+    x : array_like
+        1-D inputs, at least 3 finite points.
+    r : array_like
+        The residual at each input, finite, same length as x.
+
+    Returns
+    -------
+    ndarray
+        sqrt(G^2 + G'^2) at each angle.
+    """
     x = _points(x)
-    y = np.asarray(y, dtype=float)
-    if y.shape != x.shape or not np.all(np.isfinite(y)):
-        raise ValueError("y must be finite with the shape of x")
-
-    def loss(c: float, d: float) -> tuple[float, float]:
-        phi = np.maximum(d * (x - c), 0.0)
-        pp = float(phi @ phi)
-        a = float(phi @ y) / pp if pp > 0 else 0.0
-        return 0.5 * float(np.mean((y - a * phi) ** 2)), a
-
-    span = np.linspace(x.min(), x.max(), grid)
-    best = (np.inf, 0.0, 1.0, 0.0)
-    for d in (1.0, -1.0):
-        Ls = np.array([loss(c, d)[0] for c in span])
-        j = int(np.argmin(Ls))
-        lo, hi = span[max(j - 1, 0)], span[min(j + 1, grid - 1)]
-        res = optimize.minimize_scalar(lambda c, d=d: loss(c, d)[0], bounds=(lo, hi), method="bounded",
-                                       options={"xatol": 1e-12})  # fmt: skip
-        c = float(res.x) if res.fun <= Ls[j] else float(span[j])
-        L, a = loss(c, d)
-        if L < best[0]:
-            best = (L, c, d, a)
-    L, c, d, a = best
-    return c, d, a, L
+    r = _bounded(np.asarray(r, dtype=float), "r")
+    if r.shape != x.shape:
+        raise ValueError("r must have the shape of x")
+    phi = np.asarray(angle, dtype=float)
+    if not np.all(np.isfinite(phi)):
+        raise ValueError("angle must be finite")
+    c, s = np.cos(phi)[..., None], np.sin(phi)[..., None]
+    pre = c * x + s
+    G = (np.maximum(pre, 0.0) * r).mean(axis=-1)
+    dG = ((pre > 0) * (-s * x + c) * r).mean(axis=-1)
+    return np.sqrt(G**2 + dG**2)
 
 
 def relu_plateau_levels(
     x: ArrayLike, kinks: ArrayLike, slopes: ArrayLike, sides: ArrayLike
 ) -> Array:
-    """Plateau levels of the two-ramp model (§9.1): the origin (1/2N) sum y^2, the best single
-    ramp (best_single_ramp, the width-1 fixed point) and the exact fit, 0.
+    """The predicted plateau levels of a ramp teacher (any number of ramps) (§9.2): the origin
+    (1/2N) sum y^2 and the loss of the first fixed point (first_fixed_point, the width-1 fixed
+    point the first escape leads to, kink inside or outside the data).
 
     Parameters
     ----------
     x : array_like
         1-D inputs, at least 3 finite points.
     kinks, slopes, sides : array_like
-        The teacher's two ramps (see ramp_teacher).
+        The teacher's ramps (see ramp_teacher).
 
     Returns
     -------
     ndarray
-        The three levels.
+        The two levels.
     """
-    k, _, _ = _ramps(kinks, slopes, sides)
-    if k.size != 2:
-        raise ValueError(f"the two-ramp model takes exactly 2 ramps, got {k.size}")
     y = ramp_teacher(x, kinks, slopes, sides)
-    return np.array([0.5 * float(np.mean(y**2)), best_single_ramp(x, y)[3], 0.0])
+    return np.array([0.5 * float(np.mean(y**2)), first_fixed_point(x, y)[2]])
 
 
 def gd_growth_rate(rate: float, lr: float) -> float:
@@ -266,10 +426,12 @@ def circular_patches(signals: ArrayLike, size: int) -> Array:
 def _inputs(Z: ArrayLike, r: ArrayLike, name: str = "r") -> tuple[Array, Array]:
     Z = np.asarray(Z, dtype=float)
     r = np.asarray(r, dtype=float)
-    if Z.ndim != 2 or Z.shape[0] < 3 or Z.shape[1] < 2 or not np.all(np.isfinite(Z)):
+    if Z.ndim != 2 or Z.shape[0] < 3 or Z.shape[1] < 2:
         raise ValueError("Z must be a finite (N, m) array of augmented inputs, N >= 3, m >= 2")
-    if r.shape != (Z.shape[0],) or not np.all(np.isfinite(r)):
+    _bounded(Z, "Z")
+    if r.shape != (Z.shape[0],):
         raise ValueError(f"{name} must be finite with one value per row of Z")
+    _bounded(r, name)
     return Z, r
 
 
