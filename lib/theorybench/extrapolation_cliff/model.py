@@ -242,7 +242,7 @@ def lambda_star_k(p: ArrayLike, b: ArrayLike, c: float, lam_max: float = 100.0) 
     c : float
         Clip strength c > 1.
     lam_max : float
-        End of the scanned range of lambda.
+        End of the scanned range of lambda, a positive finite number.
 
     Returns
     -------
@@ -251,6 +251,7 @@ def lambda_star_k(p: ArrayLike, b: ArrayLike, c: float, lam_max: float = 100.0) 
     """
     p, b = _pair(p, b)
     logc = float(np.log(_clip(c)))
+    lam_max = _checks.positive(lam_max, "lam_max")
 
     log_b, log_p = np.log(b), np.log(p)
 
@@ -300,7 +301,14 @@ def clip_for_threshold(p: ArrayLike, b: ArrayLike, lam: ArrayLike) -> Array:
     log_q, log_1q = -np.logaddexp(0.0, -z), -np.logaddexp(0.0, z)
     modal = np.abs(log_q - np.log(b))
     tail = np.abs(log_1q - np.log1p(-b))
-    return np.exp(np.maximum(modal, tail))
+    with np.errstate(over="ignore"):
+        c = np.exp(np.maximum(modal, tail))
+    if not np.all(np.isfinite(c)):
+        raise ValueError(
+            f"lam (extrapolation coefficient) is too large: the clip c(lam) overflows a float, "
+            f"got lam = {lam!r}"
+        )
+    return c
 
 
 def critical_clip(p: ArrayLike, b: ArrayLike) -> Array:

@@ -95,6 +95,7 @@ def simulate_opd(
     lam = float(_lam(lam))
     for name, value in (("steps", steps), ("samples", samples)):
         _integer_at_least(value, name, 1)
+    seed = _integer_at_least(seed, "seed", 0)
     if not (np.isfinite(lr) and 0 < lr <= 1):
         raise ValueError(f"lr must lie in (0, 1] (natural-gradient step), got {lr!r}")
     target = (1 - lam) * np.log(bd) + lam * np.log(pd)  # unnormalised log pi_lambda
@@ -196,6 +197,7 @@ def sweep_final_mass(
         ``(final modal mass, clip active at the end)``, each of shape (seeds, len(lams)).
     """
     lams = _lam(np.atleast_1d(lams))
+    seeds = _integer_at_least(seeds, "seeds", 1)
     mass = np.empty((seeds, lams.size))
     active = np.empty((seeds, lams.size), dtype=bool)
     for s in range(seeds):
@@ -271,9 +273,15 @@ def simulate_validity(
     steps, epochs : int
         Outer steps and inner epochs per outer step.
     lr : float
-        Natural-gradient step (> 0).
+        Natural-gradient step, in (0, 1].
     records : int
-        Recorded outer steps (evenly spaced).
+        Recorded outer steps (evenly spaced, >= 2: the first and the last are always recorded).
+
+    The base-relative rules do not bound the ratio rho_y to the behaviour policy within an outer
+    step, so over several epochs the surrogate's gradient rho_y A(y) compounds; each of their inner
+    steps is therefore scaled down to a spread (max - min over tokens) of at most
+    :data:`MAX_SPREAD` in the logits, a trust region that keeps the step's direction and the fixed
+    points and keeps every accepted c finite (without it c >= 15 overflowed at lr = 0.1).
 
     Returns
     -------
@@ -290,7 +298,8 @@ def simulate_validity(
     c = float(_clip(c))
     steps = _integer_at_least(steps, "steps", 1)
     epochs = _integer_at_least(epochs, "epochs", 1)
-    lr = _checks.positive(lr, "lr")
+    lr = _checks.in_range(lr, "lr", 0, 1, lo_open=True)
+    records = _integer_at_least(records, "records", 2)
     logp, logb = np.log(p), np.log(b)
     theta = np.tile(logb, (lams.size, 1))
     record = np.unique(np.linspace(0, steps, records).round().astype(int))
@@ -323,6 +332,8 @@ def simulate_validity(
                 step = step * np.minimum(1.0, MAX_SPREAD / np.maximum(spread, 1e-300))
             theta = theta + step
         theta = theta - theta.max(axis=1, keepdims=True)  # softmax-invariant recentring
+        if not np.all(np.isfinite(theta)):  # pragma: no cover - a guard, not a code path
+            raise ValueError(f"lr = {lr} is too large for these p, b: the logits overflowed")
     return ValidityRun(lams=lams, steps=record.astype(float), validity=out, clip=clip)
 
 
@@ -378,4 +389,8 @@ def simulated_cliff(run: ValidityRun, drop: float = 0.5, at: int = -1) -> float:
     -------
     float
     """
+    if isinstance(at, (bool, np.bool_)) or not isinstance(at, (int, np.integer)):
+        raise ValueError(f"at must be an integer index of run.steps, got {at!r}")
+    if not -run.steps.size <= at < run.steps.size:
+        raise ValueError(f"at must lie in [-{run.steps.size}, {run.steps.size - 1}], got {at!r}")
     return onset(run.lams, run.validity[:, at], drop)

@@ -17,7 +17,7 @@ from scipy import optimize
 from .. import _checks
 from .model import Array, _lam, _pair
 
-__all__ = ["validity", "validity_peak", "validity_cliff", "tail_ratios"]
+__all__ = ["validity", "validity_peak", "validity_cliff", "tail_ratios", "validity_cliff_clip"]
 
 
 def _positions(L: int) -> int:
@@ -142,3 +142,39 @@ def validity_cliff(p: ArrayLike, b: ArrayLike, L: int, drop: float = 0.5) -> flo
     while gap(hi) > 0:
         hi = peak + 2 * (hi - peak)
     return float(optimize.brentq(gap, peak, hi, xtol=1e-12))
+
+
+def validity_cliff_clip(p: ArrayLike, b: ArrayLike, L: int, drop: float = 0.5) -> float:
+    """The base-relative clip strength above which a sign-aware base clip leaves the validity
+    cliff where the fixed point's is (§8.2):
+
+        c_V = max over tail tokens y with rho_y > 1 of pi_{lambda_V}(y) / b_y,
+
+    the largest ratio to the base of a format-breaking token at the fixed point's cliff
+    lambda_V = :func:`validity_cliff`. For c > c_V no format-breaking token reaches the top of
+    the band [1/c, c] on the way to the cliff, so the clip does not stop it; for c < c_V each is
+    held near c b_y and validity stops following the fixed point before its cliff.
+
+    Parameters
+    ----------
+    p, b : array_like
+        Teacher and base distributions (token 0 valid).
+    L : int
+        Structural positions.
+    drop : float
+        Fraction of the peak validity that defines the cliff, in (0, 1).
+
+    Returns
+    -------
+    float
+        c_V > 1, or inf if validity never falls (no token has rho_y > 1).
+    """
+    p, b = _pair(p, b)
+    cliff = validity_cliff(p, b, L, drop)
+    if not np.isfinite(cliff):
+        return float("inf")
+    _, rho = tail_ratios(p, b)
+    t = (1 - cliff) * np.log(b) + cliff * np.log(p)
+    log_pi = t - np.logaddexp.reduce(t)
+    breaking = np.nonzero(rho > 1)[0] + 1
+    return float(np.exp(np.max(log_pi[breaking] - np.log(b[breaking]))))
