@@ -240,6 +240,13 @@ def vertex_shift(
     _positive(offset, "offset")
     _integer_at_least(n_points, "n_points", 3)
     c = np.log10(offset)
+    # 10^{exponent * w} for w in the grid must stay a float64: |exponent w| <= 100
+    reach = (abs(c) + width / 2) * max(float(alpha.max()), float(beta.max()))
+    if reach > 100:
+        raise ValueError(
+            "alpha, beta, width and offset must keep max(alpha, beta) (|log10 offset| + width/2) "
+            f"<= 100 (10^100 fits a float64), got {reach:.3g}"
+        )
     s = np.linspace(-width / 2, width / 2, n_points)
     w = c + s
     a_, b_ = alpha[..., None], beta[..., None]
