@@ -10,6 +10,18 @@ from theorybench.training import TrainConfig
 
 SIZES = sa.sizes("ci")
 
+# Thresholds, fixed from the theory before the runs; each is used by the assertion and the claim.
+#: asymptotic constants (the concentration rate rho -> 1, plain GD's d||W||/d log t / ||W^mm||
+#: -> 1) are checked within 25 %: twice the relative size 1/ln t of the slowest next-order term
+#: (the direction error of W(t)) at the start of the window, 1/ln(2,000) = 0.13
+RATE_TOL = 0.25
+#: the rank claim is strict from d = 4: a 2 x 2 W has rank 1 or 2, and at d = 2 the few
+#: separable instances (n (T - 1) constraints on d^2 = 4 entries) can leave both SVMs full rank
+RANK_STRICT_FROM_D = 4
+#: the leading term of dL/dR along an SVM ray, against the exact derivative at R = 40 (the next
+#: terms are e^{-R (m - 1)} smaller for margins m > 1; 1 % is their size for m - 1 >= 0.12)
+RAY_REL_TOL = 0.01
+
 
 @pytest.fixture(scope="module")
 def direction():
@@ -94,7 +106,10 @@ def test_nuclear_svm_satisfies_its_optimality_condition() -> None:
     G = sum(nuc.duals[i, t] * A for (i, t), A in mats)
     assert np.linalg.norm(G, 2) <= 1 + 1e-5
     assert np.sum(G * nuc.W) == pytest.approx(np.linalg.norm(nuc.W, "nuc"), rel=1e-5)
-    assert np.nanmin(nuc.margins) >= 1 - 1e-6
+    others = np.ones(nuc.margins.shape, dtype=bool)
+    others[np.arange(len(opt)), opt] = False
+    assert nuc.margins[others].min() >= 1 - 1e-6
+    assert np.all(nuc.margins[~others] == 0) and np.all(nuc.duals[~others] == 0)
     assert np.linalg.norm(nuc.W, "nuc") <= np.linalg.norm(fro.W, "nuc") + 1e-6
     assert np.linalg.norm(fro.W) <= np.linalg.norm(nuc.W) + 1e-6
     assert sa.effective_rank(nuc.W) < sa.effective_rank(fro.W)
@@ -106,16 +121,17 @@ def test_nuclear_svm_satisfies_its_optimality_condition() -> None:
     chapter="svm_attention",
     statement="Normalised GD's W(t)/||W(t)|| converges to the Att-SVM of the tokens attention "
     "selects (authors' setting n=6, T=8, d=10, 2,000 steps; 100 instances, self- and "
-    "cross-attention): median correlation >= 0.99, 10 % quantile >= 0.95",
+    "cross-attention, every instance counted): median correlation >= 0.99, 10 % quantile >= 0.95",
     worst="min",
 )
 def test_gd_direction_converges_to_att_svm(direction, record_property) -> None:
     for query in ("self", "cross"):
         st = direction[("W", query)]
-        sp = sa_stats.spread(st.final())
+        # every instance counts: one whose selected tokens have no SVM counts as correlation -1
+        sp = sa_stats.spread(np.nan_to_num(st.final(), nan=-1.0))
         record_property("measured", sp.median)
         record_property("measured", f"{query}: {sp}")
-        assert sp.n == st.instances - st.counts()["neither"] or sp.n >= 95
+        assert sp.n == st.instances
         assert sp.median >= 0.99 and sp.q10 >= 0.95
     record_property("predicted", "median >= 0.99, 10 % quantile >= 0.95 (each setting)")
 
@@ -139,32 +155,145 @@ def test_global_and_locally_optimal_outcomes_both_occur(direction, record_proper
 
 
 @pytest.mark.slow  # a statistic over many runs: in make test, not the fast lane
-def test_attention_concentrates_on_the_selected_tokens(direction) -> None:
-    for st in direction.values():
-        mean = st.selected_probability.mean(0)
-        assert mean[-1] > 0.99
-        assert np.all(np.diff(mean[len(mean) // 4 :]) >= -1e-3)  # grows after the first steps
+@pytest.mark.claim(
+    "svm-concentration-rate",
+    chapter="svm_attention",
+    statement="Attention leaves the unselected tokens at the rate the SVM margin sets: the "
+    "largest off-selection mass u(t) falls like exp(-||W(t)|| / ||W^mm||), i.e. "
+    "rho = -d log u / d||W|| x ||W^mm|| within 25 % of 1 on every instance that ends on a "
+    "globally or locally optimal selection, the theory's domain (W and (K, Q), self- and "
+    "cross-attention, 100 instances each, from step 200 on)",
+    worst="max",
+)
+def test_attention_concentrates_at_the_rate_set_by_the_margin(direction, record_property) -> None:
+    worst = 0.0
+    for (param, query), st in direction.items():
+        rho = st.concentration_rate(start=200)
+        ok = st.outcome != "neither"  # a selection with no limit direction in the theory
+        assert ok.sum() >= 0.95 * st.instances and np.isfinite(rho[ok]).all()
+        dev = float(np.max(np.abs(rho[ok] - 1)))
+        worst = max(worst, dev)
+        record_property(
+            "measured", f"{param}, {query}: rho {sa_stats.spread(rho[ok])}; {int((~ok).sum())} "
+            f"'neither' instances left out"
+        )  # fmt: skip
+        assert dev <= RATE_TOL, (param, query, dev)
+    record_property("measured", worst)
+    record_property("predicted", f"max |rho - 1| <= {RATE_TOL}")
 
 
-def test_plain_gd_norm_grows_monotonically_and_slowly() -> None:
-    X, Y, Z, v = sa.synthetic_instance(6, 8, 10, seed=3)
-    run = sa.train_gd(X, Y, Z, v, normalized=False, train=TrainConfig(steps=4000, lr=1.0))
-    norms = np.linalg.norm(run.W[0], axis=(1, 2))
-    assert np.all(np.diff(norms) >= 0)
-    # logarithmic growth: the norm gained over the second half is far less than the first half's
-    half = np.searchsorted(run.steps, 2000)
-    assert norms[-1] - norms[half] < norms[half] - norms[1]
-    ref = sa.att_svm(X, Z, run.selected()[0])
-    corr = sa.direction_correlation(run.W[0, 1:], ref.W)
-    assert corr[-1] > corr[len(corr) // 4]
+@pytest.mark.slow  # 8 instances x 20,000 plain-GD steps in one batched run (~10 s)
+@pytest.mark.claim(
+    "svm-plain-gd-log-norm",
+    chapter="svm_attention",
+    statement="Plain GD's norm grows like ||W^mm|| log t: over t in [2,000, 20,000] the slope "
+    "d||W(t)||/d log t is within 25 % of the Frobenius norm of the Att-SVM of the selected tokens "
+    "(8 random instances, n=6, T=8, d=10, step 10); any power law t^p with p >= 0.15 fails it",
+    worst="max",
+)
+def test_plain_gd_norm_grows_like_the_svm_norm_times_log_t(record_property) -> None:
+    """With W = r W^mm/||W^mm|| the smallest score gap is r/||W^mm||, so ||grad L|| ~ e^{-r/||W^mm||}
+    and dr/dt = lr c e^{-r/||W^mm||}: r = ||W^mm|| log t + const. A norm growing like t^p
+    instead has slope p ||W|| (about 20 p ||W^mm||/3 here)."""
+    data = [sa.synthetic_instance(6, 8, 10, seed=k) for k in range(8)]
+    X, Y, Z, v = (np.stack(a) for a in zip(*data, strict=True))
+    run = sa.train_gd(X, Y, Z, v, normalized=False, records=80,
+                      train=TrainConfig(steps=20000, lr=10.0))  # fmt: skip
+    assert run.completed().all()
+    window = run.steps >= 2000
+    sel = run.selected()
+    ratios = []
+    for b in range(X.shape[0]):
+        norms = np.linalg.norm(run.W[b], axis=(1, 2))
+        assert np.all(np.diff(norms) >= 0)
+        slope = np.polyfit(np.log(run.steps[window]), norms[window], 1)[0]
+        ratios.append(slope / np.linalg.norm(sa.att_svm(X[b], Z[b], sel[b]).W))
+    ratios = np.array(ratios)
+    record_property("measured", float(np.max(np.abs(ratios - 1))))
+    record_property("measured", f"slope / ||W^mm||: {np.round(ratios, 3).tolist()}")
+    record_property("predicted", f"within {RATE_TOL} of 1 on every instance")
+    assert np.all(np.abs(ratios - 1) <= RATE_TOL)
+
+
+@pytest.mark.claim(
+    "svm-ray",
+    chapter="svm_attention",
+    statement="Along the ray R W^mm_alpha of a selection alpha, dL/dR ~ -(1/n) sum_i "
+    "sigma(-gamma_i,alpha) sum_t m_it (gamma_i,alpha - gamma_it) e^{-R m_it} (within 1 % of the "
+    "exact derivative at R = 40 for random instances and selections); for a locally optimal "
+    "alpha it is negative: the loss falls towards L_alpha, above the infimum L_opt unless "
+    "alpha = opt",
+    worst="max",
+)
+def test_loss_along_an_svm_ray_falls_to_the_selection_loss(record_property) -> None:
+    """The leading term (closed form, numpy + cvxpy) against the exact derivative <grad L(R W), W>
+    from the log-domain torch gradient, for the optimal and for random feasible selections of
+    six random instances; and the sign: negative at R = 20, 40, 80 for every locally optimal one."""
+    import torch
+    from theorybench.svm_attention.experiment import _gradient
+
+    rng = np.random.default_rng(0)
+    errors, checked_local = [], 0
+    for seed in range(6):
+        X, Y, Z, v = sa.synthetic_instance(6, 8, 10, seed=seed, query="cross")
+        _, opt = sa.optimal_tokens(X, Y, v)
+        t = [torch.tensor(a, dtype=torch.float64) for a in (X, Y, Z, v)]
+        for alpha in [opt] + [rng.integers(0, 8, 6) for _ in range(4)]:
+            try:
+                W = sa.att_svm(X, Z, alpha).W
+            except sa.AttSVMInfeasible:
+                continue
+            G, M, _, _ = _gradient(*t, torch.tensor(40.0 * W))
+            exact = float((G * torch.tensor(W)).sum())  # dL/dR at R = 40, times e^{-M}
+            sign, log_abs = sa.ray_slope(X, Y, v, Z, alpha, 40.0)
+            assert sign == np.sign(exact)
+            errors.append(abs(np.expm1(np.log(abs(exact)) + float(M) - log_abs)))
+            if sa.is_locally_optimal(X, Y, v, Z, alpha):
+                checked_local += 1
+                assert all(sa.ray_slope(X, Y, v, Z, alpha, R)[0] < 0 for R in (20.0, 40.0, 80.0))
+            gap = sa.selection_loss(X, Y, v, alpha) - sa.selection_loss(X, Y, v, opt)
+            assert gap > 0 or np.array_equal(alpha, opt)
+    record_property("measured", float(max(errors)))
+    record_property("predicted", f"relative error <= {RAY_REL_TOL}; slope < 0 if locally optimal")
+    assert len(errors) >= 12 and checked_local >= 6
+    assert max(errors) <= RAY_REL_TOL
+
+
+@pytest.mark.slow  # a statistic over many runs: in make test, not the fast lane
+@pytest.mark.claim(
+    "svm-local-loss",
+    chapter="svm_attention",
+    statement="A run that ends on a locally optimal selection alpha keeps its loss above the "
+    "infimum: L(W(T)) - L_alpha is below 1 % of L_alpha - L_opt on every such instance, while "
+    "||W(T)|| still grows (W, 100 instances per setting)",
+    worst="max",
+)
+def test_local_runs_stop_at_the_selection_loss_not_the_infimum(direction, record_property) -> None:
+    worst = 0.0
+    for query in ("self", "cross"):
+        st = direction[("W", query)]
+        local = st.outcome == "local"
+        assert local.sum() >= 5
+        excess = (st.loss[local] - st.limit_loss[local]) / (
+            st.limit_loss[local] - st.infimum[local]
+        )
+        assert np.all(st.limit_loss[local] > st.infimum[local])
+        assert np.all(excess > -1e-12)  # no finite W reaches L_alpha
+        late = st.norm[local][:, -1] - st.norm[local][:, -2]
+        assert np.all(late > 0)
+        worst = max(worst, float(excess.max()))
+    record_property("measured", worst)
+    record_property("predicted", "(L(W(T)) - L_alpha) / (L_alpha - L_opt) < 0.01")
+    assert worst < 0.01
 
 
 @pytest.mark.slow  # a statistic over many runs: in make test, not the fast lane
 @pytest.mark.claim(
     "svm-kq-nuclear",
     chapter="svm_attention",
-    statement="GD on (K, Q) (observed; proven for the regularisation path) approaches the "
-    "nuclear-norm Att-SVM: median correlation >= 0.95 over 100 instances per setting, above "
+    statement="GD on (K, Q) approaches the nuclear-norm Att-SVM (proven for the regularisation "
+    "path, and by Sheen et al. 2024 for gradient flow with diagonal or aligned K, Q; measured here "
+    "outside those conditions): median correlation >= 0.95 over 100 instances per setting, above "
     "its correlation with the Frobenius SVM on >= 90 % of instances",
     worst="min",
 )
@@ -181,7 +310,15 @@ def test_kq_gd_converges_to_the_nuclear_norm_svm(direction, record_property) -> 
 
 
 @pytest.mark.slow  # a statistic over many runs: in make test, not the fast lane
-def test_kq_limit_does_not_depend_on_how_the_step_is_normalised() -> None:
+@pytest.mark.claim(
+    "svm-kq-normalisation",
+    chapter="svm_attention",
+    statement="Normalising (dL/dK, dL/dQ) jointly or each on its own (the authors' code) can "
+    "change which tokens GD selects on a few instances (at most 10 % of 100); where both select "
+    "the same tokens their limits agree (median correlation >= 0.99)",
+    worst="min",
+)
+def test_kq_limit_does_not_depend_on_how_the_step_is_normalised(record_property) -> None:
     """Joint normalisation of (dL/dK, dL/dQ) against the authors' separate one: where both end
     on the same tokens, their limits agree (median correlation >= 0.99)."""
     data = [sa.synthetic_instance(6, 8, 10, seed=k, query="cross") for k in range(SIZES.instances)]
@@ -204,6 +341,9 @@ def test_kq_limit_does_not_depend_on_how_the_step_is_normalised() -> None:
     assert all(r.completed().all() for r in runs.values())
     same = np.all(runs["joint"].selected() == runs["separate"].selected(), axis=1)
     corr = sa.direction_correlation(runs["joint"].W[:, -1], runs["separate"].W[:, -1])
+    record_property("measured", float(np.median(corr[same])))
+    record_property("measured", f"same selection on {int(same.sum())} of {same.size}")
+    record_property("predicted", "same selection >= 90 %; median correlation there >= 0.99")
     assert same.mean() >= 0.9
     assert np.median(corr[same]) >= 0.99
 
@@ -240,7 +380,8 @@ def test_stable_gradient_matches_autograd() -> None:
     "svm-overparam",
     chapter="svm_attention",
     statement="Over-parameterisation helps: the probability of converging to the global Att-SVM "
-    "grows with d (logistic slope in log d, 95 % interval above 0; 100 instances per d)",
+    "grows with d (logistic slope in log d, 95 % interval above 0; the 95 % Wilson intervals at "
+    "the smallest and the largest d do not overlap; 100 cross-attention instances per d)",
     worst="min",
 )
 def test_larger_d_reaches_the_global_svm_more_often(record_property) -> None:
@@ -249,29 +390,35 @@ def test_larger_d_reaches_the_global_svm_more_often(record_property) -> None:
     record_property("measured", tr.slope_lo)
     record_property("measured", f"slope {tr.slope:.2f} [{tr.slope_lo:.2f}, {tr.slope_hi:.2f}]; "
                     f"fractions {np.round(res.fractions, 2).tolist()} at d = {res.ds.astype(int).tolist()}")  # fmt: skip
-    record_property("predicted", "slope interval above 0")
+    record_property("predicted", "slope interval above 0; Wilson intervals at the ends apart")
     assert tr.slope_lo > 0
-    assert np.all((res.lo <= res.fractions) & (res.fractions <= res.hi))
+    assert res.hi[0] < res.lo[-1]  # smallest d's interval lies wholly below the largest d's
 
 
 @pytest.mark.slow  # a statistic over many runs: in make test, not the fast lane
 @pytest.mark.claim(
     "svm-rank",
     chapter="svm_attention",
-    statement="The nuclear-norm Att-SVM has lower rank than the Frobenius one (mean effective "
-    "rank over random instances, every cell of the rank grid with d >= 4)",
+    statement="The nuclear-norm Att-SVM has mean effective rank at most the Frobenius one in "
+    "every cell of the rank grid with a separable instance, and strictly lower in every such "
+    "cell with d >= 4 (at d = 2, T = 10 both are 2.0)",
     worst="max",
 )
 def test_nuclear_svm_has_lower_rank_on_the_rank_grid(record_property) -> None:
     g = sa.svm_rank_grid(
         SIZES.rank_ns, SIZES.rank_Ts, SIZES.rank_ds, instances=SIZES.rank_instances
     )
-    cells = (g.ds >= 4)[None, None, :] & (g.feasible > 0)
-    ratio = g.rank_nuc[cells] / g.rank_fro[cells]
-    record_property("measured", float(ratio.max()))
-    record_property("measured", f"{int(cells.sum())} cells x {g.instances} instances")
-    record_property("predicted", "nuclear / Frobenius mean rank < 1 in every cell")
-    assert cells.sum() >= 4 and np.all(ratio < 1)
+    cells = g.feasible > 0
+    strict = cells & (g.ds >= RANK_STRICT_FROM_D)[None, None, :]
+    ratio = g.rank_nuc / g.rank_fro
+    record_property("measured", float(ratio[strict].max()))
+    record_property("measured", f"{int(cells.sum())} cells with a separable instance "
+                    f"({int(strict.sum())} with d >= {RANK_STRICT_FROM_D}), "
+                    f"{g.instances} draws each; largest ratio {float(ratio[cells].max()):.3f}")  # fmt: skip
+    record_property("predicted", "nuclear / Frobenius mean rank <= 1 in every cell, < 1 for d >= 4")
+    assert cells.sum() == cells.size  # every cell has a separable instance to average over
+    assert np.all(ratio[cells] <= 1)
+    assert strict.sum() >= 4 and np.all(ratio[strict] < 1)
 
 
 @pytest.mark.slow
@@ -282,8 +429,9 @@ def test_statistics_hold_for_other_master_seeds(master) -> None:
     train = SIZES.train.replace(seed=master)
     w = sa.direction_experiment("W", "cross", instances=SIZES.instances, train=train)
     kq = sa.direction_experiment("KQ", "cross", instances=SIZES.instances, train=train)
-    assert np.nanmedian(w.final()) >= 0.99 and np.nanquantile(w.final(), 0.1) >= 0.95
-    assert np.nanmedian(kq.final()) >= 0.95
+    w_all = np.nan_to_num(w.final(), nan=-1.0)  # every instance counts, as above
+    assert np.median(w_all) >= 0.99 and np.quantile(w_all, 0.1) >= 0.95
+    assert np.median(np.nan_to_num(kq.final(), nan=-1.0)) >= 0.95
     assert w.counts()["global"] > w.counts()["local"] > 0
     res = sa.global_fraction(6, 8, (4, 8, 16), instances=SIZES.instances, train=train)
     assert res.trend.slope_lo > 0
@@ -357,3 +505,35 @@ def test_plain_gd_reports_the_step_its_gradient_underflows() -> None:
     run = sa.train_gd(X, Y, Z, v, normalized=False, train=TrainConfig(steps=200, lr=1e6))
     assert not run.completed()[0] and 0 < run.stopped[0] < 200
     assert np.all(np.isfinite(run.W))
+
+
+@pytest.mark.slow  # nine explorer frames of 24 instances each (~20 s)
+def test_explorer_frames_follow_the_global_fraction_trend(record_property) -> None:
+    from theorybench.svm_attention.interactive import explorer_outcomes
+
+    ex = sa.explorer()
+    ds, lrs = ex.static["d"], ex.static["lr"]
+    frac = np.array([[explorer_outcomes(d, lr=lr).global_fraction for d in ds] for lr in lrs])
+    record_property("measured", float(np.diff(frac, axis=1).min()))
+    record_property("measured", f"global fractions (rows: step {lrs}, columns: d = {ds}): "
+                    f"{np.round(frac, 2).tolist()}")  # fmt: skip
+    record_property("predicted", "strictly increasing in d at every step size")
+    assert list(ds) == sorted(ds) and ex.controls["d"].value == max(ds)
+    assert np.all(np.diff(frac, axis=1) > 0)
+    default = explorer_outcomes(ex.controls["d"].value, lr=ex.controls["lr"].value)
+    assert default.global_fraction >= 0.75
+
+
+def test_ray_figure_shows_a_locally_optimal_selection_above_the_infimum() -> None:
+    """The theory page's ray figure draws what its caption says: the second selection is locally
+    optimal, not the optimal one, its limit lies above the infimum, and both rays fall."""
+    from theorybench.svm_attention.figures import RAY_INSTANCE, ray_selections
+
+    X, Y, Z, v = sa.synthetic_instance(**RAY_INSTANCE)
+    opt, local = ray_selections().values()
+    assert sa.is_locally_optimal(X, Y, v, Z, local) and not np.array_equal(opt, local)
+    assert sa.selection_loss(X, Y, v, local) > sa.selection_loss(X, Y, v, opt) + 0.05
+    for alpha in (opt, local):
+        W = sa.att_svm(X, Z, alpha).W / np.linalg.norm(sa.att_svm(X, Z, alpha).W)
+        losses = [sa.attention_loss(X, Y, v, Z, R * W) for R in np.linspace(0, 25, 26)]
+        assert np.all(np.diff(losses) < 0)

@@ -35,7 +35,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "RankGrid",
             "svm_rank_grid",
         ],
-        "interactive": ["explorer"],
+        "interactive": ["explorer", "explorer_outcomes", "ExplorerOutcomes"],
         "figures": [
             "plot_2d_picture",
             "plot_direction_stats",
@@ -44,6 +44,10 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "plot_overparam",
             "overparam_rows",
             "plot_rank_grid",
+            "figure_token_selection",
+            "RAY_INSTANCE",
+            "ray_selections",
+            "figure_ray_loss",
         ],
     },
 )

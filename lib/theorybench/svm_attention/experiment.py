@@ -8,6 +8,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from tqdm.auto import tqdm
 
+from .._checks import finite_array
+from .._checks import in_range as _in_range
 from .._checks import integer_at_least as _integer_at_least
 from .._checks import one_of as _one_of
 from .._memo import reused
@@ -28,6 +30,14 @@ __all__ = [
     "RankGrid",
     "svm_rank_grid",
 ]
+
+
+def _integer_grid(values: ArrayLike, name: str, lo: int) -> NDArray[np.int64]:
+    """``values`` as a 1-D array of integers >= ``lo`` (finite, whole); else ValueError."""
+    arr = finite_array(values, name).ravel()
+    if np.any(arr != np.round(arr)) or np.any(arr < lo) or np.any(arr > 10_000):
+        raise ValueError(f"{name} must hold whole numbers in [{lo}, 10000], got {values!r}")
+    return arr.astype(np.int64)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -134,20 +144,26 @@ def train_gd(
 
     X = np.asarray(X, dtype=float)
     single = X.ndim == 3
-    Xb = _tokens(X)[None] if single else np.asarray(X, dtype=float)
+    Xb = _tokens(X)[None] if single else finite_array(X, "X")
     if Xb.ndim != 4:
         raise ValueError(f"X must have shape (n, T, d) or (B, n, T, d), got {X.shape}")
     B, n, T, d = Xb.shape
-    Yb = np.asarray(Y, dtype=float).reshape(B, n)
-    Zb = np.asarray(Z, dtype=float).reshape(B, n, d)
-    vb = np.asarray(v, dtype=float).reshape(B, d)
+    Yb, Zb, vb = finite_array(Y, "Y"), finite_array(Z, "Z"), finite_array(v, "v")
+    if Yb.size != B * n or not np.all(np.abs(Yb) == 1):
+        raise ValueError(f"Y must hold {B * n} labels in {{-1, +1}}, got {Y!r}")
+    if Zb.size != B * n * d or vb.size != B * d:
+        raise ValueError(
+            f"Z and v must have {B * n * d} and {B * d} entries for X of shape {X.shape}"
+        )
+    if max(np.abs(Xb).max(), np.abs(Zb).max(), np.abs(vb).max()) > 1e6:
+        raise ValueError("X, Z and v must have entries of magnitude <= 1e6 (tokens are unit-norm)")
+    Yb, Zb, vb = Yb.reshape(B, n), Zb.reshape(B, n, d), vb.reshape(B, d)
     _one_of(param, "param", ("W", "KQ"))
     _one_of(kq_normalization, "kq_normalization", ("joint", "separate"))
     _one_of(init, "init", ("normal", "uniform"))
     TrainConfig.check(train)
     steps, lr = train.require_steps(), train.lr
-    if not (np.isfinite(init_scale) and init_scale >= 0):
-        raise ValueError(f"init_scale must be >= 0, got {init_scale!r}")
+    init_scale = _in_range(init_scale, "init_scale", 0.0, 100.0)
     if param == "KQ" and init_scale == 0:
         raise ValueError("init_scale must be > 0 for the (K, Q) parametrisation (0 is a saddle)")
     width = d if width is None else _integer_at_least(width, "width", 1)
@@ -229,6 +245,13 @@ class DirectionStats:
     svm_rank: Array  # (B,) effective rank of the SVM it is compared with (-1: infeasible)
     W: Array  # (B, d, d) the final W (= K Q')
     svm_W: Array  # (B, d, d) the SVM it is compared with (NaN: infeasible)
+    norm: Array  # (B, S) ||W(t)||_F
+    log_unselected: (
+        Array  # (B, S) log of the largest, over samples, softmax mass off the selected token
+    )
+    loss: Array  # (B,) the final loss L(W(T))
+    limit_loss: Array  # (B,) L_alpha: the loss of attention entirely on the selected tokens
+    infimum: Array  # (B,) L_opt: the loss of attention entirely on the optimal tokens (inf of L)
 
     @property
     def instances(self) -> int:
@@ -238,6 +261,29 @@ class DirectionStats:
     def counts(self) -> dict[str, int]:
         """How many instances ended at the global SVM, a locally optimal one, or neither."""
         return {o: int(np.sum(self.outcome == o)) for o in OUTCOMES}
+
+    def concentration_rate(self, start: int = 200) -> Array:
+        """(B,) how fast attention leaves the unselected tokens, in units of the SVM margin (§3):
+
+            rho = [log u(t0) - log u(t1)] ||W^mm|| / (||W(t1)|| - ||W(t0)||),
+
+        with u(t) the largest, over samples, softmax mass off the selected token, t0 the first
+        record at or after ``start`` and t1 the last record where u(t) is still above the
+        floating-point range (the run's end for W; earlier for (K, Q), whose norm grows like t^2).
+        If W(t) ~ ||W(t)|| W^mm / ||W^mm||, the smallest score gap is ||W(t)|| / ||W^mm|| (the
+        SVM margin is 1), so u ~ e^{-||W|| / ||W^mm||} and rho -> 1. NaN where the SVM is
+        infeasible or fewer than two records lie in the window."""
+        k = int(np.searchsorted(self.steps, start))
+        M = np.linalg.norm(self.svm_W, axis=(-2, -1))
+        rho = np.full(self.instances, np.nan)
+        for b in range(self.instances):
+            finite = np.flatnonzero(np.isfinite(self.log_unselected[b]))
+            end = int(finite.max()) if finite.size else -1
+            if end <= k or not np.isfinite(M[b]):
+                continue
+            drop = self.log_unselected[b, k] - self.log_unselected[b, end]
+            rho[b] = drop * M[b] / (self.norm[b, end] - self.norm[b, k])
+        return rho
 
     def final(self) -> Array:
         """(B,) the correlation at the last recorded step (NaN where the SVM is infeasible)."""
@@ -270,7 +316,13 @@ def direction_experiment(
     initialisation is drawn from ``train.seed``. Raises RuntimeError if a run could not take every
     step of ``train.steps`` (a result never comes from a shorter run).
     """
-    from .model import att_svm, direction_correlation, effective_rank, is_locally_optimal
+    from .model import (
+        att_svm,
+        direction_correlation,
+        effective_rank,
+        is_locally_optimal,
+        selection_loss,
+    )
 
     _one_of(param, "param", ("W", "KQ"))
     _one_of(query, "query", QUERIES)
@@ -311,6 +363,13 @@ def direction_experiment(
         corr_fro[b] = direction_correlation(run.W[b], fro.W)
         svm_rank[b], svm_W[b] = effective_rank(ref.W), ref.W
     p_sel = np.take_along_axis(run.attention, sel[:, None, :, None], axis=-1)[..., 0].mean(-1)
+    off = run.attention.copy()  # the small masses themselves: 1 - a_sel would round to 0
+    np.put_along_axis(off, sel[:, None, :, None], 0.0, axis=-1)
+    with np.errstate(divide="ignore"):
+        log_off = np.log(off.sum(-1).max(-1))
+    limit = np.array([selection_loss(X[b], Y[b], v[b], sel[b]) for b in range(instances)])
+    inf = np.array([selection_loss(X[b], Y[b], v[b], optimal_tokens(X[b], Y[b], v[b])[1])
+                    for b in range(instances)])  # fmt: skip
     return DirectionStats(
         param=param,
         query=query,
@@ -323,6 +382,11 @@ def direction_experiment(
         svm_rank=svm_rank,
         W=run.W[:, -1],
         svm_W=svm_W,
+        norm=np.linalg.norm(run.W, axis=(-2, -1)),
+        log_unselected=log_off,
+        loss=run.loss[:, -1],
+        limit_loss=limit,
+        infimum=inf,
     )
 
 
@@ -360,8 +424,9 @@ def global_fraction(
     as one batched program; instance k of dimension d is ``synthetic_instance(n, T, d,
     seed=train.seed * 100_003 + 1000 d + k, query=query)``. The trend is a logistic regression of
     success on log d over all instances (:func:`theorybench.stats.logistic_trend`)."""
-    ds_arr = np.asarray(ds, dtype=int)
+    ds_arr = _integer_grid(ds, "ds", 2)
     instances = _integer_at_least(instances, "instances", 2)
+    _one_of(query, "query", QUERIES)
     wins, xs, ys = [], [], []
     for d in tqdm(ds_arr.tolist(), desc="d", leave=False, disable=not train.progress):
         data = [
@@ -410,8 +475,11 @@ def svm_rank_grid(
     fraction of separable instances."""
     from .model import _feasible, att_svm, effective_rank
 
-    grids = [np.asarray(g, dtype=int) for g in (ns, Ts, ds)]
+    grids = [
+        _integer_grid(g, name, lo) for g, name, lo in ((ns, "ns", 1), (Ts, "Ts", 2), (ds, "ds", 1))
+    ]
     instances = _integer_at_least(instances, "instances", 1)
+    seed = _integer_at_least(seed, "seed", 0)
     shape = tuple(g.size for g in grids)
     feasible, r_fro, r_nuc = np.zeros(shape), np.full(shape, np.nan), np.full(shape, np.nan)
     cells = list(np.ndindex(shape))

@@ -9,7 +9,7 @@ import numpy as np
 from ..stats import spread
 from ..training import TrainConfig
 from .experiment import DirectionStats, OverparamResult, RankGrid, train_gd
-from .model import att_svm, optimal_tokens
+from .model import att_svm, attention_loss, optimal_tokens, selection_loss, synthetic_instance
 
 __all__ = [
     "plot_2d_picture",
@@ -19,6 +19,10 @@ __all__ = [
     "plot_overparam",
     "overparam_rows",
     "plot_rank_grid",
+    "figure_token_selection",
+    "RAY_INSTANCE",
+    "ray_selections",
+    "figure_ray_loss",
 ]
 
 _STYLE = {("W", "self"): ("-", 0), ("W", "cross"): ("--", 0), ("KQ", "self"): ("-", 1),
@@ -33,9 +37,11 @@ def plot_2d_picture(seed: int = 3, steps: int = 400) -> object:
     """One sample with five unit tokens in the plane (d = 2): points coloured by score, the
     optimal token starred, the Att-SVM direction u = W^mm z with its margin lines, and the
     directions W(t) z that normalised GD takes."""
+    from .._checks import integer_at_least
     from ..plotting import COLORS, figure
 
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(integer_at_least(seed, "seed", 0))
+    steps = integer_at_least(steps, "steps", 1)
     angles = np.sort(rng.uniform(0, 2 * np.pi, 5))
     X = np.stack([np.cos(angles), np.sin(angles)], 1)[None]
     v = np.array([1.0, 0.3]) / np.linalg.norm([1.0, 0.3])
@@ -194,4 +200,46 @@ def plot_rank_grid(grid: RankGrid) -> object:
     ax.set(xlabel="d", ylabel="mean effective rank",
            title=f"solid: nuclear norm, dashed: Frobenius ({grid.instances} per cell)")  # fmt: skip
     ax.legend(fontsize=7, ncol=2)
+    return fig
+
+
+def figure_token_selection() -> object:
+    """The theory page's opening figure (build time, < 3 s): :func:`plot_2d_picture` at its
+    defaults, one sample of five tokens in the plane, the Att-SVM direction and GD's directions."""
+    return plot_2d_picture()
+
+
+#: the instance of :func:`figure_ray_loss`: ``synthetic_instance(4, 6, 8, seed=4, query="cross")``
+RAY_INSTANCE = {"n": 4, "T": 6, "d": 8, "seed": 4, "query": "cross"}
+
+
+def ray_selections() -> dict[str, np.ndarray]:
+    """The two selections of :func:`figure_ray_loss` on :data:`RAY_INSTANCE`: the optimal tokens,
+    and a locally optimal selection (sample 3 attends to token 2 instead); the test suite checks
+    that the second is locally optimal."""
+    X, Y, _, v = synthetic_instance(**RAY_INSTANCE)
+    opt = optimal_tokens(X, Y, v)[1]
+    local = opt.copy()
+    local[3] = 2
+    return {"optimal tokens": opt, "a locally optimal selection": local}
+
+
+def figure_ray_loss() -> object:
+    """The loss along the rays R W^mm_alpha / ||W^mm_alpha|| (R = ||W||) of two selections alpha
+    (§3): both fall all the way, each towards its own limit L_alpha (dashed), never reached; only
+    the optimal selection's limit is the infimum of the loss."""
+    from ..plotting import COLORS, figure
+
+    X, Y, Z, v = synthetic_instance(**RAY_INSTANCE)
+    R = np.linspace(0.0, 25.0, 100)
+    fig, (ax,) = figure(1, width=5.8, height=3.4)
+    colors = (COLORS["theory"], COLORS["experiment"])
+    for (name, alpha), color in zip(ray_selections().items(), colors, strict=True):
+        W = att_svm(X, Z, alpha).W
+        W = W / np.linalg.norm(W)
+        ax.plot(R, [attention_loss(X, Y, v, Z, r * W) for r in R], color=color, label=name)
+        ax.axhline(selection_loss(X, Y, v, alpha), color=color, ls="--", lw=1)
+    ax.set(xlabel=r"$R = \|W\|_F$ along the SVM direction", ylabel=r"loss $\mathcal{L}(W)$",
+           title=r"loss along two SVM directions; dashed: their limits $L_\alpha$")  # fmt: skip
+    ax.legend(fontsize=8)
     return fig

@@ -21,6 +21,9 @@ __all__ = [
     "is_locally_optimal",
     "direction_correlation",
     "effective_rank",
+    "attention_loss",
+    "selection_loss",
+    "ray_slope",
     "synthetic_instance",
     "QUERIES",
 ]
@@ -59,7 +62,7 @@ def _indices(opt: ArrayLike, X: Array, name: str = "opt") -> NDArray[np.int64]:
 
 
 def _labels_head(Y: ArrayLike, v: ArrayLike, X: Array) -> tuple[Array, Array]:
-    Y, v = np.asarray(Y, dtype=float), np.asarray(v, dtype=float)
+    Y, v = _checks.finite_array(Y, "Y"), _checks.finite_array(v, "v")
     if Y.shape != (X.shape[0],) or not np.all(np.abs(Y) == 1):
         raise ValueError(f"Y must hold {X.shape[0]} labels in {{-1, +1}}, got {Y!r}")
     if v.shape != (X.shape[2],):
@@ -103,14 +106,14 @@ class SVMResult:
     """Solution of :func:`att_svm`."""
 
     W: Array  # (d, d) the max-margin W^mm
-    margins: Array  # (n, T): (x_opt - x_t)' W z_i; NaN at the selected token
-    duals: Array  # (n, T): multipliers of the margin constraints; NaN at the selected token
+    margins: Array  # (n, T): (x_opt - x_t)' W z_i; 0 at the selected token (no constraint)
+    duals: Array  # (n, T): multipliers of the margin constraints; 0 at the selected token
     norm: str
     value: float  # ||W^mm|| in the chosen norm
 
     def support(self, tol: float = 1e-6) -> NDArray[np.bool_]:
         """(n, T) mask of the support tokens: constraints active at margin 1."""
-        return np.abs(np.nan_to_num(self.margins, nan=np.inf) - 1) <= tol
+        return np.abs(self.margins - 1) <= tol
 
 
 class AttSVMInfeasible(ValueError):
@@ -198,8 +201,8 @@ def att_svm(X: ArrayLike, Z: ArrayLike, opt: ArrayLike, norm: str = "fro") -> SV
     if problem.status not in ("optimal", "optimal_inaccurate"):
         raise AttSVMInfeasible(_blocking_samples(X, Z, opt))
     n, T = keep.shape
-    margins = np.full((n, T), np.nan)
-    duals = np.full((n, T), np.nan)
+    margins = np.zeros((n, T))
+    duals = np.zeros((n, T))
     Wv = np.asarray(W.value)
     margins[keep] = np.einsum("kd,de,ke->k", rows, Wv, zs)
     duals[keep] = np.asarray(constraint.dual_value)
@@ -276,8 +279,8 @@ def direction_correlation(W: ArrayLike, W_ref: ArrayLike) -> Array:
     ndarray
         Cosine similarity in [-1, 1] per matrix.
     """
-    W, R = np.asarray(W, dtype=float), np.asarray(W_ref, dtype=float)
-    if W.shape[-2:] != R.shape[-2:]:
+    W, R = _checks.finite_array(W, "W"), _checks.finite_array(W_ref, "W_ref")
+    if W.ndim < 2 or R.ndim < 2 or W.shape[-2:] != R.shape[-2:]:
         raise ValueError(f"W and W_ref must end in the same matrix shape, got {W.shape}, {R.shape}")
     num = (W * R).sum((-2, -1))
     den = np.linalg.norm(W, axis=(-2, -1)) * np.linalg.norm(R, axis=(-2, -1))
@@ -301,6 +304,122 @@ def effective_rank(W: ArrayLike, rel: float = 1e-2) -> int:
     """
     s = np.linalg.svd(np.asarray(W, dtype=float), compute_uv=False)
     return int(np.sum(s > rel * s[0]))
+
+
+# ----------------------------------------------------------------------------------------------
+# The loss along a ray R W (§3): why the norm diverges, and to which value the loss tends
+# ----------------------------------------------------------------------------------------------
+def _log_softmax(s: Array) -> Array:
+    s = s - s.max(axis=-1, keepdims=True)
+    return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
+
+
+def attention_loss(X: ArrayLike, Y: ArrayLike, v: ArrayLike, Z: ArrayLike, W: ArrayLike) -> float:
+    """The logistic loss of one-layer attention (§1), in numpy:
+
+        L(W) = (1/n) sum_i log(1 + exp(-Y_i v' X_i' softmax(X_i W z_i))).
+
+    Parameters
+    ----------
+    X, Y, v, Z : array_like
+        Tokens (n, T, d), labels (n,), head (d,) and queries (n, d).
+    W : array_like
+        Attention weights, shape (d, d).
+
+    Returns
+    -------
+    float
+    """
+    X = _tokens(X)
+    Y, v = _labels_head(Y, v, X)
+    Z = _queries(Z, X)
+    W = _checks.finite_array(W, "W", ndim=2)
+    if W.shape != (X.shape[2],) * 2:
+        raise ValueError(f"W must have shape (d, d) = {(X.shape[2],) * 2}, got {W.shape}")
+    a = np.exp(_log_softmax(np.einsum("ntd,de,ne->nt", X, W, Z)))
+    margin = np.sum(a * Y[:, None] * (X @ v), axis=1)
+    return float(np.mean(np.logaddexp(0.0, -margin)))
+
+
+def selection_loss(X: ArrayLike, Y: ArrayLike, v: ArrayLike, alpha: ArrayLike) -> float:
+    """The loss of attention that puts all its mass on the tokens ``alpha`` (§3):
+
+        L_alpha = (1/n) sum_i log(1 + exp(-gamma_{i, alpha_i})),  gamma_it = Y_i v' x_it.
+
+    L_opt (alpha = opt) is the infimum of L over all W; no finite W attains it (a softmax
+    never puts all its mass on one token), and L_alpha > L_opt for any other selection.
+
+    Parameters
+    ----------
+    X, Y, v : array_like
+        Tokens (n, T, d), labels (n,) and head (d,).
+    alpha : array_like
+        Selected token per sample, integers in [0, T).
+
+    Returns
+    -------
+    float
+    """
+    X = _tokens(X)
+    Y, v = _labels_head(Y, v, X)
+    alpha = _indices(alpha, X, "alpha")
+    gamma = Y * np.einsum("nd,d->n", X[np.arange(X.shape[0]), alpha], v)
+    return float(np.mean(np.logaddexp(0.0, -gamma)))
+
+
+#: largest R :func:`ray_slope` accepts (its log-slope stays a finite number well beyond)
+RAY_R_MAX = 1e6
+
+
+def ray_slope(
+    X: ArrayLike, Y: ArrayLike, v: ArrayLike, Z: ArrayLike, alpha: ArrayLike, R: float
+) -> tuple[float, float]:
+    """The slope dL/dR of the loss along the ray R W^mm_alpha, W^mm_alpha the Frobenius Att-SVM
+    of the selection ``alpha`` (§3): its leading term for large R,
+
+        dL/dR ~ -(1/n) sum_i sigma(-gamma_{i,alpha_i}) sum_{t != alpha_i}
+                 m_it (gamma_{i,alpha_i} - gamma_it) e^{-R m_it},
+
+    with m_it = (x_{i,alpha_i} - x_it)' W^mm_alpha z_i >= 1 the SVM margins, returned as
+    ``(sign, log |slope|)`` (the slope itself underflows for R beyond a few hundred).
+
+    Every term with m_it = 1 (a support token) has the sign of gamma_it - gamma_{i,alpha_i}: if
+    ``alpha`` is locally optimal (every support token scores lower), the loss decreases along the
+    ray for all large R and tends to :func:`selection_loss` without reaching it.
+
+    Parameters
+    ----------
+    X, Y, v, Z : array_like
+        Tokens (n, T, d), labels (n,), head (d,) and queries (n, d).
+    alpha : array_like
+        Selected token per sample; its Att-SVM must be feasible (else AttSVMInfeasible).
+    R : float
+        Position on the ray, in (0, 1e6].
+
+    Returns
+    -------
+    tuple of float
+        ``(sign, log_abs)``: sign in {-1, 0, +1} and the natural log of |dL/dR|.
+    """
+    X = _tokens(X)
+    Y, v = _labels_head(Y, v, X)
+    alpha = _indices(alpha, X, "alpha")
+    R = _checks.in_range(R, "R", 0.0, RAY_R_MAX, lo_open=True)
+    sol = att_svm(X, Z, alpha)
+    gamma = Y[:, None] * (X @ v)
+    n = X.shape[0]
+    g_sel = gamma[np.arange(n), alpha][:, None]
+    keep = np.ones(gamma.shape, dtype=bool)
+    keep[np.arange(n), alpha] = False
+    m = sol.margins[keep]
+    weight = (np.repeat(-np.logaddexp(0.0, g_sel[:, 0]), X.shape[1]).reshape(gamma.shape))[keep]
+    coef = -(m * (g_sel - gamma)[keep])  # sign and size before e^{-R m} and sigma
+    log_terms = weight + np.log(np.abs(coef) + 1e-300) - R * m - np.log(n)
+    top = log_terms.max()
+    total = float(np.sum(np.sign(coef) * np.exp(log_terms - top)))
+    if total == 0:
+        return 0.0, -np.inf
+    return float(np.sign(total)), float(top + np.log(abs(total)))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -334,6 +453,7 @@ def synthetic_instance(
     for name, value, lo in (("n", n, 1), ("T", T, 2), ("d", d, 2)):
         _integer_at_least(value, name, lo)
     _one_of(query, "query", QUERIES)
+    max_tries = _integer_at_least(max_tries, "max_tries", 1)
     rng = np.random.default_rng(_integer_at_least(seed, "seed", 0))
     for _ in range(max_tries):
         X = rng.standard_normal((n, T, d))
