@@ -25,6 +25,9 @@ VISIT_TOL = 0.05
 #: ... for at least DWELL_FACTOR / lambda_1 time units (a transition passes a point in about
 #: 1/lambda_1, its own e-folding time: ten of them make a plateau, not a passage)
 DWELL_FACTOR = 10.0
+#: units on one ray: every unit of at least a tenth of the largest size within this cosine of
+#: the predicted direction (1 on the ray itself), and at least two such units
+RAY_COS = 0.999
 #: the Hessian law: |eigenvalue - prediction| <= HESS_TOL * lambda_2 (the curvatures at stake
 #: differ by far more: 0 against lambda_2 at the affine fixed points)
 HESS_TOL = 0.05
@@ -283,20 +286,32 @@ def family() -> dict:
     "on the width-1 loss from the maximiser of abs(G)), with its kink inside or outside the "
     f"data: the function stays within {VISIT_TOL} of ||y|| of it (or half the distance to the "
     f"nearest other width-1 fixed point, if smaller) for at least "
-    f"{DWELL_FACTOR:g}/lambda_1",
+    f"{DWELL_FACTOR:g}/lambda_1, carried by at least two large units on that one ray "
+    f"(cosine >= {RAY_COS})",
     worst="max",
 )
 def test_relu_first_plateau_is_the_predicted_width_one_fixed_point(family, record_property) -> None:
     run, lam, fps, tol = family["run"], family["lam"], family["fps"], family["tol"]
-    dist, dwell = family["dist"], family["dwell"]
+    dist, dwell, mid = family["dist"], family["dwell"], family["mid"]
+    carriers, worst_cos = [], 1.0
+    for t, i in np.ndindex(*mid.shape):  # the plateau sits at the ray-split embedding
+        W, a = run.W[t, i, mid[t, i]], run.a[t, i, mid[t, i]]
+        size = np.abs(a) * np.linalg.norm(W, axis=1)
+        big = W[size >= 0.1 * size.max()]
+        theta = np.array([np.cos(fps[t, 0]), np.sin(fps[t, 0])])
+        worst_cos = min(worst_cos, float((big @ theta / np.linalg.norm(big, axis=1)).min()))
+        carriers.append(len(big))
     short = dwell * lam[:, None] / DWELL_FACTOR
     outside = int(np.sum(np.abs(np.tan(fps[:, 0])) > 1))
     record_property("measured", float(dist.max()))
     record_property("measured", f"tolerance {tol.min():.3f}-{tol.max():.3f}; {dist.size} runs on {len(run.y)} teachers ({outside} with the "
                     f"first fixed point's kink outside the data): distance max {dist.max():.4f}; "
-                    f"dwell over {DWELL_FACTOR:g}/lambda_1 min {short.min():.2f}")  # fmt: skip
+                    f"dwell over {DWELL_FACTOR:g}/lambda_1 min {short.min():.2f}; "
+                    f"{min(carriers)}-{max(carriers)} large units per plateau, all on the "
+                    f"predicted ray (cosine >= {worst_cos:.5f})")  # fmt: skip
     record_property("predicted", f"0 (distance over ||y||; <= {VISIT_TOL})")
     assert np.all(dist <= tol[:, None]) and np.all(short >= 1)
+    assert worst_cos >= RAY_COS and min(carriers) >= 2
 
 
 def _hessian_min(W: np.ndarray, a: np.ndarray, y: np.ndarray) -> float:
@@ -319,11 +334,14 @@ def _hessian_min(W: np.ndarray, a: np.ndarray, y: np.ndarray) -> float:
     "most negative eigenvalue is -max over the plateau's small units of sqrt(G^2 + G'^2) at "
     "their directions (relu_unit_curvature of the residual), not -lambda_2 = -max abs(G) in "
     f"general (within {HESS_TOL} lambda_2); it is -lambda_2 only where a small unit sits at the "
-    "maximiser of abs(G), and 0 where every small unit has its kink outside the data",
+    "maximiser of abs(G). On the sub-family whose first fixed point is affine on the data it is "
+    "0 (every small unit has its kink outside the data, where G = 0) and the network is still "
+    "at that fixed point at the end of the run",
     worst="max",
 )
 def test_relu_plateau_hessian_is_set_by_the_small_units_directions(family, record_property) -> None:
-    run, funcs, mid = family["run"], family["funcs"], family["mid"]
+    run, funcs, mid, fps = family["run"], family["funcs"], family["mid"], family["fps"]
+    affine = np.array([np.all(np.cos(g) * X + np.sin(g) > 0) for g in fps[:, 0]])
     errs, at_lambda, flat = [], 0, 0
     for t, i in np.ndindex(*mid.shape):
         lam2 = st.relu_escape(X, run.y[t] - funcs[t])[0]
@@ -334,10 +352,17 @@ def test_relu_plateau_hessian_is_set_by_the_small_units_directions(family, recor
         errs.append(abs(got - want) / lam2)
         at_lambda += abs(got + lam2) <= HESS_TOL * lam2
         flat += abs(got) <= HESS_TOL * lam2
+        if affine[t]:  # an affine first plateau: flat, and the network stays to the run's end
+            assert abs(got) <= HESS_TOL * lam2
+            assert family["dist"][t, i] <= family["tol"][t]
+            d_end = np.linalg.norm(run.functions(t, i, -1)[0] - funcs[t]) / np.linalg.norm(run.y[t])
+            assert d_end <= family["tol"][t]
     errs = np.array(errs)
     record_property("measured", float(errs.max()))
     record_property("measured", f"{errs.size} runs: error max {errs.max():.4f} of lambda_2; "
-                    f"{at_lambda} at -lambda_2, {flat} flat (0)")  # fmt: skip
+                    f"{at_lambda} at -lambda_2, {flat} flat (0); {affine.sum()} of {affine.size} "
+                    "teachers with an affine first plateau, all flat and still there at the "
+                    "end")  # fmt: skip
     record_property("predicted", f"0 (error over lambda_2; <= {HESS_TOL})")
     assert np.all(errs <= HESS_TOL)
 

@@ -101,6 +101,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "relu_rows",
             "plot_conv_relu",
             "conv_relu_rows",
+            "plot_relu_family",
+            "relu_family_rows",
         ],
         "linear_training": [
             "LinearRun",

@@ -416,3 +416,79 @@ def conv_relu_rows(run) -> list[str]:
         f"{growth[i]:.4f}; Hessian {hess[i]:.4f}"
         for i, found in enumerate(run.measured_times())
     ]
+
+
+_FAMILY_SUMMARIES: dict = {}
+
+
+def _family_summary(run, tol_cap: float = 0.05) -> dict:  # noqa: ANN001
+    """Predictions from each teacher alone and each run's visit of the first fixed point
+    (kept for the last run asked about: the figure and the rows share it)."""
+    from .relu_family import family_first_fixed_points, first_plateau_visits, fixed_point_gaps
+
+    key = (id(run), tol_cap)
+    if key in _FAMILY_SUMMARIES and _FAMILY_SUMMARIES[key][0] is run:
+        return _FAMILY_SUMMARIES[key][1]
+
+    lam, fps, funcs = family_first_fixed_points(run)
+    tol = np.minimum(tol_cap, 0.5 * fixed_point_gaps(run))
+    dist, dwell, mid = first_plateau_visits(run, tol)
+    affine = np.array([np.all(np.cos(g) * run.x + np.sin(g) > 0) for g in fps[:, 0]])
+    info = dict(lam=lam, fps=fps, funcs=funcs, tol=tol, dist=dist, dwell=dwell, mid=mid,
+                affine=affine)  # fmt: skip
+    _FAMILY_SUMMARIES.clear()
+    _FAMILY_SUMMARIES[key] = (run, info)
+    return info
+
+
+def plot_relu_family(run) -> object:  # noqa: ANN001
+    """Left: each run's loss at the middle of its first plateau against the loss of the first
+    fixed point predicted from its teacher alone (affine fixed points and ramps marked apart).
+    Right: three teachers, their predicted first fixed points (dashed) and the networks'
+    functions at the middle of the first plateau."""
+    from ..plotting import COLORS, CYCLE, figure
+
+    info = _family_summary(run)
+    fig, (a1, a2) = figure(2, width=9.5, height=3.3)
+    T, S = info["mid"].shape
+    for affine, marker, name in ((True, "s", "kink outside the data (affine)"),
+                                 (False, "o", "kink inside the data")):  # fmt: skip
+        pred, got = [], []
+        for t, i in np.ndindex(T, S):
+            if info["affine"][t] == affine:
+                pred.append(info["fps"][t, 2])
+                got.append(run.loss[t, i, info["mid"][t, i]])
+        a1.loglog(pred, got, marker, ms=4, alpha=0.7, label=name)
+    lims = np.array([info["fps"][:, 2].min() / 2, info["fps"][:, 2].max() * 2])
+    a1.plot(lims, lims, "--", color=COLORS["theory"], lw=0.8)
+    a1.set(xlabel="predicted first-plateau loss (teacher alone)", ylabel="measured plateau loss",
+           title=f"{T} random teachers x {S} starts")  # fmt: skip
+    a1.legend(fontsize=7)
+    for k, t in enumerate([int(np.flatnonzero(info["affine"])[0]),
+                           *np.flatnonzero(~info["affine"])[:2].tolist()]):  # fmt: skip
+        a2.plot(run.x, run.y[t], color=CYCLE[k], lw=2)
+        a2.plot(run.x, info["funcs"][t], "--", color="k", lw=1)
+        for i in range(S):
+            a2.plot(run.x, run.functions(t, i, info["mid"][t, i])[0], color=CYCLE[k], lw=0.8,
+                    alpha=0.6)  # fmt: skip
+    a2.plot([], [], "--", color="k", lw=1, label="predicted first fixed point")
+    a2.set(xlabel="x", ylabel="f(x)", title="teachers (thick) and first plateaus (thin)")
+    a2.legend(fontsize=7)
+    return fig
+
+
+def relu_family_rows(run) -> list[str]:  # noqa: ANN001
+    """One line per teacher: ramps, lambda_1, the predicted first fixed point's kink and loss,
+    and the runs' largest distance from it (over ||y||) and shortest stay (in 1/lambda_1)."""
+    info = _family_summary(run)
+    rows = []
+    for t, (kinks, _, _) in enumerate(run.teachers):
+        kink = -np.tan(info["fps"][t, 0])
+        where = "outside" if info["affine"][t] else "inside"
+        rows.append(
+            f"teacher {t}: {len(kinks)} ramps; lambda_1 {info['lam'][t]:.3f}; first fixed point "
+            f"kink {kink:.2f} ({where} the data), loss {info['fps'][t, 2]:.5f}; runs within "
+            f"{info['dist'][t].max():.4f} of it, for >= "
+            f"{(info['dwell'][t] * info['lam'][t]).min():.0f}/lambda_1"
+        )
+    return rows
