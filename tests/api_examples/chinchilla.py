@@ -22,4 +22,15 @@ EXAMPLES: dict[Any, dict[str, Any]] = {
     ch.varpro_fit: {"N": _N, "D": _D, "L": _L, "grid": 4},
     ch.direct_fit: {"N": _N, "D": _D, "L": _L, "starts": ch.epoch_start_grid()[::1500]},
     ch.epoch_chinchilla_points: {"drop_highest": 5},
+    ch.real_data_fits: {"C": 3.8e25},
+    ch.mlp_params: {"width": [4, 8], "d_in": 8},
+    ch.torch_isoflop_sweep: {
+        "budgets": [1e5, 2e5],
+        "widths": [4, 6, 8],
+        "seeds": 1,
+        "batch": 16,
+        "d_in": 4,
+        "teacher_width": 8,
+        "n_test": 64,
+    },
 }

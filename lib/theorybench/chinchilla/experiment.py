@@ -46,8 +46,18 @@ class SweepResult:
 
 
 def mlp_params(width: ArrayLike, d_in: int) -> Array:
-    """Parameters of a 1-hidden-layer MLP d_in -> width -> 1 (with biases)."""
-    return np.asarray(width) * (d_in + 2) + 1
+    """Parameters of a 1-hidden-layer MLP d_in -> width -> 1 (with biases): N = width (d_in + 2) + 1.
+
+    ``width`` holds positive integers, ``d_in`` is an integer >= 1."""
+    w = np.asarray(width, dtype=float)
+    if w.size == 0 or not np.all(np.isfinite(w)) or np.any(w < 1) or np.any(w != np.round(w)):
+        raise ValueError(f"width must hold integers >= 1, got {width!r}")
+    d_in = _checks.integer_at_least(d_in, "d_in", 1)
+    return w.astype(np.int64) * (d_in + 2) + 1
+
+
+#: the most Adam steps one (budget, width) pair of the sweep may take
+MAX_STEPS = 10**7
 
 
 def torch_isoflop_sweep(
@@ -82,6 +92,16 @@ def torch_isoflop_sweep(
         raise ValueError(f"widths must list >= 3 positive integers, got {widths!r}")
     seeds = _checks.integer_at_least(seeds, "seeds", 1)
     batch = _checks.integer_at_least(batch, "batch", 1)
+    d_in = _checks.integer_at_least(d_in, "d_in", 1)
+    teacher_width = _checks.integer_at_least(teacher_width, "teacher_width", 1)
+    n_test = _checks.integer_at_least(n_test, "n_test", 1)
+    noise = _checks.non_negative(noise, "noise")
+    most = float(budgets_arr.max()) / (6 * float(mlp_params(widths_arr.min(), d_in)) * batch)
+    if most > MAX_STEPS:
+        raise ValueError(
+            f"budgets must give at most {MAX_STEPS:.0e} steps per (budget, width) pair "
+            f"(C / (6 N batch)), got {most:.3g}"
+        )
     train = TrainConfig.resolve(train, lambda: sizes().train)
     if train.steps is not None:
         raise ValueError(f"train must be a TrainConfig with steps=None (set by C), got {train!r}")
