@@ -95,7 +95,7 @@ def torch_isoflop_sweep(
     d_in = _checks.integer_at_least(d_in, "d_in", 1)
     teacher_width = _checks.integer_at_least(teacher_width, "teacher_width", 1)
     n_test = _checks.integer_at_least(n_test, "n_test", 1)
-    noise = _checks.non_negative(noise, "noise")
+    noise = _checks.in_range(noise, "noise", 0.0, 1e3)  # a larger std overflows float32 losses
     most = float(budgets_arr.max()) / (6 * float(mlp_params(widths_arr.min(), d_in)) * batch)
     if most > MAX_STEPS:
         raise ValueError(
