@@ -34,11 +34,23 @@ def ci_results() -> dict:
 
 
 @pytest.fixture(scope="module")
-def traces() -> dict:
-    """The paper's figure at ci size: hot chains for k* = 3 and 4 at d = 16."""
-    return la.chain_traces(
-        S.trace_ks, S.trace_d, beta=S.trace_beta, runs=S.trace_runs, train=S.trace_train
-    )
+def paper_ci():
+    """The paper's figure at ci size (the notebook's call): k* = 3, 4, 5 at d = 8."""
+    return la.reproduce_paper_figure(
+        S.paper_ks, S.paper_d, factor=S.paper_factor, beta=S.paper_beta, runs=S.paper_runs,
+        train=S.paper_train, minibatch_train=S.paper_minibatch_train,
+    )  # fmt: skip
+
+
+#: a running estimate has converged when it moves less than this over the last quarter of its
+#: window (mean over chains of the absolute change of its overlap with w*)
+TAIL_TOL = 0.05
+#: a converged hot chain's estimate lies within this of the hot limit on the same data
+HOT_LIMIT_GAP = 0.1
+#: and above the current iterate by at least this (single iterates keep wandering)
+ITERATE_GAP = 0.25
+#: the window of the convergence claim: twice the figure's (whose chains are not all converged)
+CONVERGENCE_TRAIN = S.paper_train.replace(steps=6000)
 
 
 @pytest.mark.claim(
@@ -89,7 +101,8 @@ def test_hermite_recurrence_matches_numpy_and_its_derivative() -> None:
 def test_partial_trace_overlap_matches_simulation(record_property) -> None:
     worst = 0.0
     # leading order in 1/n and 1/d: within 0.04 for d >= 32 (at d = 16 it is 0.06 low)
-    for d, n in [(32, 1024), (32, 2048), (64, 1365), (64, 4096)]:
+    # including n = d^{3/2} (181, 512), where the corollary's warm start lives
+    for d, n in [(32, 181), (32, 1024), (32, 2048), (64, 512), (64, 1365), (64, 4096)]:
         X, y, w_star = la.single_index_data(n, d, 3, runs=64, seed=d + n)
         u = la.partial_trace_estimator(X, y)
         overlap = ((u / u.norm(dim=1, keepdim=True)) * w_star).sum(1).abs().mean().item()
@@ -106,26 +119,118 @@ def test_partial_trace_signal_is_sqrt6_along_w_star() -> None:
     np.testing.assert_allclose(u.numpy(), math.sqrt(6) * w_star[0].numpy(), atol=0.08)
 
 
-@pytest.mark.slow  # a statistic over many runs: in make test, not the fast lane
+def _check_hot_chain(run, limit: float) -> str:
+    """The convergence checks of a full-batch hot chain against its hot limit."""
+    avg = run.average_overlap[:, -1].mean()
+    iterate = run.iterate_overlap[:, run.steps > run.steps[-1] / 2].mean()
+    assert run.tail_change() < TAIL_TOL, f"not converged: change {run.tail_change():.3f}"
+    assert abs(limit - avg) <= HOT_LIMIT_GAP
+    assert avg >= iterate + ITERATE_GAP
+    return f"estimate {avg:.2f} (change {run.tail_change():.3f}), limit {limit:.2f}, iterate {iterate:.2f}"
+
+
+@pytest.mark.slow  # three seed sets of chains
 @pytest.mark.claim(
     "la-average-smooths",
     chapter="langevin_averaging",
-    statement="At high temperature the running mean (k* = 3) and the running second moment's "
-    "top eigenvector (k* = 4) of Langevin iterates converge towards the high-temperature "
-    "estimate on the same data while single iterates wander (d = 16, 4 chains each)",
+    statement="Full-batch hot Langevin chains (d = 8, beta = 4, n = 10 d^ceil(k*/2), 6,000 steps "
+    "of 0.1, 4 chains, 3 seed sets): for k* = 3 the running mean and for k* = 4 the running "
+    f"second moment's top eigenvector have converged (change < {TAIL_TOL} over the last quarter "
+    f"of the window), end within {HOT_LIMIT_GAP} of the hot limit on the same data, and at least "
+    f"{ITERATE_GAP} above the current iterate",
+    worst="max",
+)
+def test_hot_chains_converge_to_the_high_temperature_estimate(record_property) -> None:
+    worst = 0.0
+    for seed in (0, 1, 2):
+        res = la.reproduce_paper_figure(
+            (3, 4), S.paper_d, factor=S.paper_factor, beta=S.paper_beta, runs=S.paper_runs,
+            seed=seed, train=CONVERGENCE_TRAIN, minibatch_train=CONVERGENCE_TRAIN.replace(steps=2),
+        )  # fmt: skip
+        for k in (3, 4):
+            run, limit = res.full_batch[k], res.hot_limit[k]
+            worst = max(worst, abs(limit - run.average_overlap[:, -1].mean()))
+            record_property("measured", f"seed {seed}, k*={k}: {_check_hot_chain(run, limit)}")
+    record_property("measured", worst)
+    record_property("predicted", f"<= {HOT_LIMIT_GAP} (largest |estimate - hot limit|)")
+
+
+#: k* = 4: the plain mean of a chain whose law is symmetric under w -> -w carries no direction:
+#: its overlap stays at the level of a random direction (sqrt(2 / (pi d)) = 0.28 at d = 8)
+MEAN_FAILS_BELOW = 0.5
+#: while the second moment's top eigenvector recovers w*
+SECOND_MOMENT_ABOVE = 0.8
+
+
+@pytest.mark.slow  # the paper's figure at ci size (shared with the notebook)
+@pytest.mark.claim(
+    "la-paper-k4",
+    chapter="langevin_averaging",
+    statement="The paper's figure at ci size (d = 8, n = 10 d^2, k* = 4): with full-batch "
+    "gradients and with batch-size-1 updates alike, the running mean of the iterates stays "
+    f"below {MEAN_FAILS_BELOW} while the top eigenvector of their running second moment ends "
+    f"above {SECOND_MOMENT_ABOVE}",
     worst="min",
 )
-def test_hot_chains_converge_towards_the_high_temperature_estimate(traces, record_property) -> None:
-    for k, (run, limit) in traces.items():
-        avg = np.nanmean(run.average_overlap, 0)
-        half = avg[np.searchsorted(run.steps, run.steps[-1] / 2)]
-        record_property("measured", float(avg[-1]))
-        record_property("measured", f"k*={k}: {avg[-1]:.2f} (half window {half:.2f}), "
-                        f"iterate {run.iterate_overlap[:, -1].mean():.2f}, limit {limit:.2f}")  # fmt: skip
-        assert avg[-1] >= 0.7 and limit - avg[-1] <= 0.2  # close to its limit
-        assert avg[-1] >= half - 0.05  # and no longer falling as the window grows
-        assert run.iterate_overlap[:, run.steps > run.steps[-1] / 2].mean() <= 0.4  # wandering
-    record_property("predicted", ">= 0.7 and within 0.2 of the hot limit; iterates <= 0.4")
+def test_even_k_plain_average_fails_where_the_second_moment_succeeds(
+    paper_ci, record_property
+) -> None:
+    margin = []
+    for name, run in (("full batch", paper_ci.full_batch[4]), ("batch 1", paper_ci.minibatch[4])):
+        mean, second = run.mean_overlap[:, -1].mean(), run.second_moment_overlap[:, -1].mean()
+        record_property("measured", f"{name}: mean {mean:.2f}, second moment {second:.2f}")
+        assert mean < MEAN_FAILS_BELOW and second > SECOND_MOMENT_ABOVE
+        margin.append(second - mean)
+    record_property("measured", float(min(margin)))
+    record_property(
+        "predicted", f"mean < {MEAN_FAILS_BELOW}, second moment > {SECOND_MOMENT_ABOVE}"
+    )
+
+
+@pytest.mark.slow
+def test_paper_figure_records_every_k_and_both_updates(paper_ci) -> None:
+    """k* = 3, 4, 5 with n = 10 d^ceil(k*/2), full batch and batch size 1, from random starts;
+    the k* = 3 full-batch running mean beats its iterate (the figure's point)."""
+    for k in (3, 4, 5):
+        assert paper_ci.n[k] == 10 * S.paper_d ** math.ceil(k / 2)
+        for run in (paper_ci.full_batch[k], paper_ci.minibatch[k]):
+            assert run.iterate_overlap[:, 0].mean() < 0.6  # a random start, not w*
+            assert np.isfinite(run.average_overlap[:, -1]).all()
+        assert paper_ci.minibatch[k].batch == 1 and paper_ci.full_batch[k].batch is None
+    assert np.isnan(paper_ci.hot_limit[5])
+
+
+@pytest.mark.claim(
+    "la-independent-start",
+    chapter="langevin_averaging",
+    statement="A chain's start (Langevin and online SGD) is drawn from its own random stream: "
+    "its initial overlap with w* is that of a uniform direction, mean sqrt(2/(pi d)), whatever "
+    "the data and train seeds (equal seeds included)",
+    worst="max",
+)
+def test_a_chain_never_starts_at_the_answer(record_property) -> None:
+    d, runs = 64, 256
+    expected = math.sqrt(2 / (math.pi * d))  # E|<u, w*>| for uniform u, large d
+    worst = 0.0
+    for data_seed, train_seed in [(0, 0), (3, 3), (7, 7), (0, 1), (1, 0)]:
+        X, y, w = la.single_index_data(8, d, 3, runs=runs, seed=data_seed)
+        cfg = TrainConfig(steps=1, lr=0.05, seed=train_seed)
+        start = la.langevin(X, y, w, 3, beta=1.0, burn_in=0, records=2, train=cfg).iterate_overlap[
+            :, 0
+        ]
+        stream = la.SingleIndexStream(d, 3, runs=runs, seed=data_seed)
+        sgd = la.online_sgd(1, d, 3, runs=runs, stream=stream, train=cfg.replace(steps=None))[0][
+            :, 0
+        ]
+        for o in (start, sgd):
+            # 5 standard errors of the mean of |N(0, 1/d)| over 256 runs (sd 0.6 / sqrt(d))
+            assert abs(o.mean() - expected) < 5 * 0.6 / math.sqrt(d * runs)
+            assert o.max() < 0.5
+            worst = max(worst, float(o.max()))
+    record_property("measured", worst)
+    record_property(
+        "predicted", "< 0.5 (largest initial overlap; uniform: about 4 / sqrt(d) = 0.5)"
+    )
 
 
 def test_long_hot_chain_average_points_along_the_partial_trace() -> None:
@@ -138,23 +243,25 @@ def test_long_hot_chain_average_points_along_the_partial_trace() -> None:
     assert run.average_overlap[:, -1].mean() >= run.iterate_overlap[:, -1].mean() + 0.2
 
 
+#: the closed form is leading order in 1/n and 1/d: its allowance, beyond 3 standard errors
+K3_ALLOWANCE = 0.04
+
+
 def _k3_checks(sw) -> tuple[float, str]:
-    """k* = 3 sweep against the closed form: largest |mean - closed| - 3 SE over the grid (must be
-    <= 0.04, the closed form's leading-order allowance) and the exponent's interval."""
+    """k* = 3 sweep against the closed form: largest |mean - closed| - 3 SE over the grid, which
+    must be <= K3_ALLOWANCE. (The fitted exponent is reported, not tested: at d = 64-256 its
+    interval is too wide to tell the closed form's local slope 1.80 from the asymptotic 2.)"""
     excess = max(
         float(np.max(np.abs(o.mean(0) - la.partial_trace_overlap(n, d)) - 3 * o.std(0) / np.sqrt(len(o))))
         for d, n, o in zip(sw.ds, sw.ns, sw.overlaps, strict=True)
     )  # fmt: skip
+    assert excess <= K3_ALLOWANCE
     e = sw.exponent()
-    slope = float(
-        np.polyfit(np.log(sw.ds), np.log(la.partial_trace_threshold(np.array(sw.ds))), 1)[0]
-    )
-    assert excess <= 0.04
-    assert e.lo <= slope <= e.hi
-    return (
-        excess,
-        f"exponent {e} (closed form {slope:.2f}); thresholds {np.round(e.thresholds).tolist()}",
-    )
+    return excess, f"exponent {e}; thresholds {np.round(e.thresholds).tolist()}"
+
+
+#: averaging's sample advantage that the k* = 4 claim asserts (fixed before the runs)
+K4_RATIO = 5
 
 
 def _k4_ratios(res) -> np.ndarray:
@@ -173,25 +280,30 @@ def _k4_ratios(res) -> np.ndarray:
     "la-k3-exponent",
     chapter="langevin_averaging",
     statement="k* = 3: the averaged estimate (the hot chain's limit, streamed, d = 64-256, 32 data "
-    "sets per point) follows the closed form: every mean overlap within 0.04 + 3 standard "
-    "errors of it, and the closed form's local slope inside the fitted exponent's 95 % "
-    "bootstrap interval",
+    f"sets per point) follows the closed form: every mean overlap within {K3_ALLOWANCE} + 3 "
+    "standard errors of it (master seed 0 here, 1-3 in the seed-set test)",
     worst="max",
 )
-def test_partial_trace_exponent_matches_the_closed_form(ci_results, record_property) -> None:
+def test_partial_trace_sweep_matches_the_closed_form(ci_results, record_property) -> None:
     excess, text = _k3_checks(ci_results["k3"])
-    record_property("measured", excess + 0.04)
+    record_property("measured", excess + K3_ALLOWANCE)
     record_property("measured", text)
-    record_property("predicted", "<= 0.04 (largest |mean - closed form| beyond 3 SE, + 0.04)")
+    record_property(
+        "predicted",
+        f"<= {K3_ALLOWANCE} (largest |mean - closed form| beyond 3 SE, + {K3_ALLOWANCE})",
+    )
 
 
 @pytest.mark.slow  # a statistic over many runs: in make test, not the fast lane
 @pytest.mark.claim(
     "la-k4-vs-sgd",
     chapter="langevin_averaging",
-    statement="k* = 4: the averaged second moment (the hot chain's limit) reaches overlap 0.5 "
-    "with at least 5 times fewer samples than online SGD (best of two step sizes; SGD's largest "
-    "n where it never gets there) at every d, and its fitted exponent is below online SGD's 3",
+    statement="k* = 4, at equal samples: the infinite-window limit of the averaged chain (the top "
+    "eigenvector of the matrix partial trace) reaches overlap 0.5 with at least "
+    f"{K4_RATIO} times fewer samples than one pass of online SGD (best of two step sizes; SGD's "
+    "largest n where it never gets there) at d = 16 and 32, for 4 seed sets; its fitted "
+    "exponent is below online SGD's asymptotic 3. The chain itself needs a window of order "
+    "d^4 full-batch steps, so at equal computation online SGD is the cheaper",
     worst="min",
 )
 def test_even_k_average_needs_far_fewer_samples_than_online_sgd(
@@ -202,8 +314,8 @@ def test_even_k_average_needs_far_fewer_samples_than_online_sgd(
     record_property("measured", float(ratio.min()))
     record_property("measured", f"ratios {np.round(ratio, 1).tolist()} at d = "
                     f"{ci_results['sgd4'].ds}; exponents: average {avg}, online SGD {sgd}")  # fmt: skip
-    record_property("predicted", "ratio >= 5 at every d; average exponent < 3")
-    assert np.all(ratio >= 5)
+    record_property("predicted", f"ratio >= {K4_RATIO} at every d; average exponent < 3")
+    assert np.all(ratio >= K4_RATIO)
     assert avg.value < 3
 
 
@@ -211,9 +323,11 @@ def test_even_k_average_needs_far_fewer_samples_than_online_sgd(
 @pytest.mark.claim(
     "la-pipeline",
     chapter="langevin_averaging",
-    statement="k* = 3: averaging as a warm start for online SGD (the corollary's pipeline) has a "
-    "smaller fitted threshold exponent than the average alone, and needs fewer samples at the "
-    "largest d (d = 32-128, 32 data sets)",
+    statement="k* = 3: averaging as a warm start for online SGD (the corollary's pipeline, its "
+    "step size chosen on held-out data sets) has a smaller fitted threshold exponent (point "
+    "estimate) than the average alone, and needs fewer samples at the largest d (d = 32-128, 32 "
+    "data sets, 4 seed sets); the 95 % intervals of the two exponents overlap, so these d do not "
+    "separate the predicted 1.5 from 2",
 )
 def test_warm_start_pipeline_scales_better_than_the_average_alone(
     ci_results, record_property
@@ -232,61 +346,58 @@ def test_exponent_claims_hold_for_other_master_seeds(master) -> None:
     """The thresholds above, fixed before the runs, for three other master seeds."""
     res = _results(master)
     _k3_checks(res["k3"])
-    assert np.all(_k4_ratios(res) >= 5)
+    assert np.all(_k4_ratios(res) >= K4_RATIO)
     assert res["k4"].exponent().value < 3
     pipe, alone = res["pipeline"].exponent(), res["alone"].exponent()
     assert pipe.value < alone.value and pipe.thresholds[-1] < alone.thresholds[-1]
 
 
-def test_threshold_exponent_recovers_the_closed_form_slopes() -> None:
-    """On the partial trace's closed-form curve: slope -> 2 for large d, ~1.53 for d in 16..64."""
-    ns = [np.geomspace(10, 1e9, 400)] * 3
-    cases = (
-        ([16, 32, 64], 1.53, 0.03),
-        ([64, 128, 256], 1.80, 0.02),
-        ([128, 256, 512], 1.89, 0.02),
-        ([4096, 8192, 16384], 2.0, 0.02),
-    )
-    for ds, expected, tol in cases:
-        over = [la.partial_trace_overlap(n, d) for n, d in zip(ns, ds, strict=True)]
-        a, _ = la.threshold_exponent(ds, ns, over)
-        assert a == pytest.approx(expected, abs=tol)
+def test_threshold_exponent_recovers_a_known_exponent() -> None:
+    """On curves o(n) = n / (n + d^p), which reach 1/2 exactly at n = d^p, the fit returns p
+    (for a grid that does not contain the thresholds: the log-n interpolation is tested)."""
+    ds = [16, 32, 64, 128]
+    for p in (1.5, 2.0, 2.7):
+        ns = [np.geomspace(3, 1e7, 37) for _ in ds]
+        over = [n / (n + d**p) for n, d in zip(ns, ds, strict=True)]
+        a, thr = la.threshold_exponent(ds, ns, over)
+        np.testing.assert_allclose(thr, np.array(ds, dtype=float) ** p, rtol=0.02)
+        assert a == pytest.approx(p, abs=0.01)
 
 
-def test_partial_trace_slope_at_small_d_is_measured_by_simulation() -> None:
-    """Simulated partial-trace thresholds at d = 16, 32, 64 show the finite-d slope ~1.5 that
-    the closed form predicts, not its asymptotic 2: exponents fitted at small d mislead."""
-    ds, ns, over = [16, 32, 64], [], []
-    for d in ds:
-        grid = np.unique(np.round(np.geomspace(0.2, 5, 8) * (d - 1) * (2 * d + 64) / 18)).astype(
-            int
+#: the closed form's local slope of the k* = 3 threshold between d = 16 and 64
+CLOSED_FORM_SLOPE_16_64 = 1.53
+#: at d = 16 the leading-order closed form overestimates the threshold: measured / closed below
+SMALL_D_RATIO = 0.85
+
+
+@pytest.mark.slow  # five seed sets of streamed partial traces
+@pytest.mark.claim(
+    "la-k3-small-d",
+    chapter="langevin_averaging",
+    statement="k* = 3 at d = 16-64 (48 data sets per point, 5 seed sets): the simulated partial-"
+    f"trace threshold grows faster than the closed form's local slope {CLOSED_FORM_SLOPE_16_64} "
+    "(fitted slope above it in every seed set), because the leading-order closed form "
+    f"overestimates the threshold at d = 16 (measured / closed form < {SMALL_D_RATIO})",
+    worst="min",
+)
+def test_partial_trace_slope_at_small_d_exceeds_the_closed_form(record_property) -> None:
+    ds, slopes = [16, 32, 64], []
+    closed = la.partial_trace_threshold(np.array(ds))
+    for seed in range(5):
+        ns, over = [], []
+        for i, d in enumerate(ds):
+            grid = np.unique(np.round(np.geomspace(0.2, 5, 8) * closed[i])).astype(int)
+            over.append(la.estimator_overlaps(d, 3, grid, runs=48, seed=1000 * seed + d).mean(0))
+            ns.append(grid)
+        a, thr = la.threshold_exponent(ds, ns, over)
+        record_property(
+            "measured", f"seed set {seed}: slope {a:.2f}, thresholds {np.round(thr).tolist()}"
         )
-        vals = []
-        for n in grid:
-            X, y, w_star = la.single_index_data(int(n), d, 3, runs=48, seed=int(n) + d)
-            u = la.partial_trace_estimator(X, y)
-            vals.append(((u / u.norm(dim=1, keepdim=True)) * w_star).sum(1).abs().mean().item())
-        ns.append(grid)
-        over.append(np.array(vals))
-    a, _ = la.threshold_exponent(ds, ns, over)
-    assert abs(a - 1.53) <= 0.35
-
-
-def test_predicted_exponents_agree_with_the_closed_form_and_are_ordered() -> None:
-    """The averaged-Langevin exponent for k* = 3 is the asymptotic slope of the partial trace's
-    closed-form threshold; for every k*, warm start <= averaging alone <= online SGD, and
-    averaging alone beats online SGD's exponent exactly when k* >= 4 (for k* = 3 both are 2)."""
-    d = np.array([1e5, 1e6])
-    slope = np.polyfit(np.log(d), np.log(la.partial_trace_threshold(d)), 1)[0]
-    assert la.predicted_exponents(3)["averaged Langevin"] == pytest.approx(slope, abs=0.01)
-    for k in range(1, 9):
-        p = la.predicted_exponents(k)
-        assert p["warm start + online SGD"] <= p["averaged Langevin"] <= p["online SGD"]
-        assert (p["averaged Langevin"] < p["online SGD"]) == (k >= 4)
-    assert (
-        la.predicted_exponents(4)["online SGD"] - la.predicted_exponents(4)["averaged Langevin"]
-        == 1
-    )
+        assert a > CLOSED_FORM_SLOPE_16_64
+        assert thr[0] / closed[0] < SMALL_D_RATIO
+        slopes.append(a)
+    record_property("measured", float(min(slopes)))
+    record_property("predicted", f"> {CLOSED_FORM_SLOPE_16_64} (smallest slope over seed sets)")
 
 
 def test_stream_gives_the_same_samples_however_it_is_taken() -> None:
@@ -305,14 +416,6 @@ def test_online_sgd_from_the_answer_stays_there() -> None:
         train=TrainConfig(steps=None, lr=2e-4),
     )  # fmt: skip
     assert overlap[:, 0] == pytest.approx(1.0) and overlap[:, -1].min() > 0.95
-
-
-def test_spiked_tensor_has_the_planted_spike_and_unit_noise() -> None:
-    T, v = la.spiked_tensor(12, 3, 5.0, seed=0)
-    spike = np.einsum("i,j,k->ijk", v, v, v)
-    noise = T - 5.0 * spike
-    assert abs(noise.std() - 1) < 0.05 and abs(noise.mean()) < 0.05
-    assert np.einsum("ijk,ijk->", T, spike) == pytest.approx(5.0, abs=4.0)
 
 
 @pytest.mark.parametrize(
@@ -348,7 +451,12 @@ def test_spiked_tensor_has_the_planted_spike_and_unit_noise() -> None:
         (lambda: la.information_exponent(lambda z: 0 * z + 1.0), "k\\* > kmax"),
         (lambda: la.threshold_exponent([16], [[1]], [[0.1]]), "at least two"),
         (lambda: la.partial_trace_overlap(0, 16), "n must be"),
-        (lambda: la.spiked_tensor(1000, 3, 1.0), "too large"),
+        (lambda: la.langevin(*la.single_index_data(10, 4, 3), 3, beta=1.0, batch=0), "batch"),
+        (lambda: la.single_index_data(10, 4, 3, dtype="float16"), "dtype"),
+        (lambda: la.hot_limit_overlap(*la.single_index_data(10, 4, 3), 5), "k must"),
+        (lambda: la.reproduce_paper_figure((3,), 1), "d must"),
+        (lambda: la.reproduce_paper_figure((3,), 4, burn_in_fraction=1.0), "burn_in_fraction"),
+        (lambda: la.peak_memory(None), "LangevinSizes"),
     ],
 )
 def test_bad_input_raises_value_error(call, match) -> None:
@@ -442,12 +550,52 @@ def test_second_moment_signal_is_sqrt24_along_w_star() -> None:
     assert np.all(np.abs(M - math.sqrt(24) * np.outer(w_star[0], w_star[0])) <= 4 * se)
 
 
-def test_partial_trace_overlap_at_d_to_the_three_halves_decays_like_d_to_the_minus_quarter() -> (
-    None
-):
-    """The corollary's Theta(d^{-1/4}) for k* = 3: at n = c d^{3/2} the closed-form overlap times
-    d^{1/4} tends to sqrt(3c)."""
-    d = np.array([1e6, 1e8, 1e10])
-    for c in (0.5, 2.0):
-        scaled = la.partial_trace_overlap(c * d**1.5, d) * d**0.25
-        np.testing.assert_allclose(scaled, math.sqrt(3 * c), rtol=0.02)
+def test_tail_change_rejects_a_fraction_outside_zero_one() -> None:
+    X, y, w = la.single_index_data(10, 4, 3)
+    run = la.langevin(X, y, w, 3, beta=1.0, burn_in=0, train=TrainConfig(steps=4, lr=0.05))
+    with pytest.raises(ValueError, match="fraction"):
+        run.tail_change(1.0)
+
+
+@pytest.mark.slow  # one explorer frame (about a second of chains)
+def test_the_explorer_default_frame_shows_the_chapters_point() -> None:
+    """The default frame: the chain starts at a random overlap (< 0.5), its running estimate
+    ends above online SGD's best step size and above its own current iterate."""
+    ex = la.explorer()
+    ex.drawn_figure()
+    iterate, estimate, sgd = (line.get_ydata() for line in ex.fig.axes[0].lines[:3])
+    assert iterate[0] < 0.5
+    assert estimate[-1] > sgd[-1] + 0.1
+    assert estimate[-1] > iterate[-1]
+    for widget in ex.controls.values():  # plain-text labels, no raw TeX
+        assert not any(c in widget.description for c in "^{}$\\")
+
+
+def test_every_full_configuration_fits_below_70_gb() -> None:
+    """peak_memory from the shapes alone: every experiment at full scale below 70 GB (one
+    80 GB GPU with room to spare); the paper's k* = 5 figure dominates (one float32 copy of
+    10^7 samples in d = 100 per chain, 8 chains)."""
+    peaks = la.peak_memory(la.sizes("full"))
+    assert set(peaks) >= {f"paper_figure k*={k}" for k in (3, 4, 5)}
+    assert max(peaks.values()) < 70e9
+    n5 = 10 * 100**3
+    assert peaks["paper_figure k*=5"] >= 8 * n5 * 101 * 4  # at least the data themselves
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="measures CUDA allocations")
+def test_peak_memory_bounds_the_measured_cuda_peak() -> None:
+    """On a GPU: the paper figure at a small size allocates no more than peak_memory says."""
+    import dataclasses
+
+    s = dataclasses.replace(
+        la.sizes("ci"), paper_ks=(5,), paper_d=12, paper_runs=2,
+        paper_train=TrainConfig(steps=20, lr=0.1, dtype="float32", device="cuda"),
+        paper_minibatch_train=TrainConfig(steps=20, lr=0.01, dtype="float32", device="cuda"),
+    )  # fmt: skip
+    torch.cuda.reset_peak_memory_stats()
+    base = torch.cuda.memory_allocated()
+    la.reproduce_paper_figure(
+        s.paper_ks, s.paper_d, factor=s.paper_factor, beta=s.paper_beta, runs=s.paper_runs,
+        train=s.paper_train, minibatch_train=s.paper_minibatch_train,
+    )  # fmt: skip
+    assert torch.cuda.max_memory_allocated() - base <= la.peak_memory(s)["paper_figure k*=5"]

@@ -31,6 +31,8 @@ EXAMPLES: dict[Any, dict[str, Any]] = {
     la.estimator_overlaps: {"d": 4, "k": 3, "ns": [8, 16], "runs": 2},
     la.high_temperature_weight: {"r2": [3.0, 5.0], "d": 4, "k": 4},
     la.partial_trace_threshold: {"d": [16.0, 32.0]},
+    la.paper_samples: {"d": 8, "k": 5},
+    la.peak_memory: {"s": la.sizes("ci")},
     la.bootstrap_exponent: {
         "ds": [16, 32],
         "ns": [[10.0, 100.0, 1000.0], [10.0, 100.0, 1000.0]],

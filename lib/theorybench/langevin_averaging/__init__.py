@@ -12,7 +12,7 @@ correlation objective Phi(w) = (1/n) sum_i y_i He_k(<w, x_i>)/sqrt(k!) on the sp
 population value is <w, w*>^k.
 
 
-Layout: ``experiment``, ``interactive``, ``figures``, ``model``. Closed forms (``model``) import only numpy/scipy; the other modules load on first use of one of their names."""
+Layout: ``experiment``, ``paper_figure``, ``interactive``, ``figures``, ``model``, ``scales``. Closed forms (``model``) import only numpy/scipy; the other modules load on first use of one of their names."""
 
 from .._lazy import lazy_exports
 from . import model, scales
@@ -26,7 +26,6 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "experiment": [
             "SingleIndexStream",
             "single_index_data",
-            "spiked_tensor",
             "SGD_TRAIN",
             "online_sgd",
             "LangevinRun",
@@ -41,13 +40,17 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "sgd_sweep",
             "warm_start_pipeline",
             "pipeline_sweep",
-            "chain_traces",
+            "hot_limit_overlap",
             "batch_speedup",
         ],
-        "interactive": ["EXPLORER_MAX_N", "explorer"],
+        "paper_figure": ["PaperFigure", "reproduce_paper_figure"],
+        "interactive": ["EXPLORER_MAX_N", "EXPLORER_TRAIN", "EXPLORER_SGD_FACTORS", "explorer"],
         "figures": [
-            "plot_traces",
-            "trace_rows",
+            "plot_paper_figure",
+            "paper_figure_rows",
+            "paper_figure_ci",
+            "population_signal_figure",
+            "partial_trace_figure",
             "plot_thresholds",
             "plot_pipeline",
             "exponent_rows",

@@ -15,11 +15,11 @@ from .._checks import positive as _positive
 from .._memo import reused
 from ..training import TrainConfig
 from .model import Array, Exponent, bootstrap_exponent, partial_trace_threshold
+from .scales import GRADIENT_CHUNK, STREAM_CHUNK
 
 __all__ = [
     "SingleIndexStream",
     "single_index_data",
-    "spiked_tensor",
     "SGD_TRAIN",
     "online_sgd",
     "LangevinRun",
@@ -34,7 +34,7 @@ __all__ = [
     "sgd_sweep",
     "warm_start_pipeline",
     "pipeline_sweep",
-    "chain_traces",
+    "hot_limit_overlap",
     "batch_speedup",
 ]
 
@@ -55,6 +55,23 @@ def _he(z, k: int):
     )
 
 
+#: independent random streams of one seed: each is spawned from the seed by numpy's SeedSequence
+#: under its own key, so no stream of a run repeats the numbers of the data stream (whose torch
+#: generator is seeded with the data seed itself), whatever the data and train seeds are
+_STREAMS = {"langevin-start": 1, "langevin-noise": 2, "sgd-start": 3, "minibatch-index": 4}
+
+
+def _generator(seed: int, stream: str):
+    """A torch CPU generator for ``stream`` (a key of ``_STREAMS``) of ``seed``: seeded from
+    ``SeedSequence(seed, spawn_key=(key,))``, independent of ``torch.Generator().manual_seed(s)``
+    for every s (the data stream), so a chain started with train seed s on data seeded s does not
+    start at w* (its initial overlap is of order d^{-1/2})."""
+    import torch
+
+    state = np.random.SeedSequence(int(seed), spawn_key=(_STREAMS[stream],)).generate_state(2)
+    return torch.Generator().manual_seed((int(state[0]) << 31 | int(state[1])) & (2**63 - 1))
+
+
 class SingleIndexStream:
     """A stream of single-index samples for ``runs`` independent problems (torch): w* (runs, d)
     uniform on the sphere, then chunks X (runs, m, d) ~ N(0, I) and y = He_k(<w*, x>)/sqrt(k!)
@@ -63,7 +80,7 @@ class SingleIndexStream:
     stopped, so consecutive calls give fresh samples (the warm-start pipeline uses this)."""
 
     def __init__(
-        self, d: int, k: int, *, runs: int = 1, seed: int = 0, chunk: int = 1024,
+        self, d: int, k: int, *, runs: int = 1, seed: int = 0, chunk: int = STREAM_CHUNK,
         device: str | None = None,
     ) -> None:  # fmt: skip
         import torch
@@ -104,31 +121,29 @@ class SingleIndexStream:
 
 
 def single_index_data(
-    n: int, d: int, k: int, *, runs: int = 1, seed: int = 0, device: str | None = None
-):
+    n: int, d: int, k: int, *, runs: int = 1, seed: int = 0, device: str | None = None,
+    dtype: str = "float64",
+):  # fmt: skip
     """The first ``n`` samples of :class:`SingleIndexStream` as one data set (torch, float64):
-    X (runs, n, d) ~ N(0, I), y = He_k(<w*, x>)/sqrt(k!) (runs, n), and w* (runs, d)."""
+    X (runs, n, d) ~ N(0, I), y = He_k(<w*, x>)/sqrt(k!) (runs, n), and w* (runs, d), stored in
+    ``dtype`` ("float64" or "float32"; the samples are drawn in float64). The stream's blocks
+    are copied into one preallocated tensor, never concatenated: peak memory
+    runs n (d + 1) b + 16 runs STREAM_CHUNK (d + 1) bytes, b the bytes of ``dtype``."""
     import torch
 
     n = _integer_at_least(n, "n", 1)
     stream = SingleIndexStream(d, k, runs=runs, seed=seed, device=device)
-    Xs, ys = zip(*stream.take(n), strict=True)
-    return torch.cat(Xs, 1), torch.cat(ys, 1), stream.w_star
-
-
-def spiked_tensor(d: int, k: int, snr: float, seed: int = 0) -> tuple[Array, Array]:
-    """Tensor PCA: T = snr v^{⊗k} + Z with Z i.i.d. N(0, 1) entries, v uniform on the sphere
-    (numpy; d^k entries, so keep d^k small). Returns (T, v)."""
-    d, k = _integer_at_least(d, "d", 2), _integer_at_least(k, "k", 2)
-    if d**k > 5e7:
-        raise ValueError(f"d^k = {d**k} entries is too large for a dense tensor")
-    rng = np.random.default_rng(seed)
-    v = rng.standard_normal(d)
-    v /= np.linalg.norm(v)
-    spike = v
-    for _ in range(k - 1):
-        spike = np.multiply.outer(spike, v)
-    return snr * spike + rng.standard_normal((d,) * k), v
+    # one copy: chunks are written into a preallocated tensor (no concatenation of all chunks)
+    if dtype not in ("float64", "float32"):
+        raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+    tdtype = getattr(torch, dtype)
+    X = torch.empty(stream.runs, n, stream.d, dtype=tdtype, device=stream.device)
+    y = torch.empty(stream.runs, n, dtype=tdtype, device=stream.device)
+    i = 0
+    for Xc, yc in stream.take(n):
+        X[:, i : i + Xc.shape[1]], y[:, i : i + Xc.shape[1]] = Xc, yc
+        i += Xc.shape[1]
+    return X, y, stream.w_star
 
 
 # ----------------------------------------------------------------------------------------------
@@ -159,7 +174,7 @@ def online_sgd(
 ):
     """One pass of spherical online SGD on ``n`` fresh samples (§2): for each new (x, y),
     w <- normalise(w + lr y He_k'(<w, x>) P_w x), with lr = ``train.lr``, from a uniform start
-    (drawn from ``train.seed`` + 1) or from ``w0`` (runs, d) (a warm start). The samples come
+    (its own stream of ``train.seed``, independent of the data) or from ``w0`` (runs, d) (a warm start). The samples come
     from ``stream`` if given (continuing it), else from a new :class:`SingleIndexStream` seeded by
     ``train.seed``. All runs advance in one tensor program. Returns (overlap trajectory
     (runs, n+1) of abs(<w_t, w*>), final w, w*)."""
@@ -173,7 +188,7 @@ def online_sgd(
         raise ValueError("stream must have the same d, k and runs as the call")
     dev = stream.device
     if w0 is None:
-        gen = torch.Generator().manual_seed(train.seed + 1)
+        gen = _generator(train.seed, "sgd-start")
         w = torch.randn(runs, d, generator=gen, dtype=torch.float64).to(dev)
     else:
         w = torch.as_tensor(w0, dtype=torch.float64, device=dev).clone()
@@ -202,14 +217,32 @@ def online_sgd(
 
 @dataclass(frozen=True)
 class LangevinRun:
-    """Result of :func:`langevin`, recorded at ``steps``."""
+    """Result of :func:`langevin`, recorded at ``steps``. Both running estimates are recorded
+    for every chain: the direction of the running mean of the iterates and the top eigenvector
+    of their running second moment; ``moment`` names the one the chain reports."""
 
     steps: Array  # (R,) recorded steps
-    moment: int  # 1: the running mean of the iterates; 2: the top eigenvector of their 2nd moment
+    moment: int  # the reported estimate: 1 the running mean, 2 the running second moment
+    batch: int | None  # None: full-batch gradients; b: minibatches of b samples per step
     iterate_overlap: Array  # (runs, R) |<w_t, w*>|
-    average_overlap: Array  # (runs, R) overlap of the running estimate (NaN during burn-in)
-    estimate: Array  # (runs, d) the final estimate (unit vector)
+    mean_overlap: Array  # (runs, R) overlap of the running mean's direction (NaN in burn-in)
+    second_moment_overlap: Array  # (runs, R) of the running second moment's top eigenvector
+    estimate: Array  # (runs, d) the final reported estimate (unit vector)
     w_star: Array  # (runs, d)
+
+    @property
+    def average_overlap(self) -> Array:
+        """(runs, R) overlap of the reported running estimate (``moment``)."""
+        return self.mean_overlap if self.moment == 1 else self.second_moment_overlap
+
+    def tail_change(self, fraction: float = 0.25) -> float:
+        """Convergence diagnostic of the reported estimate: the mean over runs of
+        abs(overlap at the end - overlap at (1 - fraction) of the window). A running estimate that
+        has converged moves less than a fixed tolerance over the last part of its window."""
+        if not 0 < fraction < 1:
+            raise ValueError(f"fraction must lie in (0, 1), got {fraction!r}")
+        j = int(np.searchsorted(self.steps, (1 - fraction) * self.steps[-1]))
+        return float(np.mean(np.abs(self.average_overlap[:, -1] - self.average_overlap[:, j])))
 
 
 #: spherical Langevin with step 0.05, 2,000 steps (float64 unless the call says otherwise)
@@ -226,65 +259,97 @@ def langevin(
     burn_in: int = 500,
     moment: int = 1,
     records: int = 60,
-    train: TrainConfig = LANGEVIN_TRAIN,
+    batch: int | None = None,
+    train: TrainConfig | None = None,
 ) -> LangevinRun:
-    """Full-batch spherical Langevin dynamics on the empirical objective Phi (§2), batched over
-    the runs of X (runs, n, d):
+    """Spherical Langevin dynamics on the empirical objective Phi (§2), batched over the runs of
+    X (runs, n, d):
 
-        w <- normalise(w + lr grad_S Phi(w) + sqrt(2 lr / beta) P_w xi),   xi ~ N(0, I),
+        w <- normalise(w + lr g(w) + sqrt(2 lr / beta) P_w xi),   xi ~ N(0, I),
 
-    with lr = ``train.lr`` for ``train.steps`` steps, whose stationary law is ∝ exp(beta Phi(w))
-    on the sphere (up to O(lr)). After ``burn_in`` steps the iterates are averaged: their mean
-    (``moment=1``, the estimator of Theorem 2 for odd k*) or their second moment, whose top
-    eigenvector is the estimate (``moment=2``, Theorem 3 for even k*) (§3). Records the overlap
-    of the iterate and of the running estimate at ``records`` evenly spaced steps. The chain
-    runs in ``train.dtype`` (default: the dtype of X).
-    """
+    with lr = ``train.lr`` for ``train.steps`` steps. With ``batch=None`` g is the full-batch
+    Riemannian gradient grad_S Phi(w) (summed over slices of ``GRADIENT_CHUNK`` samples, so the
+    temporaries stay O(runs chunk)) and the stationary law is ∝ exp(beta Phi(w)) on the sphere
+    (up to O(lr)); with ``batch=b`` g is the same gradient on b samples drawn uniformly with
+    replacement at each step (``batch=1``: the paper's batch-size-1 updates, §3.4). After
+    ``burn_in`` steps the iterates are averaged: the running mean (the estimator of Theorem 2
+    for odd k*) and the running second moment, whose top eigenvector is the estimate of
+    Theorem 3 for even k* (§3); both are recorded, ``moment`` (1 or 2) picks the reported one.
+    The start, the noise and the minibatch indices come from streams spawned from
+    ``train.seed`` (:func:`_generator`), independent of the data whatever the seeds.
+    Peak memory beyond X and y: O(runs (d^2 + min(n, chunk)))."""
     import torch
 
     k = _integer_at_least(k, "k", 1)
     beta = _positive(beta, "beta")
-    TrainConfig.check(train)
+    train = TrainConfig.resolve(train, lambda: LANGEVIN_TRAIN)
     steps, lr = train.require_steps(), train.lr
     if not (isinstance(burn_in, (int, np.integer)) and 0 <= burn_in < steps):
         raise ValueError(f"burn_in must be an integer in [0, steps), got {burn_in!r}")
     if moment not in (1, 2):
         raise ValueError(f"moment must be 1 or 2, got {moment!r}")
+    if batch is not None:
+        batch = _integer_at_least(batch, "batch", 1)
     records = _integer_at_least(records, "records", 2)
     dtype = getattr(torch, train.dtype) if train.dtype else X.dtype
-    X, y, w_star = (t.to(dtype) for t in (X, y, w_star))
+    if X.dtype != dtype:  # a converted copy only where the dtype differs
+        X, y = X.to(dtype), y.to(dtype)
+    w_star = w_star.to(dtype)
     runs, n, d = X.shape
-    gen = torch.Generator().manual_seed(train.seed)
-    w = torch.randn(runs, d, generator=gen, dtype=torch.float64).to(X.device, dtype)
+    dev = X.device
+    start, noise = (
+        _generator(train.seed, "langevin-start"),
+        _generator(train.seed, "langevin-noise"),
+    )
+    pick = _generator(train.seed, "minibatch-index")
+    w = torch.randn(runs, d, generator=start, dtype=torch.float64).to(dev, dtype)
     w /= w.norm(dim=1, keepdim=True)
-    total = torch.zeros(runs, d, d) if moment == 2 else torch.zeros(runs, d)
-    total = total.to(X.device, dtype)
+    mean_total = torch.zeros(runs, d, dtype=dtype, device=dev)
+    second_total = torch.zeros(runs, d, d, dtype=dtype, device=dev)
     record = np.unique(np.linspace(0, steps, records).round().astype(int))
     it_over = np.empty((runs, record.size))
-    av_over = np.full((runs, record.size), np.nan)
-    estimate = torch.full((runs, d), float("nan"), dtype=dtype, device=X.device)
+    m1_over = np.full((runs, record.size), np.nan)
+    m2_over = np.full((runs, record.size), np.nan)
+    estimate = torch.full((runs, d), float("nan"), dtype=dtype, device=dev)
     noise_scale = math.sqrt(2 * lr / beta)
+    rows = torch.arange(runs, device=dev)[:, None]
     j = 0
     for t in tqdm(range(steps + 1), disable=not train.progress, desc="Langevin", leave=False):
         if t > burn_in:
-            total += w[:, :, None] * w[:, None, :] if moment == 2 else w
+            mean_total += w
+            second_total.baddbmm_(w[:, :, None], w[:, None, :])
         if t == record[j]:
             it_over[:, j] = (w * w_star).sum(1).abs().cpu().numpy()
             if t > burn_in:
-                estimate = _estimate_from(total, moment)
-                av_over[:, j] = (estimate * w_star).sum(1).abs().cpu().numpy()
+                for total, over, m in ((mean_total, m1_over, 1), (second_total, m2_over, 2)):
+                    est = _estimate_from(total, m)
+                    over[:, j] = (est * w_star).sum(1).abs().cpu().numpy()
+                    if m == moment:
+                        estimate = est
             j += 1
         if t == steps:
             break
-        _, dhe = _he(torch.einsum("rnd,rd->rn", X, w), k)
-        grad = _tangent(torch.einsum("rn,rnd->rd", y * dhe, X) / n, w)
-        xi = torch.randn(runs, d, generator=gen, dtype=torch.float64).to(X.device, dtype)
-        w = _sphere_step(w, lr * grad + noise_scale * _tangent(xi, w))
+        if batch is None:
+            g = torch.zeros_like(w)
+            for i in range(0, n, GRADIENT_CHUNK):
+                Xc, yc = X[:, i : i + GRADIENT_CHUNK], y[:, i : i + GRADIENT_CHUNK]
+                _, dhe = _he(torch.einsum("rnd,rd->rn", Xc, w), k)
+                g += torch.einsum("rn,rnd->rd", yc * dhe, Xc)
+            g /= n
+        else:
+            idx = torch.randint(0, n, (runs, batch), generator=pick).to(dev)
+            Xb, yb = X[rows, idx], y[rows, idx]
+            _, dhe = _he(torch.einsum("rnd,rd->rn", Xb, w), k)
+            g = torch.einsum("rn,rnd->rd", yb * dhe, Xb) / batch
+        xi = torch.randn(runs, d, generator=noise, dtype=torch.float64).to(dev, dtype)
+        w = _sphere_step(w, lr * _tangent(g, w) + noise_scale * _tangent(xi, w))
     return LangevinRun(
         steps=record.astype(float),
         moment=moment,
+        batch=batch,
         iterate_overlap=it_over,
-        average_overlap=av_over,
+        mean_overlap=m1_over,
+        second_moment_overlap=m2_over,
         estimate=estimate.double().cpu().numpy(),
         w_star=w_star.double().cpu().numpy(),
     )
@@ -330,6 +395,28 @@ def high_temperature_estimate(X, y, k: int):
     if k == 4:
         return _estimate_from(second_moment_estimator(X, y), 2)
     raise ValueError(f"k must be 3 or 4 (the estimators derived on the theory page), got {k!r}")
+
+
+def hot_limit_overlap(X, y, w_star, k: int) -> float:
+    """Mean over runs of abs(<estimate, w*>) for :func:`high_temperature_estimate` on a resident
+    data set X (runs, n, d), accumulated over slices of ``GRADIENT_CHUNK`` samples so that its
+    temporaries stay O(runs chunk d) (the value a hot averaged chain converges to, §3)."""
+    import torch
+
+    if k not in (3, 4):
+        raise ValueError(f"k must be 3 or 4, got {k!r}")
+    runs, n, d = X.shape
+    shape = (runs, d) if k == 3 else (runs, d, d)
+    total = torch.zeros(shape, dtype=torch.float64, device=X.device)
+    for i in range(0, n, GRADIENT_CHUNK):
+        Xc, yc = X[:, i : i + GRADIENT_CHUNK].double(), y[:, i : i + GRADIENT_CHUNK].double()
+        weight = yc * ((Xc**2).sum(-1) - d - (2 if k == 3 else 4))
+        if k == 3:
+            total += torch.einsum("rn,rnd->rd", weight, Xc)
+        else:
+            total += torch.einsum("rn,rnd,rne->rde", weight, Xc, Xc)
+    est = _estimate_from(total, 1 if k == 3 else 2)
+    return float((est * w_star.double()).sum(1).abs().mean())
 
 
 def estimator_overlaps(
@@ -432,30 +519,46 @@ def sgd_sweep(
     return ThresholdSweep("online SGD", k, ds, ns, over)
 
 
+#: offset of the data seed of the held-out data sets that choose the pipeline's step size
+HELD_OUT_OFFSET = 104_729
+
+
+def _pipeline_once(d: int, n: int, a: float, runs: int, data_seed: int, seed: int):
+    """One pipeline at budget n with step a / d^{3/2} on the data sets of ``data_seed``:
+    (overlap of the warm start, overlap after online SGD), each (runs,)."""
+    import torch
+
+    n1 = max(1, n // 2)
+    stream = SingleIndexStream(d, 3, runs=runs, seed=data_seed)
+    u = torch.zeros(runs, d, dtype=torch.float64, device=stream.device)
+    for X, y in stream.take(n1):  # streamed: no copy of the warm-start samples is kept
+        u += torch.einsum("rn,rnd->rd", y * ((X**2).sum(-1) - d - 2), X)
+    w0 = _estimate_from(u, 1)
+    start = (w0 * stream.w_star).sum(1).abs().cpu().numpy()
+    traj, _, _ = online_sgd(max(1, n - n1), d, 3, runs=runs, w0=w0, stream=stream,
+                            train=TrainConfig(steps=None, lr=a / d**1.5, seed=seed))  # fmt: skip
+    return start, traj[:, -1]
+
+
 def warm_start_pipeline(
     d: int, ns: ArrayLike, *, lr_factors: ArrayLike = (0.25, 1.0), runs: int = 16, seed: int = 0
 ) -> tuple[Array, Array]:
     """The corollary's pipeline for k* = 3 (§3.3): of a budget of n samples, the first n/2 give
     the averaged estimate (the hot chain's limit, :func:`partial_trace_estimator`) and the other
-    n/2, fresh, feed online SGD started there (step a / d^{3/2}, the best a in ``lr_factors`` by
-    mean final overlap). Returns (overlap after the pipeline, overlap of the warm start alone),
-    each (runs, len(ns))."""
-    import torch
-
+    n/2, fresh, feed online SGD started there, with step a / d^{3/2}. The step is chosen on
+    held-out data sets (data seed + ``HELD_OUT_OFFSET``: the a in ``lr_factors`` with the best
+    mean final overlap there) and scored on the evaluation data sets (data seed seed + d), so
+    the selection never sees the runs it is scored on. Returns (overlap after the pipeline,
+    overlap of the warm start alone), each (runs, len(ns))."""
+    d = _integer_at_least(d, "d", 2)
+    runs = _integer_at_least(runs, "runs", 1)
     grid = np.asarray(ns, dtype=int)
     after, start = np.empty((runs, grid.size)), np.empty((runs, grid.size))
     for j, n in enumerate(grid):
-        n1 = max(1, int(n) // 2)
-        finals = []
-        for a in lr_factors:
-            stream = SingleIndexStream(d, 3, runs=runs, seed=seed + d)
-            Xs, ys = zip(*stream.take(n1), strict=True)
-            w0 = _estimate_from(partial_trace_estimator(torch.cat(Xs, 1), torch.cat(ys, 1)), 1)
-            start[:, j] = (w0 * stream.w_star).sum(1).abs().cpu().numpy()
-            traj, _, _ = online_sgd(max(1, int(n) - n1), d, 3, runs=runs, w0=w0, stream=stream,
-                                    train=TrainConfig(steps=None, lr=a / d**1.5, seed=seed))  # fmt: skip
-            finals.append(traj[:, -1])
-        after[:, j] = max(finals, key=np.mean)
+        held_out = seed + d + HELD_OUT_OFFSET
+        best = max(lr_factors,
+                   key=lambda a: _pipeline_once(d, int(n), a, runs, held_out, seed)[1].mean())  # fmt: skip
+        start[:, j], after[:, j] = _pipeline_once(d, int(n), best, runs, seed + d, seed)
     return after, start
 
 
@@ -477,30 +580,6 @@ def pipeline_sweep(
         ThresholdSweep("warm start + online SGD", 3, ds, ns, after),
         ThresholdSweep("average alone", 3, ds, ns, alone),
     )
-
-
-@reused
-def chain_traces(
-    ks: ArrayLike, d: int, *, factor: float = 10.0, beta: float = 8.0, burn_in: int = 200,
-    runs: int = 4, records: int = 60, train: TrainConfig = LANGEVIN_TRAIN,
-) -> dict[int, tuple[LangevinRun, float]]:  # fmt: skip
-    """The paper's figure (§3.4): for each k*, one hot Langevin chain per run on n =
-    factor * d^{ceil(k*/2)} samples, its iterate and its running estimate (mean for odd k*,
-    second moment for even k*) over time; with the overlap of the high-temperature estimate on
-    the same data (k* = 3, 4; NaN otherwise), the value the running estimate converges to as
-    beta -> 0 and the window grows. Chains run in float32."""
-    out = {}
-    for k in [int(k) for k in ks]:
-        n = int(round(factor * d ** math.ceil(k / 2)))
-        X, y, w_star = single_index_data(n, d, k, runs=runs, seed=train.seed + k)
-        run = langevin(X.float(), y.float(), w_star.float(), k, beta=beta, burn_in=burn_in,
-                       moment=2 if k % 2 == 0 else 1, records=records, train=train)  # fmt: skip
-        limit = float("nan")
-        if k in (3, 4):
-            est = high_temperature_estimate(X, y, k)
-            limit = float((est * w_star).sum(1).abs().mean())
-        out[k] = (run, limit)
-    return out
 
 
 def batch_speedup(

@@ -10,40 +10,107 @@ from .model import partial_trace_overlap, partial_trace_threshold, predicted_exp
 
 if TYPE_CHECKING:
     from .experiment import LangevinRun, ThresholdSweep
+    from .paper_figure import PaperFigure
 
-__all__ = ["plot_traces", "trace_rows", "plot_thresholds", "plot_pipeline", "exponent_rows"]
+__all__ = [
+    "plot_paper_figure",
+    "paper_figure_rows",
+    "paper_figure_ci",
+    "population_signal_figure",
+    "partial_trace_figure",
+    "plot_thresholds",
+    "plot_pipeline",
+    "exponent_rows",
+]
 
 
-def plot_traces(traces: dict[int, tuple[LangevinRun, float]]) -> object:
-    """The paper's figure: per k*, the overlap of the running estimate (mean for odd k*, top
-    eigenvector of the second moment for even k*) and of the current iterate against the step,
-    mean over runs, with the overlap of the high-temperature limit on the same data (dashed)."""
+def _mean_over_runs(a: np.ndarray) -> np.ndarray:
+    """Mean over runs (axis 0) ignoring NaN, NaN (without a warning) where all runs are NaN
+    (the running estimates during the burn-in)."""
+    ok = ~np.isnan(a)
+    return np.where(ok.any(0), np.where(ok, a, 0).sum(0) / np.maximum(ok.sum(0), 1), np.nan)
+
+
+def _chain_panel(ax, run: LangevinRun, limit: float, title: str, colors: dict) -> None:
+    """One chain panel: the iterate, the running mean and the running second moment's top
+    eigenvector (mean over runs; the reported estimate bold), and the hot limit (dashed)."""
+    ax.plot(run.steps, run.iterate_overlap.mean(0), color=colors["muted"], lw=1,
+            label="current iterate")  # fmt: skip
+    for m, over, label in ((1, run.mean_overlap, "running mean"),
+                           (2, run.second_moment_overlap, "running 2nd moment")):  # fmt: skip
+        ax.plot(run.steps, _mean_over_runs(over), lw=2.2 if m == run.moment else 1,
+                ls="-" if m == run.moment else ":",
+                color=colors["experiment"] if m == 1 else colors["constraint"], label=label)  # fmt: skip
+    if np.isfinite(limit):
+        ax.axhline(limit, color=colors["theory"], ls="--", lw=1, label="hot limit, same data")
+    ax.set(ylim=(0, 1), title=title)
+
+
+def plot_paper_figure(result: PaperFigure) -> object:
+    """The paper's figure: per k* (columns), the overlap with w* of the current iterate, of the
+    running mean and of the running second moment's top eigenvector (the estimator of the
+    theorem for that k* bold), against the step, mean over chains; top row full-batch Langevin,
+    bottom row batch-size-1 updates; the hot limit on the same data dashed (k* = 3, 4)."""
     from ..plotting import COLORS, figure
 
-    fig, axes = figure(len(traces), width=4.6 * len(traces), height=3.3)
-    for ax, (k, (run, limit)) in zip(np.atleast_1d(axes), traces.items(), strict=True):
-        ax.plot(run.steps, run.iterate_overlap.mean(0), color=COLORS["muted"], label="iterate")
-        label = "running mean" if run.moment == 1 else "running 2nd moment (top eigvec)"
-        ax.plot(run.steps, np.nanmean(run.average_overlap, 0), color=COLORS["experiment"],
-                lw=2, label=label)  # fmt: skip
-        if np.isfinite(limit):
-            ax.axhline(limit, color=COLORS["theory"], ls="--", lw=1, label="hot limit, same data")
-        ax.set(xlabel="Langevin step", ylabel="overlap with w*", ylim=(0, 1), title=f"k* = {k}")
-        ax.legend(fontsize=7, loc="upper left")
+    ks = list(result.full_batch)
+    fig, axes = figure(len(ks), 2, width=3.6 * len(ks), height=5.6)
+    axes = np.asarray(axes).reshape(2, len(ks))
+    for j, k in enumerate(ks):
+        for i, (runs, name) in enumerate(((result.full_batch, "full batch"),
+                                          (result.minibatch, "batch size 1"))):  # fmt: skip
+            _chain_panel(axes[i, j], runs[k], result.hot_limit[k],
+                         f"k* = {k}, {name}, n = {result.n[k]:,}", COLORS)  # fmt: skip
+            axes[i, j].set(
+                xlabel="step" if i == 1 else "", ylabel="overlap with w*" if j == 0 else ""
+            )
+    axes[0, 0].legend(fontsize=6, loc="upper left")
     return fig
 
 
-def trace_rows(traces: dict[int, tuple[LangevinRun, float]]) -> list[str]:
-    """Final overlaps of the running estimate and the iterate, and the hot limit, per k*."""
+def paper_figure_rows(result: PaperFigure) -> list[str]:
+    """One line per k*: for full batch and batch size 1, the final overlap of the reported
+    estimate (its change over the last quarter of the window in brackets) and of the other
+    running estimate, then the current iterate and the hot limit."""
     rows = []
-    for k, (run, limit) in traces.items():
-        avg = np.nanmean(run.average_overlap[:, -1])
-        half = np.nanmean(run.average_overlap[:, np.searchsorted(run.steps, run.steps[-1] / 2)])
+    for k in result.full_batch:
+        parts = []
+        for name, run in (("full batch", result.full_batch[k]), ("batch 1", result.minibatch[k])):
+            other = run.second_moment_overlap if run.moment == 1 else run.mean_overlap
+            est, alt = ("mean", "2nd moment") if run.moment == 1 else ("2nd moment", "mean")
+            parts.append(
+                f"{name}: {est} {run.average_overlap[:, -1].mean():.2f} "
+                f"(Δ {run.tail_change():.2f}), {alt} {other[:, -1].mean():.2f}, "
+                f"iterate {run.iterate_overlap[:, -1].mean():.2f}"
+            )
+        hot = result.hot_limit[k]
         rows.append(
-            f"k* = {k}: running estimate {avg:.2f} (at half the window {half:.2f}), "
-            f"iterate {run.iterate_overlap[:, -1].mean():.2f}, hot limit {limit:.2f}"
+            f"k* = {k}: "
+            + "; ".join(parts)
+            + (f"; hot limit {hot:.2f}" if np.isfinite(hot) else "")
         )
     return rows
+
+
+def paper_figure_ci() -> object:
+    """The theory page's opening figure (build time, a few seconds): the paper's figure at
+    d = 8 for k* = 3 and 4, full-batch chains only (4 chains each, 1,200 steps)."""
+    from ..plotting import COLORS, figure
+    from ..training import TrainConfig
+    from .paper_figure import reproduce_paper_figure
+
+    res = reproduce_paper_figure(
+        (3, 4), 8, beta=4.0, runs=4, train=TrainConfig(steps=1200, lr=0.1, dtype="float32"),
+        minibatch_train=TrainConfig(steps=2, lr=0.01, dtype="float32"),
+    )  # fmt: skip
+    fig, axes = figure(2, width=8.0, height=3.2)
+    for ax, k in zip(np.atleast_1d(axes), (3, 4), strict=True):
+        _chain_panel(ax, res.full_batch[k], res.hot_limit[k], f"k* = {k}, d = 8, n = {res.n[k]}",
+                     COLORS)  # fmt: skip
+        ax.set(xlabel="Langevin step")
+    np.atleast_1d(axes)[0].set(ylabel="overlap with w*")
+    np.atleast_1d(axes)[0].legend(fontsize=6, loc="upper left")
+    return fig
 
 
 def plot_thresholds(k3: ThresholdSweep, k4: ThresholdSweep, sgd4: ThresholdSweep) -> object:
@@ -109,3 +176,36 @@ def exponent_rows(*sweeps: ThresholdSweep, target: float = 0.5) -> list[str]:
             f"exponent {e} (predicted {expected})"
         )
     return rows
+
+
+def population_signal_figure() -> object:
+    """The population objective E Phi = m^k against the overlap m (§1), k = 1..5, with the
+    overlap of a random start in d = 100 (about d^{-1/2}) shaded: for k* >= 3 the signal there
+    is nearly zero (closed form, instant)."""
+    from ..plotting import COLORS, CYCLE, figure
+
+    fig, (ax,) = figure(1, width=6.0, height=3.2)
+    m = np.linspace(0, 1, 201)
+    for i, k in enumerate(range(1, 6)):
+        ax.plot(m, m**k, color=CYCLE[i], label=f"k* = {k}")
+    ax.axvspan(0, 0.1, color=COLORS["muted"], alpha=0.25, label="random start, d = 100")
+    ax.set(
+        xlabel="overlap m = <w, w*>", ylabel="population objective m^k*", xlim=(0, 1), ylim=(0, 1)
+    )
+    ax.legend(fontsize=7, loc="upper left")
+    return fig
+
+
+def partial_trace_figure() -> object:
+    """The partial trace's closed-form overlap (la-overlap, §3.1) against n / d^2 for
+    d = 16, 64, 256, 1024: the curves approach one limit as d grows (closed form, instant)."""
+    from ..plotting import COLORS, CYCLE, figure
+
+    fig, (ax,) = figure(1, width=6.0, height=3.2)
+    x = np.geomspace(0.01, 10, 200)
+    for i, d in enumerate((16, 64, 256, 1024)):
+        ax.plot(x, partial_trace_overlap(x * d**2, d), color=CYCLE[i], label=f"d = {d}")
+    ax.axhline(0.5, color=COLORS["muted"], lw=0.8)
+    ax.set(xscale="log", xlabel="n / d²", ylabel="overlap of the partial trace", ylim=(0, 1))
+    ax.legend(fontsize=7)
+    return fig

@@ -174,8 +174,10 @@ def partial_trace_overlap(n: ArrayLike, d: ArrayLike) -> Array:
         The predicted overlap in [0, 1), broadcast over n and d.
     """
     n, d = np.asarray(n, dtype=float), np.asarray(d, dtype=float)
-    if np.any(n <= 0) or np.any(d < 2):
-        raise ValueError("n must be > 0 and d >= 2")
+    if not np.all(np.isfinite(n)) or np.any(n <= 0):
+        raise ValueError("n must be finite and > 0")
+    if not np.all(np.isfinite(d)) or np.any(d < 2):
+        raise ValueError("d must be finite and >= 2")
     return np.sqrt(6) / np.sqrt(6 + (d - 1) * (2 * d + 64) / n)
 
 
@@ -196,8 +198,8 @@ def partial_trace_threshold(d: ArrayLike, target: float = 0.5) -> Array:
     ndarray
     """
     d = np.asarray(d, dtype=float)
-    if np.any(~np.isfinite(d)) or np.any(d < 2):
-        raise ValueError("d must be finite and >= 2")
+    if np.any(~np.isfinite(d)) or np.any(d < 2) or np.any(d > 1e12):
+        raise ValueError("d must be finite, >= 2 and <= 1e12")
     if not 0 < target < 1:
         raise ValueError(f"target must lie in (0, 1), got {target!r}")
     return (d - 1) * (2 * d + 64) / (6 * (1 / target**2 - 1))
@@ -208,7 +210,8 @@ def threshold_exponent(
 ) -> tuple[float, Array]:
     """Fit a in n_target ~ d^a (§4): for each d, the sample size at which the mean overlap first
     reaches ``target`` (linear interpolation in log n between grid points), then a least-squares
-    line through (log d, log n_target). Returns (a, n_target per d); NaN where never reached.
+    line through (log d, log n_target). Returns (a, n_target per d); the threshold is inf where
+    the target is never reached on the grid, and a is inf if fewer than two d reach it.
 
     Parameters
     ----------
@@ -224,17 +227,25 @@ def threshold_exponent(
     Returns
     -------
     tuple
-        ``(a, n_target)``: the fitted exponent (NaN if fewer than two d reach the target) and the
-        threshold per d.
+        ``(a, n_target)``: the fitted exponent (inf if fewer than two d reach the target) and the
+        threshold per d (inf where never reached).
     """
     if not 0 < target < 1:
         raise ValueError(f"target must lie in (0, 1), got {target!r}")
     ds = np.asarray(ds, dtype=float)
     if ds.ndim != 1 or ds.size < 2 or len(ns) != ds.size or len(overlaps) != ds.size:
         raise ValueError("need at least two d values, with one n grid and overlap row per d")
-    thresholds = np.full(ds.size, np.nan)
+    if not np.all(np.isfinite(ds)) or np.any(ds <= 0):
+        raise ValueError("ds must be finite and > 0")
+    thresholds = np.full(ds.size, np.inf)
     for i, (n, o) in enumerate(zip(ns, overlaps, strict=True)):
         n, o = np.asarray(n, dtype=float), np.asarray(o, dtype=float)
+        if n.ndim != 1 or n.shape != o.shape[-1:] or not np.all(np.isfinite(n)) or np.any(n <= 0):
+            raise ValueError("each n grid must be finite, > 0 and match its overlap row")
+        if np.any(np.diff(n) <= 0):
+            raise ValueError("each n grid must be strictly increasing")
+        if not np.all(np.isfinite(o)) or np.any(o < 0) or np.any(o > 1):
+            raise ValueError("overlaps must be finite and lie in [0, 1]")
         above = np.nonzero(o >= target)[0]
         if above.size == 0:
             continue
@@ -246,7 +257,7 @@ def threshold_exponent(
         thresholds[i] = np.exp(np.log(n[j - 1]) + frac * (np.log(n[j]) - np.log(n[j - 1])))
     ok = np.isfinite(thresholds)
     if ok.sum() < 2:
-        return float("nan"), thresholds
+        return float("inf"), thresholds
     slope = np.polyfit(np.log(ds[ok]), np.log(thresholds[ok]), 1)[0]
     return float(slope), thresholds
 
@@ -263,6 +274,8 @@ class Exponent:
     confidence: float
 
     def __str__(self) -> str:
+        if not np.isfinite(self.value):
+            return "not fitted (fewer than two d reach the target)"
         return f"{self.value:.2f} [{self.lo:.2f}, {self.hi:.2f}]"
 
 
@@ -278,7 +291,8 @@ def bootstrap_exponent(
 ) -> Exponent:
     """:func:`threshold_exponent` on the mean over runs, with a percentile bootstrap interval:
     the runs of every d are resampled with replacement ``resamples`` times and the exponent
-    refitted (resamples in which some d never reaches the target are dropped and counted).
+    refitted (resamples in which some d never reaches the target are dropped and counted). The
+    exponent and its interval are inf when some d never reaches the target.
 
     Parameters
     ----------
@@ -314,6 +328,7 @@ def bootstrap_exponent(
         if np.all(np.isfinite(thr)):
             fits.append(a)
     if not fits or not np.all(np.isfinite(thresholds)):
-        return Exponent(float("nan"), float("nan"), float("nan"), thresholds, len(fits), confidence)
+        inf = float("inf")
+        return Exponent(inf, inf, inf, thresholds, len(fits), confidence)
     lo, hi = np.quantile(fits, [(1 - confidence) / 2, (1 + confidence) / 2])
     return Exponent(value, float(lo), float(hi), thresholds, len(fits), confidence)
