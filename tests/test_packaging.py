@@ -114,13 +114,23 @@ def _test_names() -> set[str]:
     return names
 
 
+def _claim_ids() -> set[str]:
+    ids: set[str] = set()
+    for path in (ROOT / "tests").glob("test_*.py"):
+        ids |= set(re.findall(r"""mark\.claim\(\s*["']([^"']+)["']""", path.read_text()))
+    return ids
+
+
 @pytest.mark.parametrize("path", sorted((ROOT / "theory").glob("*.md")), ids=lambda p: p.name)
-def test_theory_page_names_only_tests_that_exist(path: Path) -> None:
-    """Each derivation step on a theory page names the test that checks it; the names must be
-    real tests (a renamed or deleted test breaks the page's claim)."""
-    named = set(re.findall(r"`(test_\w+)`", path.read_text()))
-    assert named, f"{path.name} names no test"
-    assert named <= _test_names(), f"unknown tests: {sorted(named - _test_names())}"
+def test_theory_page_links_its_claims_and_names_no_test(path: Path) -> None:
+    """The lesson links the evidence, it does not recite it: a page's checked sections end with
+    ``{claims}`` lines naming claim ids that tests carry (the strict build also fails on an
+    unknown id), and no test name appears in its prose."""
+    text = path.read_text()
+    linked = {i for line in re.findall(r"```\{claims\}([^\n]*)", text) for i in line.split()}
+    assert linked, f"{path.name} links no claim"
+    assert linked <= _claim_ids(), f"unknown claim ids: {sorted(linked - _claim_ids())}"
+    assert not re.findall(r"`(test_\w+)`", text), "test names in the prose"
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "theory").glob("*.md")), ids=lambda p: p.name)
