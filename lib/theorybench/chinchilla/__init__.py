@@ -32,6 +32,6 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "fit_sweep",
         ],
         "interactive": ["EXPLORER_BUDGETS", "EXPLORER_POINTS", "explorer"],
-        "figures": ["fit_rows", "plot_sweep"],
+        "figures": ["fit_rows", "plot_sweep", "bias_figure", "profile_figure"],
     },
 )
