@@ -15,6 +15,10 @@ SIZES = sa.sizes("ci")
 #: -> 1) are checked within 25 %: twice the relative size 1/ln t of the slowest next-order term
 #: (the direction error of W(t)) at the start of the window, 1/ln(2,000) = 0.13
 RATE_TOL = 0.25
+#: the concentration rate is asymptotic: an instance whose direction has not settled by the end
+#: of the run is slower, so the claim is on the share of instances within RATE_TOL (the same 90 %
+#: share as the (K, Q) claim)
+RATE_SHARE = 0.9
 #: the rank claim is strict from d = 4: a 2 x 2 W has rank 1 or 2, and at d = 2 the few
 #: separable instances (n (T - 1) constraints on d^2 = 4 entries) can leave both SVMs full rank
 RANK_STRICT_FROM_D = 4
@@ -160,26 +164,25 @@ def test_global_and_locally_optimal_outcomes_both_occur(direction, record_proper
     chapter="svm_attention",
     statement="Attention leaves the unselected tokens at the rate the SVM margin sets: the "
     "largest off-selection mass u(t) falls like exp(-||W(t)|| / ||W^mm||), i.e. "
-    "rho = -d log u / d||W|| x ||W^mm|| within 25 % of 1 on every instance that ends on a "
-    "globally or locally optimal selection, the theory's domain (W and (K, Q), self- and "
-    "cross-attention, 100 instances each, from step 200 on)",
-    worst="max",
+    "rho = -d log u / d||W|| x ||W^mm|| is within 25 % of 1 on at least 90 % of instances (W "
+    "and (K, Q), self- and cross-attention, 100 instances each, from step 200 on); an instance "
+    "whose direction has not settled by step 2,000 is slower",
+    worst="min",
 )
 def test_attention_concentrates_at_the_rate_set_by_the_margin(direction, record_property) -> None:
-    worst = 0.0
+    worst = 1.0
     for (param, query), st in direction.items():
         rho = st.concentration_rate(start=200)
-        ok = st.outcome != "neither"  # a selection with no limit direction in the theory
-        assert ok.sum() >= 0.95 * st.instances and np.isfinite(rho[ok]).all()
-        dev = float(np.max(np.abs(rho[ok] - 1)))
-        worst = max(worst, dev)
+        has_svm = np.isfinite(st.final())
+        assert np.isfinite(rho[has_svm]).all()
+        share = float(np.mean(np.abs(np.nan_to_num(rho, nan=np.inf) - 1) <= RATE_TOL))
+        worst = min(worst, share)
         record_property(
-            "measured", f"{param}, {query}: rho {sa_stats.spread(rho[ok])}; {int((~ok).sum())} "
-            f"'neither' instances left out"
-        )  # fmt: skip
-        assert dev <= RATE_TOL, (param, query, dev)
+            "measured", f"{param}, {query}: rho {sa_stats.spread(rho)}; {share:.2f} within"
+        )
+        assert share >= RATE_SHARE, (param, query, share)
     record_property("measured", worst)
-    record_property("predicted", f"max |rho - 1| <= {RATE_TOL}")
+    record_property("predicted", f"share with |rho - 1| <= {RATE_TOL} at least {RATE_SHARE}")
 
 
 @pytest.mark.slow  # 8 instances x 20,000 plain-GD steps in one batched run (~10 s)
@@ -432,6 +435,9 @@ def test_statistics_hold_for_other_master_seeds(master) -> None:
     w_all = np.nan_to_num(w.final(), nan=-1.0)  # every instance counts, as above
     assert np.median(w_all) >= 0.99 and np.quantile(w_all, 0.1) >= 0.95
     assert np.median(np.nan_to_num(kq.final(), nan=-1.0)) >= 0.95
+    for st in (w, kq):  # the concentration rate, as above
+        rho = np.nan_to_num(st.concentration_rate(start=200), nan=np.inf)
+        assert np.mean(np.abs(rho - 1) <= RATE_TOL) >= RATE_SHARE
     assert w.counts()["global"] > w.counts()["local"] > 0
     res = sa.global_fraction(6, 8, (4, 8, 16), instances=SIZES.instances, train=train)
     assert res.trend.slope_lo > 0
