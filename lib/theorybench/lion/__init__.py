@@ -23,21 +23,29 @@ Lyapunov function ([CLLL]'s main theorem; §3-4)::
     H(x, m) = alpha f(x) + (gamma/lam) K*(lam x)
               + (1 - eps gamma)/(1 + eps lam) * (K*(lam x) + K(m) - lam m.x)
 
-dH/dt = -Delta(x, m) <= 0 (see :func:`~theorybench.lion.model.lyapunov_dissipation`), and the dynamics settle at
-stationary points of ``F(x) = alpha f(x) + (gamma/lam) K*(lam x)`` (:func:`~theorybench.lion.model.constrained_objective`):
-for sign Lion, ``min f(x) s.t. ||x||_inf <= 1/lam``.
+dH/dt = -Delta(x, m) <= 0 (see :func:`~theorybench.lion.ode.lyapunov_dissipation`), and the
+dynamics settle at stationary points of ``F(x) = alpha f(x) + (gamma/lam) K*(lam x)``
+(:func:`~theorybench.lion.constrained.constrained_objective`): for sign Lion,
+``min f(x) s.t. ||x||_inf <= 1/lam``; for Muon (K the nuclear norm), ``min f(X) s.t.
+||X||_op <= 1/lam``.
 
-
-Layout: ``experiment``, ``interactive``, ``figures``, ``model``, ``optimizer``. Closed forms (``model``) import only numpy/scipy; the other modules load on first use of one of their names."""
+Layout, closed forms (numpy/scipy only, imported with the package): ``kappa`` (K, grad K, K*),
+``discrete`` (the update, written once, and the runs), ``ode`` (the ODE, H and its discrete
+change), ``constrained`` (the problem solved and an independent solver). Loaded on first use of
+one of their names: ``optimizer`` (torch), ``experiment`` (logistic regression), ``digits``
+(the digits network), ``figures``, ``interactive``."""
 
 from .._lazy import lazy_exports
-from . import model, scales
-from .model import *  # noqa: F403
+from . import constrained, discrete, kappa, ode, scales
+from .constrained import *  # noqa: F403
+from .discrete import *  # noqa: F403
+from .kappa import *  # noqa: F403
+from .ode import *  # noqa: F403
 from .scales import *  # noqa: F403
 
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
-    [*model.__all__, *scales.__all__],
+    [*kappa.__all__, *discrete.__all__, *ode.__all__, *constrained.__all__, *scales.__all__],
     {
         "experiment": [
             "LogRegSweep",
@@ -55,14 +63,27 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "explorer_frame",
             "explorer",
         ],
-        "digits": ["DigitsRun", "DIGITS_TRAIN", "load_digits_split", "train_digits"],
+        "digits": [
+            "DigitsRun",
+            "OptimizerRuns",
+            "PhaseStats",
+            "DIGITS_TRAIN",
+            "load_digits_split",
+            "train_digits",
+            "phase_stats",
+        ],
         "figures": [
             "plot_sweep",
             "plot_digits_box",
             "plot_digits_accuracy",
+            "plot_digits_spectral",
             "digits_rows",
+            "digits_comparison_rows",
             "plot_discrete_time",
+            "plot_muon_limit",
+            "plot_statement",
+            "plot_discrete_bound",
         ],
-        "optimizer": ["LionK"],
+        "optimizer": ["LionK", "Muon"],
     },
 )

@@ -1,20 +1,23 @@
 """A real network trained by Lion-K: an MLP on scikit-learn's bundled 8x8 digits (1,797 images,
-no download), beside AdamW with the same decoupled weight decay (theory/lion.md §9).
+no download), trained by sign Lion, by AdamW and by Muon (Lion-K with K the nuclear norm) from
+the same starts on the same minibatches (theory/lion.md §9).
 
 What the theory predicts for every parameter tensor w and Lion's weight decay lam, with a
-constant step lr and lr * lam <= 1:
+constant step lr and lr * lam <= 1 (§6): the excess e_t = lam ||w_t||_inf - 1 obeys
+e_{t+1} <= (1 - lr lam) e_t while positive (phase 1: into the box at least geometrically,
+:func:`~theorybench.lion.discrete.phase1_envelope`), and once e_t <= 0 it stays <= 0 (phase 2:
+the box {abs(w) <= 1/lam} is mapped into itself). For Muon the same holds with the spectral
+norm of each weight matrix in place of ||w||_inf (§7).
 
-* phase 1 -- ||w||_inf - 1/lam shrinks at least geometrically, d_{t+1} <= (1 - lr lam) d_t
-  (:func:`~theorybench.lion.model.phase1_envelope`), so the box is reached to a tolerance tol
-  within t* = log(tol / d_0) / log(1 - lr lam) steps;
-* phase 2 -- once inside, ||w||_inf <= 1/lam for ever: x' = (1 - lr lam) x + lr sign(.) keeps
-  abs(x) <= 1/lam exactly.
+The seeds of one configuration train as one batched network: every parameter carries a leading
+seed axis, and the loss is the sum of the seeds' losses, so each seed gets its own gradient.
+Sign Lion and AdamW act entry by entry and Muon matrix by matrix, so batching changes nothing.
 """
 
 from __future__ import annotations
 
-import copy
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,21 +27,41 @@ from numpy.typing import NDArray
 from .. import _checks
 from .._memo import reused
 from ..training import TrainConfig
-from .optimizer import LionK
+from .optimizer import LionK, Muon
 from .scales import CI, sizes
 
-__all__ = ["DigitsRun", "DIGITS_TRAIN", "load_digits_split", "train_digits"]
+__all__ = [
+    "DigitsRun",
+    "OptimizerRuns",
+    "PhaseStats",
+    "DIGITS_TRAIN",
+    "load_digits_split",
+    "train_digits",
+    "phase_stats",
+]
 
 #: sign Lion with constant step 2e-3 for 1,000 minibatch steps (the ci sizes' config)
 DIGITS_TRAIN = CI.digits.train
 
 Array = NDArray[np.float64]
-#: relative tolerance of "inside the box" for the phase-1 time: lam ||w||_inf <= 1 + TOL
+#: relative tolerance of "reached the box" for the phase-1 entry step: lam ||w||_inf <= 1 + TOL
 TOL = 1e-3
+#: float64 rounding allowance of the per-step inequalities, relative to 1/lam (a few ulps of
+#: the O(1) quantities lam ||w||_inf that one step combines)
+ROUNDING = 1e-12
+#: share of the training split held out to pick each optimizer's best decay
+VALIDATION_FRACTION = 0.2
 
 
 def load_digits_split(seed: int = 0, test_fraction: float = 0.2) -> tuple[Array, ...]:
     """scikit-learn's bundled digits (no download), pixels scaled to [0, 1], split at random.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the random split.
+    test_fraction : float
+        Share of the 1,797 images held out as the test set (0.2: 359 images).
 
     Returns
     -------
@@ -55,165 +78,325 @@ def load_digits_split(seed: int = 0, test_fraction: float = 0.2) -> tuple[Array,
     return X[train] / 16.0, y[train], X[test] / 16.0, y[test]
 
 
+# ----------------------------------------------------------------------------------------------
+# Results
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OptimizerRuns:
+    """One optimizer at one weight decay, over seeds (axis 0) and recorded steps (axis 1).
+
+    ``weight_decay`` is the optimizer's own argument: lam for Lion and Muon, ``weight_decay``
+    for torch's AdamW. Each shrinks the weights by the factor 1 - ``per_step_decay`` per step.
+    """
+
+    optimizer: str
+    lr: float
+    weight_decay: float
+    test_accuracy: Array  # (seeds, records)
+    train_loss: Array  # (seeds, records)
+    validation_accuracy: Array  # (seeds,) at the last step
+    max_abs_weight: Array  # (seeds, steps + 1): max over tensors of ||w||_inf, every step
+    boundary_fraction: Array  # (seeds, records): share of weights with lam abs(w) >= 1 - TOL
+    spectral_norms: Array  # (seeds, records, matrices): ||W||_op of each weight matrix
+
+    @property
+    def per_step_decay(self) -> float:
+        """lr * weight_decay: the factor by which the decay alone shrinks the weights per step."""
+        return self.lr * self.weight_decay
+
+    @property
+    def final_test_accuracy(self) -> Array:
+        """Test accuracy at the last step, per seed."""
+        return self.test_accuracy[:, -1]
+
+
 @dataclass(frozen=True)
 class DigitsRun:
-    """Result of :func:`train_digits`: arrays indexed (lam, seed, recorded step)."""
+    """Result of :func:`train_digits`.
+
+    ``lion[i]`` and ``adamw[i]`` are sign Lion at ``lams[i]`` and AdamW at the same per-step
+    decay (``weight_decay = lams[i] * lion_lr / adamw_lr``); ``muon[j]`` is Muon at
+    ``muon_lams[j]``. All start from the same initialisations and see the same minibatches.
+    """
 
     lams: Array
-    steps: Array  # recorded steps
-    lr: float
-    d0: Array  # (L, S) max over tensors of ||w||_inf - 1/lam at step 0
-    lion_scaled_norm: Array  # (L, S, R) max over tensors of lam ||w||_inf
-    lion_boundary: Array  # (L, S, R) fraction of weights with lam abs(w) >= 1 - TOL
-    phase1_measured: Array  # (L, S) first step with lam ||w||_inf <= 1 + TOL (NaN: never)
-    stays_inside: Array  # (L, S) max of lam ||w||_inf over every step after the first entry
-    phase1_bound: Array  # (L, S) log(TOL / (lam d0)) / log(1 - lr lam): the theory's bound
-    envelope_excess: Array  # (L, S) max_t (d_t - d_0 (1 - lr lam)^t): <= 0 if the bound holds
-    lion_test_acc: Array  # (L, S, R)
-    lion_train_loss: Array  # (L, S, R)
-    adamw_test_acc: Array  # (L, S, R)
-    adamw_train_loss: Array  # (L, S, R)
+    muon_lams: Array
+    steps: Array  # the recorded steps
+    lion: tuple[OptimizerRuns, ...]
+    adamw: tuple[OptimizerRuns, ...]
+    muon: tuple[OptimizerRuns, ...]
+    n_test: int
+    n_validation: int
     seconds: float
 
+    @property
+    def seeds(self) -> int:
+        return self.lion[0].test_accuracy.shape[0]
 
-def _mlp(d_in: int, hidden: int, gen: torch.Generator, dtype, dev) -> torch.nn.Module:
-    torch.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=gen)))
-    net = torch.nn.Sequential(
-        torch.nn.Linear(d_in, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 10)
+    def best(self, optimizer: str) -> OptimizerRuns:
+        """The optimizer's runs at the decay of highest median validation accuracy."""
+        runs = {"lion": self.lion, "adamw": self.adamw, "muon": self.muon}[optimizer]
+        return max(runs, key=lambda r: float(np.median(r.validation_accuracy)))
+
+
+@dataclass(frozen=True)
+class PhaseStats:
+    """Sign Lion's two phases on one weight decay, per seed (:func:`phase_stats`)."""
+
+    start_excess: Array  # e_0 = lam ||w_0||_inf - 1 (> 0: starts outside the box)
+    entry_step: Array  # first step with e_t <= TOL (NaN: never)
+    entry_bound: Array  # ceil(log(TOL / e_0) / log(1 - lr lam)): the envelope's entry step
+    envelope_excess: Array  # max_t (e_t - e_0+ (1 - lr lam)^t), in units of 1: <= ROUNDING
+    contraction_excess: Array  # max_t (e_{t+1}+ - (1 - lr lam) e_t+): <= ROUNDING
+    max_after_inside: Array  # max of e_t after the first step with e_t <= 0 (NaN: never inside)
+
+
+def phase_stats(runs: OptimizerRuns) -> PhaseStats:
+    """Phase 1 and 2 of §6 measured on sign Lion's runs: the excess e_t = lam ||w_t||_inf - 1
+    (largest over the network's tensors) against the envelope e_0 (1 - lr lam)^t.
+
+    Parameters
+    ----------
+    runs : OptimizerRuns
+        Sign Lion's runs at one weight decay.
+
+    Returns
+    -------
+    PhaseStats
+    """
+    lam, rate = runs.weight_decay, 1 - runs.lr * runs.weight_decay
+    e = lam * runs.max_abs_weight - 1  # (seeds, steps + 1)
+    pos = np.maximum(e, 0.0)
+    t = np.arange(e.shape[1])
+    envelope = pos[:, :1] * rate**t
+    entered = e <= TOL
+    entry = np.where(entered.any(1), entered.argmax(1), np.nan)
+    bound = np.ceil(np.log(TOL / np.maximum(e[:, 0], TOL)) / np.log(rate))  # 0 if e_0 <= TOL
+    inside = e <= 0
+    after = np.full(e.shape[0], np.nan)
+    for s in np.flatnonzero(inside.any(1)):
+        after[s] = e[s, inside[s].argmax() :].max()
+    return PhaseStats(
+        start_excess=e[:, 0],
+        entry_step=entry,
+        entry_bound=bound,
+        envelope_excess=(e - envelope).max(1),
+        contraction_excess=(pos[:, 1:] - rate * pos[:, :-1]).max(1),
+        max_after_inside=after,
     )
-    return net.to(dev, dtype)
+
+
+# ----------------------------------------------------------------------------------------------
+# The batched network
+# ----------------------------------------------------------------------------------------------
+def _init_params(
+    sizes_: tuple[int, ...], seeds: int, master: int, dtype: torch.dtype, dev: torch.device
+) -> list[torch.Tensor]:
+    """torch.nn.Linear's default initialisation, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights
+    and biases, drawn per seed from its own generator (the global generator is left alone).
+    Weights have shape (seeds, out, in), biases (seeds, out, 1): a bias is a column."""
+    params: list[list[torch.Tensor]] = []
+    for s in range(seeds):
+        gen = torch.Generator().manual_seed(master * 100_003 + s)
+        one = []
+        for fan_in, fan_out in zip(sizes_[:-1], sizes_[1:], strict=True):
+            bound = fan_in**-0.5
+            for shape in ((fan_out, fan_in), (fan_out, 1)):
+                draw = torch.rand(shape, generator=gen, dtype=torch.float64)
+                one.append((2 * draw - 1) * bound)
+        params.append(one)
+    return [torch.stack(ts).to(dev, dtype) for ts in zip(*params, strict=True)]
+
+
+def _forward(params: list[torch.Tensor], X: torch.Tensor) -> torch.Tensor:
+    """Logits of every seed's MLP: X is (n, d) shared or (seeds, n, d); returns (seeds, n, 10)."""
+    h = X
+    for i in range(0, len(params), 2):
+        W, b = params[i], params[i + 1]
+        h = torch.matmul(h, W.transpose(1, 2)) + b.transpose(1, 2)
+        if i + 2 < len(params):
+            h = torch.relu(h)
+    return h
+
+
+def _losses(params: list[torch.Tensor], X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy per seed, shape (seeds,); y is (n,) shared or (seeds, n)."""
+    logits = _forward(params, X)
+    y = y.expand(logits.shape[:2])
+    ce = torch.nn.functional.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none")
+    return ce.view(logits.shape[:2]).mean(1)
+
+
+def _accuracy(params: list[torch.Tensor], X: torch.Tensor, y: torch.Tensor) -> np.ndarray:
+    return (_forward(params, X).argmax(-1) == y).double().mean(1).cpu().numpy()
+
+
+@dataclass(frozen=True)
+class _Data:
+    fit: tuple[torch.Tensor, torch.Tensor]
+    validation: tuple[torch.Tensor, torch.Tensor]
+    test: tuple[torch.Tensor, torch.Tensor]
+
+
+def _load(seed: int, dtype: torch.dtype, dev: torch.device) -> _Data:
+    """The test split of :func:`load_digits_split`, and its training split cut into the images
+    the networks fit and a validation set that picks each optimizer's best decay."""
+    Xtr, ytr, Xte, yte = load_digits_split(seed)
+    n_val = int(round(VALIDATION_FRACTION * ytr.size))
+
+    def pair(X: Array, y: Array) -> tuple[torch.Tensor, torch.Tensor]:
+        return torch.as_tensor(X, dtype=dtype, device=dev), torch.as_tensor(y, device=dev)
+
+    return _Data(
+        fit=pair(Xtr[n_val:], ytr[n_val:]),
+        validation=pair(Xtr[:n_val], ytr[:n_val]),
+        test=pair(Xte, yte),
+    )
+
+
+def _minibatches(n: int, seeds: int, batch: int, steps: int, master: int) -> torch.Tensor:
+    """Minibatch indices (steps, seeds, batch): one order per seed, shared by every optimizer."""
+    out = torch.empty((steps, seeds, batch), dtype=torch.long)
+    for s in range(seeds):
+        gen = torch.Generator().manual_seed(master * 7919 + s)
+        out[:, s] = torch.randint(0, n, (steps, batch), generator=gen)
+    return out
+
+
+def _train(
+    make_optimizer: Callable[[list[torch.Tensor]], torch.optim.Optimizer],
+    init: list[torch.Tensor],
+    data: _Data,
+    batches: torch.Tensor,
+    record: np.ndarray,
+    lam: float,
+) -> dict[str, np.ndarray]:
+    """Train every seed's copy of ``init`` for len(batches) steps; record what OptimizerRuns
+    holds (``lam`` sets the box of the boundary fraction)."""
+    params = [p.clone().requires_grad_(True) for p in init]
+    opt = make_optimizer(params)
+    (X, y), steps = data.fit, batches.shape[0]
+    seeds = init[0].shape[0]
+    rows = {k: [] for k in ("test_accuracy", "train_loss", "boundary_fraction", "spectral_norms")}
+    max_abs = np.empty((seeds, steps + 1))
+    recorded = set(record.tolist())
+    for t in range(steps + 1):
+        with torch.no_grad():
+            max_abs[:, t] = torch.stack([p.abs().flatten(1).amax(1) for p in params]).amax(0).cpu()
+            if t in recorded:
+                rows["test_accuracy"].append(_accuracy(params, *data.test))
+                rows["train_loss"].append(_losses(params, X, y).cpu().numpy())
+                on = sum((lam * p.abs() >= 1 - TOL).flatten(1).sum(1) for p in params)
+                rows["boundary_fraction"].append((on / sum(p[0].numel() for p in params)).cpu())
+                norms = [torch.linalg.matrix_norm(p, ord=2) for p in params[::2]]
+                rows["spectral_norms"].append(torch.stack(norms, 1).cpu().numpy())
+        if t == steps:
+            break
+        idx = batches[t].to(X.device)
+        opt.zero_grad()
+        _losses(params, X[idx], y[idx]).sum().backward()
+        opt.step()
+    with torch.no_grad():
+        val = _accuracy(params, *data.validation)
+    out = {k: np.stack([np.asarray(r, dtype=float) for r in v], 1) for k, v in rows.items()}
+    return out | {"max_abs_weight": max_abs, "validation_accuracy": val}
 
 
 @reused
 def train_digits(
     *,
-    lams: tuple[float, ...] = (3.0, 10.0, 30.0),
+    lams: tuple[float, ...] = (0.3, 1.0, 3.0, 10.0, 30.0),
+    muon_lams: tuple[float, ...] = (0.3, 1.0, 3.0),
     hidden: int = 32,
     seeds: int = 5,
     adamw_lr: float = 1e-2,
+    muon_lr: float = 2e-2,
     batch: int = 128,
     records: int = 40,
     train: TrainConfig | None = None,
 ) -> DigitsRun:
-    """Train the MLP 64 -> hidden -> 10 with sign Lion (``LionK``, weight decay lam, constant
-    step ``train.lr``, ``train.steps`` minibatch steps) and with AdamW (``weight_decay`` = lam, ``adamw_lr``), ``seeds`` times per lam, on
-    the same minibatches; record every parameter tensor's ``lam ||w||_inf``, the fraction of
-    weights on the box boundary, train loss and test accuracy.
+    """Train the MLP 64 -> hidden -> 10 on the digits, ``seeds`` times per configuration:
+    sign Lion (:class:`~theorybench.lion.optimizer.LionK`, step ``train.lr``) at each weight
+    decay of ``lams``; AdamW (step ``adamw_lr``) at the same per-step decays
+    (``weight_decay = lam * train.lr / adamw_lr``); Muon (:class:`~theorybench.lion.optimizer.Muon`,
+    step ``muon_lr``) at each of ``muon_lams``. All take ``train.steps`` steps from the same
+    starts on the same minibatches of the fitting images; each optimizer's best decay is the
+    one of highest median accuracy on a held-out validation share of the training split.
 
     Parameters
     ----------
     lams : tuple of float
-        Weight decays (> 0, with train.lr * lam <= 1 and adamw_lr * lam <= 1).
+        Lion's weight decays (> 0, with train.lr * lam <= 1); they set AdamW's too.
+    muon_lams : tuple of float
+        Muon's weight decays (> 0, with muon_lr * lam <= 1).
     hidden : int
         Hidden width.
     seeds : int
-        Initialisations (and minibatch orders) per lam.
-    adamw_lr : float
-        Step size of AdamW (Lion's is ``train.lr``).
+        Initialisations (and minibatch orders) per configuration.
+    adamw_lr, muon_lr : float
+        Step sizes of AdamW and Muon in (0, 1] (Lion's is ``train.lr``).
     batch : int
         Minibatch size.
     records : int
         Recorded steps (log-spaced, plus step 0).
     train : TrainConfig
-        Steps, Lion's step size, the master seed, device and dtype (both optimisers take the
-        same number of steps).
+        Steps, Lion's step size, the master seed, device and dtype.
 
     Returns
     -------
     DigitsRun
     """
     lams_arr = _checks.positive_array(lams, "lams", ndim=1)
+    muon_arr = _checks.positive_array(muon_lams, "muon_lams", ndim=1)
     hidden = _checks.integer_at_least(hidden, "hidden", 1)
     train = TrainConfig.resolve(train, lambda: sizes().digits.train)
     steps, lr, seed = train.require_steps(), train.lr, train.seed
     seeds = _checks.integer_at_least(seeds, "seeds", 1)
     batch = _checks.integer_at_least(batch, "batch", 1)
     records = _checks.integer_at_least(records, "records", 2)
-    adamw_lr = _checks.positive(adamw_lr, "adamw_lr")
-    if max(lr, adamw_lr) * lams_arr.max() > 1:
-        raise ValueError("lr * lam and adamw_lr * lam must be <= 1 for every lam")
+    adamw_lr = _checks.in_range(adamw_lr, "adamw_lr", 0.0, 1.0, lo_open=True)
+    muon_lr = _checks.in_range(muon_lr, "muon_lr", 0.0, 1.0, lo_open=True)
+    if lr * lams_arr.max() > 1 or muon_lr * muon_arr.max() > 1:
+        raise ValueError(
+            "train.lr * lam (every lam) and muon_lr * lam (every muon_lam) must be <= 1"
+        )
     dev = train.torch_device()
     dtype = train.torch_dtype(dev)
-    Xtr, ytr, Xte, yte = load_digits_split(seed)
-    Xtr, Xte = (torch.as_tensor(a, dtype=dtype, device=dev) for a in (Xtr, Xte))
-    ytr, yte = (torch.as_tensor(a, device=dev) for a in (ytr, yte))
-    rec = np.unique(np.r_[0, np.geomspace(1, steps, records - 1).astype(int)])
-    L, S, R = lams_arr.size, seeds, rec.size
-    shape = (L, S, R)
-    out = {k: np.full(shape, np.nan) for k in ("norm", "bnd", "lacc", "lloss", "aacc", "aloss")}
-    d0, excess = np.empty((L, S)), np.empty((L, S))
-    first, after = np.full((L, S), np.nan), np.full((L, S), np.nan)
+    data = _load(seed, dtype, dev)
+    init = _init_params((data.fit[0].shape[1], hidden, 10), seeds, seed, dtype, dev)
+    batches = _minibatches(data.fit[1].numel(), seeds, batch, steps, seed)
+    record = np.unique(np.r_[0, np.geomspace(1, steps, records - 1).astype(int)])
+
+    def runs(name: str, step: float, decay: float, make) -> OptimizerRuns:
+        out = _train(make, init, data, batches, record, decay)
+        return OptimizerRuns(optimizer=name, lr=step, weight_decay=decay, **out)
+
     start = time.perf_counter()
-    for i, lam in enumerate(lams_arr):
-        for s in range(S):
-            gen = torch.Generator().manual_seed(seed * 100_003 + s)
-            init = _mlp(Xtr.shape[1], hidden, gen, dtype, dev)
-            nets = {"lion": init, "adamw": copy.deepcopy(init)}  # the same start for both
-            opts = {
-                "lion": LionK(nets["lion"].parameters(), lr=lr, weight_decay=float(lam)),
-                "adamw": torch.optim.AdamW(
-                    nets["adamw"].parameters(), lr=adamw_lr, weight_decay=float(lam)
-                ),
-            }
-            order = torch.Generator().manual_seed(seed * 7919 + s)
-            j, worst = 0, -np.inf
-            with torch.no_grad():
-                norm0 = max(float(p.abs().max()) for p in nets["lion"].parameters())
-            d0[i, s] = norm0 - 1 / lam
-            for t in range(steps + 1):
-                with torch.no_grad():
-                    w = [p.detach() for p in nets["lion"].parameters()]
-                    scaled = lam * max(float(p.abs().max()) for p in w)
-                    d_t = scaled / lam - 1 / lam
-                    worst = max(worst, d_t - max(d0[i, s], 0) * (1 - lr * lam) ** t)
-                    if np.isnan(first[i, s]) and scaled <= 1 + TOL:
-                        first[i, s] = t
-                    elif not np.isnan(first[i, s]):
-                        after[i, s] = np.nanmax([after[i, s], scaled])
-                    if j < R and t == rec[j]:
-                        out["norm"][i, s, j] = scaled
-                        n_on = sum(int((lam * p.abs() >= 1 - TOL).sum()) for p in w)
-                        out["bnd"][i, s, j] = n_on / sum(p.numel() for p in w)
-                        for name, key_acc, key_loss in (
-                            ("lion", "lacc", "lloss"),
-                            ("adamw", "aacc", "aloss"),
-                        ):
-                            net = nets[name]
-                            out[key_loss][i, s, j] = float(
-                                torch.nn.functional.cross_entropy(net(Xtr), ytr)
-                            )
-                            out[key_acc][i, s, j] = float(
-                                (net(Xte).argmax(1) == yte).double().mean()
-                            )
-                        j += 1
-                if t == steps:
-                    break
-                idx = torch.randint(0, Xtr.shape[0], (batch,), generator=order).to(dev)
-                for name in ("lion", "adamw"):
-                    loss = torch.nn.functional.cross_entropy(nets[name](Xtr[idx]), ytr[idx])
-                    opts[name].zero_grad()
-                    loss.backward()
-                    opts[name].step()
-            excess[i, s] = worst
-    seconds = time.perf_counter() - start
-    bound = np.log(TOL / (lams_arr[:, None] * np.maximum(d0, 1e-300))) / np.log(
-        1 - lr * lams_arr[:, None]
+    lion = tuple(
+        runs("lion", lr, lam, lambda ps, lam=lam: LionK(ps, lr=lr, weight_decay=lam))
+        for lam in map(float, lams_arr)
     )
-    bound = np.where(d0 > 0, np.maximum(bound, 0.0), 0.0)
+    adamw = tuple(
+        runs(
+            "adamw",
+            adamw_lr,
+            wd,
+            lambda ps, wd=wd: torch.optim.AdamW(ps, lr=adamw_lr, weight_decay=wd),
+        )  # fmt: skip
+        for wd in (float(lam) * lr / adamw_lr for lam in lams_arr)
+    )
+    muon = tuple(
+        runs("muon", muon_lr, lam, lambda ps, lam=lam: Muon(ps, lr=muon_lr, weight_decay=lam))
+        for lam in map(float, muon_arr)
+    )
     return DigitsRun(
         lams=lams_arr,
-        steps=rec.astype(float),
-        lr=lr,
-        d0=d0,
-        lion_scaled_norm=out["norm"],
-        lion_boundary=out["bnd"],
-        phase1_measured=first,
-        stays_inside=after,
-        phase1_bound=bound,
-        envelope_excess=excess,
-        lion_test_acc=out["lacc"],
-        lion_train_loss=out["lloss"],
-        adamw_test_acc=out["aacc"],
-        adamw_train_loss=out["aloss"],
-        seconds=seconds,
+        muon_lams=muon_arr,
+        steps=record.astype(float),
+        lion=lion,
+        adamw=adamw,
+        muon=muon,
+        n_test=int(data.test[1].numel()),
+        n_validation=int(data.validation[1].numel()),
+        seconds=time.perf_counter() - start,
     )

@@ -10,7 +10,8 @@ import torch
 
 from .. import _checks
 from ..training import TrainConfig
-from .model import Array, constrained_optimum
+from .constrained import constrained_optimum
+from .discrete import Array
 from .optimizer import LionK
 from .scales import CI, sizes
 
@@ -55,6 +56,11 @@ def make_logistic_data(n: int, d: int, *, flip: float = 0.1, seed: int = 0) -> t
 
 def logistic_loss_np(w: Array, X: Array, y: Array) -> tuple[float, Array]:
     """Mean logistic loss f(w) = mean log(1 + exp(-y x.w)) and its gradient (numpy, stable)."""
+    w = _checks.finite_array(w, "w", ndim=1)
+    X = _checks.finite_array(X, "X", ndim=2)
+    y = _checks.finite_array(y, "y", ndim=1)
+    if X.shape != (y.size, w.size):
+        raise ValueError(f"X must have shape (len(y), len(w)) = {(y.size, w.size)}, got {X.shape}")
     z = -y * (X @ w)
     loss = float(np.mean(np.logaddexp(0.0, z)))
     sig = 0.5 * (1 + np.tanh(0.5 * z))  # = sigmoid(z), overflow-free
@@ -84,6 +90,8 @@ def logistic_regression_lam_sweep(
     from tqdm.auto import tqdm
 
     lams_arr = _checks.positive_array(lams, "lams", ndim=1)
+    n_records = _checks.integer_at_least(n_records, "n_records", 2)
+    init_scale = _checks.positive(init_scale, "init_scale")
     train = TrainConfig.resolve(train, lambda: sizes().logistic.train)
     steps, lr, seed, progress = train.require_steps(), train.lr, train.seed, train.progress
     if lr * lams_arr.max() > 1:

@@ -7,18 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from .model import (
-    DOMAIN_TOL,
-    Array,
-    Kappa,
-    ball_outline,
-    box_distance,
-    constrained_optimum,
-    get_kappa,
-    lion_run,
-    lyapunov_H,
-    ode_params,
-)
+from .constrained import ball_outline, constrained_optimum
+from .discrete import Array, box_distance, lion_run
+from .kappa import DOMAIN_TOL, Kappa, get_kappa
+from .ode import lyapunov_H, ode_params
 
 __all__ = [
     "EXPLORER_A",
@@ -65,8 +57,9 @@ def explorer_frame(
     """Everything the explorer draws for one setting of the sliders (pure computation).
 
     Runs ``EXPLORER_STEPS`` steps of Lion-K from ``EXPLORER_X0``, evaluates H along the iterates
-    with the mapped ODE parameters (:func:`~theorybench.lion.model.ode_params`), the step at which the iterates enter the
+    with the mapped ODE parameters (:func:`~theorybench.lion.ode.ode_params`), the step at which the iterates enter the
     ball, and scipy's constrained optimum. ``p`` is the exponent of Lion-lp (``kappa="lp"``).
+    ``t`` and ``H`` hold only the steps t > 0 where H is finite (inside the ball).
     """
     k = Kappa("lp", p=p) if kappa == "lp" else get_kappa(kappa)
     f, grad_f = explorer_problem()
@@ -86,10 +79,12 @@ def explorer_frame(
         entry = int(inside[0]) if inside.size else None
     else:
         entry = 0
+    t = np.arange(EXPLORER_STEPS + 1) * lr
+    shown = np.isfinite(H) & (t > 0)  # H = +inf outside the ball: not drawn
     return {
         "xs": tr.xs,
-        "t": np.arange(EXPLORER_STEPS + 1) * lr,
-        "H": np.where(np.isfinite(H), H, np.nan),
+        "t": t[shown],
+        "H": H[shown],
         "entry_t": None if entry is None else entry * lr,
         "outline": ball_outline(lam, k),
         "optimum": constrained_optimum(f, grad_f, np.zeros(2), lam, k),
@@ -130,16 +125,15 @@ def explorer() -> Any:
         ball.set_data(fr["outline"].T)
         path.set_data(fr["xs"].T)
         opt.set_data([fr["optimum"][0]], [fr["optimum"][1]])
-        hline.set_data(fr["t"][1:], fr["H"][1:])
+        hline.set_data(fr["t"], fr["H"])
         entry.set_visible(fr["entry_t"] is not None and fr["entry_t"] > 0)
         if fr["entry_t"]:
             entry.set_xdata([fr["entry_t"]] * 2)
-        finite = fr["H"][1:][np.isfinite(fr["H"][1:])]
-        if finite.size:
-            lo, hi = finite.min(), finite.max()
+        if fr["H"].size:
+            lo, hi = fr["H"].min(), fr["H"].max()
             pad = 0.05 * (hi - lo) + 1e-9
             axh.set_ylim(lo - pad, hi + pad)
-        axh.set_xlim(fr["t"][1], fr["t"][-1])
+        axh.set_xlim(lr, EXPLORER_STEPS * lr)
         axh.set_title(f"$1/\\lambda$ = {1 / lam:.2f},  $\\|x_T\\|$ = {fr['norm_T']:.2f}")
 
     controls = {

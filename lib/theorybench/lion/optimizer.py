@@ -1,4 +1,5 @@
-"""``LionK``: the Lion-K update as a ``torch.optim.Optimizer`` (decoupled weight decay)."""
+"""``LionK``: the Lion-K update as a ``torch.optim.Optimizer`` (decoupled weight decay), and
+``Muon``, the same with K the nuclear norm."""
 
 from __future__ import annotations
 
@@ -7,22 +8,22 @@ from typing import Any
 
 import torch
 
-from .model import Kappa, _check_hyper, get_kappa
+from .discrete import _check_hyper, _lion_k_update
+from .kappa import Kappa, get_kappa
 
-__all__ = ["LionK"]
+__all__ = ["LionK", "Muon"]
 
 
-# ----------------------------------------------------------------------------------------------
-# torch: the optimizer and the experiment
-# ----------------------------------------------------------------------------------------------
 class LionK(torch.optim.Optimizer):
     """Lion-K as a ``torch.optim.Optimizer`` (§1, eq. lion-k, applied per parameter tensor).
 
     ``weight_decay`` is lam (decoupled: x <- (1 - lr lam) x + lr grad K(m~)); the state ``m``
     accumulates the *negative* gradient, as in the paper. K acts on each parameter tensor
     separately (K(x) = sum over tensors), so for ``"l2"``/``"linf"`` the constraint is a product
-    of balls. ``kappa="l1"`` is the ordinary Lion of Chen et al. (2023). The subgradient is
-    :meth:`~theorybench.lion.model.Kappa.grad`, the very code of the numpy reference :func:`~theorybench.lion.model.lion_step`.
+    of balls; ``"nuclear"`` takes each tensor's last two axes as a matrix (leading axes are a
+    batch of matrices, a vector is a column). ``kappa="l1"`` is the ordinary Lion of Chen et al.
+    (2023). Each step calls ``theorybench.lion.discrete._lion_k_update``, the very code of
+    the numpy reference :func:`~theorybench.lion.discrete.lion_step`, with ``xp=torch``.
     """
 
     def __init__(
@@ -58,8 +59,29 @@ class LionK(torch.optim.Optimizer):
                 state = self.state[p]
                 if not state:
                     state["m"] = torch.zeros_like(p)
-                m = state["m"]
-                update = k.grad(b1 * m - (1 - b1) * p.grad, xp=torch)
-                p.mul_(1 - lr * lam).add_(update, alpha=lr)
-                m.mul_(b2).add_(p.grad, alpha=-(1 - b2))
+                x_next, m_next, _, _ = _lion_k_update(
+                    p, state["m"], p.grad, lr=lr, beta1=b1, beta2=b2, lam=lam, kappa=k, xp=torch
+                )
+                p.copy_(x_next)
+                state["m"].copy_(m_next)
         return loss
+
+
+class Muon(LionK):
+    """Muon with decoupled weight decay as Lion-K with K the nuclear norm (Chen, Li & Liu 2025;
+    theory/lion.md §7): each matrix moves along U V^T of its momentum m~ = U S V^T, and with
+    weight decay lam every matrix ends in the spectral-norm ball ||W||_op <= 1/lam.
+
+    The orthogonalisation is the exact thin SVD (Muon's Newton-Schulz iteration approximates
+    it); a vector parameter is a column, so it moves along m~ / ||m~||_2 and ends in
+    ||b||_2 <= 1/lam.
+    """
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float = 2e-2,
+        betas: tuple[float, float] = (0.9, 0.99),
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, lr=lr, betas=betas, weight_decay=weight_decay, kappa="nuclear")

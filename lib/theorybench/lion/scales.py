@@ -23,11 +23,13 @@ class LogisticSizes(Sizes):
 @dataclass(frozen=True)
 class DigitsSizes(Sizes):
     """The digits network (keyword arguments of :func:`~theorybench.lion.digits.train_digits`):
-    hidden width, seeds, the weight decays compared and Lion's training configuration."""
+    hidden width, seeds, Lion's weight decays (AdamW runs at the same per-step decays), Muon's
+    weight decays and Lion's training configuration."""
 
     hidden: int
     seeds: int
     lams: tuple[float, ...]
+    muon_lams: tuple[float, ...]
     train: TrainConfig
 
 
@@ -42,7 +44,11 @@ class LionSizes(Sizes):
 CI = LionSizes(
     logistic=LogisticSizes(n=2_000, d=20, train=TrainConfig(steps=3_000, lr=0.05)),
     digits=DigitsSizes(
-        hidden=32, seeds=5, lams=(3.0, 10.0, 30.0), train=TrainConfig(steps=1000, lr=2e-3)
+        hidden=32,
+        seeds=5,
+        lams=(0.3, 1.0, 3.0, 10.0, 30.0),
+        muon_lams=(0.3, 1.0, 3.0),
+        train=TrainConfig(steps=1000, lr=2e-3),
     ),
 )
 FULL = LionSizes(
@@ -50,7 +56,8 @@ FULL = LionSizes(
     digits=DigitsSizes(
         hidden=512,
         seeds=10,
-        lams=(1.0, 3.0, 10.0, 30.0, 100.0),
+        lams=(0.3, 1.0, 3.0, 10.0, 30.0, 100.0),
+        muon_lams=(0.3, 1.0, 3.0, 10.0),
         train=TrainConfig(steps=20_000, lr=2e-3),
     ),
 )
