@@ -25,6 +25,9 @@ EXAMPLES: dict[Any, dict[str, Any]] = {
     ec.tail_ratios: {"p": [0.99, 0.002, 0.008], "b": [0.95, 0.0495, 0.0005]},
     ec.validity_peak: {"p": [0.99, 0.002, 0.008], "b": [0.95, 0.0495, 0.0005]},
     ec.validity_cliff: {"p": [0.99, 0.002, 0.008], "b": [0.95, 0.0495, 0.0005], "L": 20},
+    ec.validity_cliff_clip: {"p": [0.99, 0.002, 0.008], "b": [0.95, 0.0495, 0.0005], "L": 20},
+    ec.validity_fall_width: {"p": [0.99, 0.002, 0.008], "b": [0.95, 0.0495, 0.0005], "L": 20},
+    ec.fall_width_bound: {"v_peak": 0.948, "log_rho_max": 2.7, "L": 20},
     ec.simulate_validity: {
         "p": [0.99, 0.002, 0.008],
         "b": [0.95, 0.0495, 0.0005],

@@ -51,6 +51,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "plot_lambda_star_map",
             "paper_setting_rows",
             "PAPER_PARSE_RATES",
+            "plot_fall_width",
+            "random_validity_instance",
         ],
     },
 )

@@ -25,6 +25,8 @@ __all__ = [
     "plot_lambda_star_map",
     "paper_setting_rows",
     "PAPER_PARSE_RATES",
+    "plot_fall_width",
+    "random_validity_instance",
 ]
 
 #: The paper's reported strict parse rates (project page): SFT student 33.5 %, OPD just below
@@ -286,3 +288,68 @@ def validity_rows(p, b, L: int, runs: dict, training, budgets: tuple[int, ...]) 
         + (f"mean curve crosses half its peak in [{grid[0]:.2f}, {grid[1]:.2f}]" if grid else "")
     )
     return rows
+
+
+# ----------------------------------------------------------------------------------------------
+# Why the validity model's cliff is neither sharp nor placed by c (§8.4)
+# ----------------------------------------------------------------------------------------------
+def random_validity_instance(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, int]:
+    """One draw of the broad family of §8.4: K in {3, ..., 6} tokens, base valid mass
+    U(0.5, 0.999), teacher valid mass U(0.9, 0.9999), tails split by flat Dirichlet draws,
+    L in {1, ..., 299}. Instances without a format-breaking token (all rho_y <= 1) are kept:
+    callers skip them."""
+    k = int(rng.integers(3, 7))
+    b = rng.dirichlet(np.ones(k - 1)) * (1 - rng.uniform(0.5, 0.999))
+    p = rng.dirichlet(np.ones(k - 1)) * (1 - rng.uniform(0.9, 0.9999))
+    return np.r_[1 - p.sum(), p], np.r_[1 - b.sum(), b], int(rng.integers(1, 300))
+
+
+def plot_fall_width() -> object:
+    """Left: validity against lambda from the base (lambda = 0) for the example of §8.1: the
+    fixed point, PPO-clipped dynamics after 8 and 20 steps and converged, and sign-aware base
+    clips c = 200 and 1000 (long runs); none falls faster than the fixed point. Right: over
+    random instances of the broad family, the fixed point's fall width (90 % to 10 % of the peak)
+    against its lower bound :func:`fall_width_bound` (every point on or above the diagonal)."""
+    from ..plotting import COLORS, CYCLE, figure
+    from .simulator import simulate_validity
+    from .validity_model import (
+        fall_width_bound,
+        tail_ratios,
+        validity,
+        validity_fall_width,
+        validity_peak,
+    )
+
+    pv, bv, L = [0.99, 0.002, 0.008], [0.95, 0.0495, 0.0005], 20
+    lams = np.round(np.arange(0.0, 4.0, 0.04), 3)
+    fig, (a1, a2) = figure(2, width=10.5, height=3.6)
+    a1.plot(lams, validity(pv, bv, lams, L), color="k", lw=2.5, label="fixed point")
+    prev = simulate_validity(pv, bv, lams, L=L, steps=60, records=61)
+    for i, t in enumerate((8, 20, 60)):
+        a1.plot(lams, prev.validity[:, t], color=CYCLE[i], lw=1.2,
+                label=f"PPO clip, {t} steps")  # fmt: skip
+    for i, c in enumerate((200.0, 1000.0)):
+        run = simulate_validity(pv, bv, lams, L=L, clip="base", c=c, steps=200, records=2)
+        a1.plot(lams, run.validity[:, -1], ls="--", color=CYCLE[3 + i], lw=1.2,
+                label=f"base clip c = {c:g}")  # fmt: skip
+    a1.axvline(1, color=COLORS["muted"], lw=1, ls=":")
+    a1.set(xlabel=r"$\lambda$", ylabel="validity V", ylim=(0, 1.02),
+           title=f"L = {L}: rise from the base, peak, gradual fall")  # fmt: skip
+    a1.legend(fontsize=7)
+    rng = np.random.default_rng(0)
+    bound, width = [], []
+    while len(bound) < 120:
+        p, b, n = random_validity_instance(rng)
+        _, rho = tail_ratios(p, b)
+        if np.all(rho <= 1):
+            continue
+        v_pk = float(validity(p, b, validity_peak(p, b), n))
+        bound.append(float(fall_width_bound(v_pk, np.log(rho).max(), n)))
+        width.append(validity_fall_width(p, b, n))
+    a2.loglog(bound, width, "o", ms=3, color=COLORS["experiment"], label="random instances")
+    ends = np.array([min(bound), max(bound)])
+    a2.loglog(ends, ends, color=COLORS["theory"], label="width = bound")
+    a2.set(xlabel="lower bound of §8.4", ylabel=r"fall width $\lambda_{10\%} - \lambda_{90\%}$",
+           title="no fixed point falls faster than the bound")  # fmt: skip
+    a2.legend(fontsize=7)
+    return fig

@@ -17,7 +17,15 @@ from scipy import optimize
 from .. import _checks
 from .model import Array, _lam, _pair
 
-__all__ = ["validity", "validity_peak", "validity_cliff", "tail_ratios", "validity_cliff_clip"]
+__all__ = [
+    "validity",
+    "validity_peak",
+    "validity_cliff",
+    "tail_ratios",
+    "validity_cliff_clip",
+    "validity_fall_width",
+    "fall_width_bound",
+]
 
 
 def _positions(L: int) -> int:
@@ -178,3 +186,71 @@ def validity_cliff_clip(p: ArrayLike, b: ArrayLike, L: int, drop: float = 0.5) -
     log_pi = t - np.logaddexp.reduce(t)
     breaking = np.nonzero(rho > 1)[0] + 1
     return float(np.exp(np.max(log_pi[breaking] - np.log(b[breaking]))))
+
+
+def validity_fall_width(
+    p: ArrayLike, b: ArrayLike, L: int, hi: float = 0.9, lo: float = 0.1
+) -> float:
+    """How wide the fixed point's fall is: lambda(lo) - lambda(hi), where V falls to ``lo`` and
+    to ``hi`` times its peak past the peak (§8.4), each by :func:`validity_cliff`.
+
+    Parameters
+    ----------
+    p, b : array_like
+        Teacher and base distributions (token 0 valid).
+    L : int
+        Structural positions.
+    hi, lo : float
+        Fractions of the peak, 0 < lo < hi < 1.
+
+    Returns
+    -------
+    float
+        The width in lambda (> 0), or inf if validity never falls.
+    """
+    hi = _checks.in_range(hi, "hi", 0, 1, lo_open=True, hi_open=True)
+    lo = _checks.in_range(lo, "lo", 0, hi, lo_open=True, hi_open=True)
+    return validity_cliff(p, b, L, lo) - validity_cliff(p, b, L, hi)
+
+
+def fall_width_bound(
+    v_peak: ArrayLike, log_rho_max: ArrayLike, L: ArrayLike, hi: float = 0.9, lo: float = 0.1
+) -> Array:
+    """A lower bound on :func:`validity_fall_width` for every fixed point of the validity model
+    (§8.4), whatever the number of tail tokens:
+
+        width >= log[((1/(lo V_pk))^{1/L} - 1) / ((1/(hi V_pk))^{1/L} - 1)] / max_y log rho_y.
+
+    With S(lambda) = sum_y w_y rho_y^lambda, V = (1 + S)^{-L}, so V = x V_pk means
+    S = (1/(x V_pk))^{1/L} - 1; every term of S grows at most like exp(lambda max_y log rho_y),
+    so S can grow from its value at the ``hi`` point to its value at the ``lo`` point no faster.
+    As L grows the bound tends to log[(log(1/lo) - log V_pk) / (log(1/hi) - log V_pk)] / max log rho.
+
+    Parameters
+    ----------
+    v_peak : array_like
+        Peak validity V_pk, in (0, 1].
+    log_rho_max : array_like
+        max_y log rho_y > 0 (the fastest-growing tail token; :func:`tail_ratios`).
+    L : array_like
+        Structural positions (>= 1).
+    hi, lo : float
+        Fractions of the peak, 0 < lo < hi < 1.
+
+    Returns
+    -------
+    ndarray
+        The lower bound on the width in lambda.
+    """
+    v = _checks.finite_array(v_peak, "v_peak", min_size=0, positive=True)
+    if np.any(v > 1):
+        raise ValueError(f"v_peak must lie in (0, 1], got {v_peak!r}")
+    m = _checks.finite_array(log_rho_max, "log_rho_max", min_size=0, positive=True)
+    L = _checks.finite_array(L, "L (structural positions)", min_size=0)
+    if np.any(L < 1):
+        raise ValueError(f"L (structural positions) must be >= 1, got {L!r}")
+    hi = _checks.in_range(hi, "hi", 0, 1, lo_open=True, hi_open=True)
+    lo = _checks.in_range(lo, "lo", 0, hi, lo_open=True, hi_open=True)
+    s_lo = np.expm1(-np.log(lo * v) / L)
+    s_hi = np.expm1(-np.log(hi * v) / L)
+    return np.log(s_lo / s_hi) / m
