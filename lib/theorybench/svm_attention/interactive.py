@@ -96,7 +96,7 @@ def _outcomes(d: int, T: int, n: int, lr: float, init: float, instances: int) ->
 def explorer() -> object:
     """Controls d, T, n, step size and init scale. Each setting trains normalised GD on 24 random
     instances at once and draws, per instance, the correlation of W(t) with the Att-SVM of the
-    tokens attention selects (blue: the global SVM, orange: a local one) and the norm ||W(t)||;
+    tokens attention selects (blue: the global SVM; orange: any other, locally optimal or not) and the norm ||W(t)||;
     the title counts the instances that reach the global SVM."""
     from .. import widgets
     from ..plotting import COLORS, figure
