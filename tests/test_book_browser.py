@@ -187,6 +187,14 @@ def test_the_frame_shown_after_a_drag_is_the_schemas_frame(dragged: dict, name: 
     assert result["frame"] == frame_index(result["positions"], result["sizes"])
 
 
+@pytest.mark.parametrize("name", toc_pages())
+def test_every_page_reads_on_a_phone_without_horizontal_scrolling(dragged: dict, name: str) -> None:
+    """At 390 px wide the page itself never scrolls sideways (a code block may scroll inside
+    its own box)."""
+    result = dragged[name]
+    assert not result["phoneOverflow"], (result["phoneScrollWidth"], result["phoneOverflow"])
+
+
 @pytest.mark.parametrize("name", ["book/claims.html"])
 def test_the_claims_ledger_reads_without_horizontal_scrolling(dragged: dict, name: str) -> None:
     assert not dragged[name]["overflow"], f"tables wider than the page: {dragged[name]['overflow']}"

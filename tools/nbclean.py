@@ -1,8 +1,9 @@
-"""Keep notebooks clean: outputs are stripped, except cells marked ``# NBVAL_CHECK_OUTPUT``.
+"""Keep notebooks clean: outputs are stripped, except the cells whose output is checked (nbval's
+``nbval-check-output`` tag, or its ``# NBVAL_CHECK_OUTPUT`` comment).
 
 Those cells keep the output nbval compares on every test run, so they must be stored, and an
 execution count must be set (nbval skips un-run cells: a checked cell without output could never
-fail).
+fail); each states the tolerance its printed numbers are compared with (tools/nbnumbers.py).
 
     python tools/nbclean.py notebooks/*.ipynb            # execute, keep checked outputs, strip rest
     python tools/nbclean.py --check notebooks/*.ipynb    # exit 1 if a notebook is not clean
@@ -16,11 +17,8 @@ from pathlib import Path
 
 import nbformat
 
-CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
-
-
-def is_checked(cell: nbformat.NotebookNode) -> bool:
-    return cell.cell_type == "code" and CHECK_MARK in cell.source
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from nbnumbers import is_checked, tolerance  # noqa: E402
 
 
 def problems(nb: nbformat.NotebookNode) -> list[str]:
@@ -34,6 +32,10 @@ def problems(nb: nbformat.NotebookNode) -> list[str]:
         if is_checked(cell):
             if not cell.outputs or cell.execution_count is None:
                 out.append(f"cell {i}: checked by nbval but has no stored output")
+            try:
+                tolerance(cell)
+            except ValueError as err:
+                out.append(f"cell {i}: {err}")
         elif cell.outputs or cell.execution_count is not None:
             out.append(f"cell {i}: has outputs or an execution count")
     return out

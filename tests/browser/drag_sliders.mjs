@@ -33,6 +33,8 @@ for (const url of urls) {
     .map((el) => (el.querySelector("th") || el).textContent.trim().slice(0, 40)));
   const entry = { url, explorers: count, errors, changed: null, images: await page.evaluate(
     () => document.images.length), broken, overflow };
+  // the first screen as a reader sees it (the README shows the chapters' openings)
+  writeFileSync(`${shotDir}/${name}-first-screen.png`, await page.screenshot());
   if (count > 0) {
     const root = explorers.first();
     await root.scrollIntoViewIfNeeded();
@@ -63,8 +65,25 @@ for (const url of urls) {
       (els) => els.map((el) => Number(el.value)));
     entry.sizes = JSON.parse(await root.locator("script.tb-frames").textContent()).sizes;
   }
-  results.push(entry);
   await page.close();
+  // on a phone (390 px wide): nothing may make the page scroll sideways
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await phone.route("**/*", (route) =>
+    route.request().url().startsWith("file:") ? route.continue() : route.abort());
+  await phone.goto(url, { waitUntil: "load" });
+  await phone.waitForTimeout(300);
+  entry.phoneOverflow = await phone.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth <= width + 1) return [];
+    return Array.from(document.querySelectorAll("article *")).filter((el) => {
+      const r = el.getBoundingClientRect();
+      return r.right > width + 1 && getComputedStyle(el).position !== "fixed";
+    }).slice(0, 5).map((el) => `${el.tagName.toLowerCase()}.${el.className}`.slice(0, 80));
+  });
+  entry.phoneScrollWidth = await phone.evaluate(() => [
+    document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+  await phone.close();
+  results.push(entry);
 }
 await browser.close();
 console.log(JSON.stringify(results));
