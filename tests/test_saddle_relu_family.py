@@ -54,10 +54,11 @@ def _network(W: np.ndarray, a: np.ndarray) -> np.ndarray:
     return np.maximum(np.outer(X, W[:, 0]) + W[:, 1], 0.0) @ a
 
 
-def _residuals() -> list[np.ndarray]:
-    """The residuals of the family's first two fixed points: y at the origin, y - f_1."""
+def _residuals(count: int) -> list[np.ndarray]:
+    """The residuals of the first ``count`` teachers' first two fixed points: y at the origin,
+    y - f_1."""
     out = []
-    for kinks, slopes, sides in _teachers():
+    for kinks, slopes, sides in _teachers()[:count]:
         y = st.ramp_teacher(X, kinks, slopes, sides)
         angle, a, _ = st.first_fixed_point(X, y)
         out += [y, y - a * np.maximum(np.cos(angle) * X + np.sin(angle), 0.0)]
@@ -91,9 +92,9 @@ def test_relu_correlation_is_minus_the_curvature_along_a_new_units_ray() -> None
 
 def test_relu_escape_is_the_brute_force_maximum() -> None:
     """relu_escape's lambda equals max abs(G) over 200,001 angles on the residuals of the
-    family's origin and first fixed point, and is attained at its angle."""
+    family's origin and first fixed point (three teachers), and is attained at its angle."""
     grid = np.linspace(-np.pi, np.pi, 200_001)
-    for r in _residuals()[:8]:
+    for r in _residuals(3):
         lam, angle, sign = st.relu_escape(X, r)
         assert lam == pytest.approx(np.abs(st.relu_correlation(grid, X, r)).max(), rel=1e-6)
         assert sign * st.relu_correlation(angle, X, r) == pytest.approx(lam, rel=1e-12)
@@ -392,3 +393,18 @@ def test_relu_first_transition_moves_at_the_gd_escape_rate(family, record_proper
                     f"correction {(lam / gd - 1).min():.4f}-{(lam / gd - 1).max():.4f}")  # fmt: skip
     record_property("predicted", f"0 (error over the GD correction; <= {SLOPE_SHARE})")
     assert np.all(err <= allowed[:, None])
+
+
+def test_draw_ramp_teachers_stays_in_the_stated_family() -> None:
+    """500 draws: two or three ramps, kinks in [-0.7, 0.7] at least 0.3 apart, slopes in
+    [0.5, 3], both sides present; the same seed gives the same teachers."""
+    teachers = st.draw_ramp_teachers(500, seed=3)
+    counts = {len(k) for k, _, _ in teachers}
+    assert counts == {2, 3}
+    for kinks, slopes, sides in teachers:
+        assert np.all(np.abs(kinks) <= st.RAMP_FAMILY["kink_range"])
+        assert np.all(np.diff(kinks) >= st.RAMP_FAMILY["min_gap"])
+        assert np.all((slopes >= 0.5) & (slopes <= 3.0)) and set(sides) <= {-1.0, 1.0}
+    assert {s for _, _, d in teachers for s in d} == {-1.0, 1.0}
+    again = st.draw_ramp_teachers(500, seed=3)
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(teachers, again, strict=True))

@@ -695,16 +695,24 @@ def test_new_architecture_claims_hold_for_other_master_seeds(master) -> None:
 # ReLU networks (§9): tests/test_saddle_relu_family.py; what §10 shares with them
 # ----------------------------------------------------------------------------------------------
 X_RELU = np.linspace(-1.0, 1.0, 101)
-#: first-transition slopes: within this share of the GD-versus-gradient-flow correction
+#: first-transition slopes and escape growth: within this share of the GD-versus-gradient-flow
+#: correction
 SLOPE_SHARE = 0.5
+#: the escape growth at a single-unit plateau against 2 gd_growth_rate(lambda) (relative): it
+#: tells lambda from the slower stationary directions of G, not the GD correction (~0.5 %)
+ESCAPE_GROWTH_TOL = 0.01
+#: the Hessian at a single-unit plateau against -lambda (relative)
+ESCAPE_HESS_TOL = 0.03
 
 
 def _check_escape(run) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """On the single-unit plateau of every seed that escapes along the fastest direction (the
-    escaping unit within cos 0.99 of the maximiser of abs(G)): its growth and the Hessian's most
-    negative eigenvalue against the second escape's rate, within 3 %. A seed whose unit escapes
-    along another direction must grow no faster (lambda is the maximum). Returns (growth
-    errors, Hessian errors, growth/2, Hessian, fast) over the escaping seeds."""
+    escaping unit within cos 0.99 of the maximiser of abs(G)): its growth against the GD rate of
+    the second escape, within ESCAPE_GROWTH_TOL (this does not resolve the GD correction
+    itself, about half of that), and the Hessian's most negative eigenvalue against -lambda
+    (the unit sits where G' = 0), within ESCAPE_HESS_TOL. A seed whose unit escapes along
+    another direction must grow no faster (lambda is the maximum). Returns (growth errors,
+    Hessian errors, growth/2, Hessian, fast) over the escaping seeds."""
     ok = run.escaped()
     lam = run.second_escape()[0]
     rate = st.gd_growth_rate(lam, run.lr)
@@ -712,8 +720,9 @@ def _check_escape(run) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, 
     hess = run.hessian_min_eigenvalue(at=0.5)[ok]
     fast = run.escape_alignment()[ok] >= 0.99
     g_err, h_err = np.abs(growth / rate - 1), np.abs(-hess / lam - 1)
-    assert fast.sum() >= 1 and np.all(g_err[fast] <= 0.03) and np.all(h_err[fast] <= 0.03)
-    assert np.all(growth[~fast] <= rate * 1.03)
+    assert fast.sum() >= 1 and np.all(g_err[fast] <= ESCAPE_GROWTH_TOL)
+    assert np.all(h_err[fast] <= ESCAPE_HESS_TOL)
+    assert np.all(growth[~fast] <= rate * (1 + ESCAPE_GROWTH_TOL))
     return g_err[fast], h_err[fast], growth, hess, fast
 
 
@@ -848,9 +857,11 @@ def test_conv_relu_network_learns_one_kernel_per_plateau(conv_relu_run, record_p
     "s2s-conv-relu-escape",
     chapter="saddle_to_saddle",
     statement="On the single-unit plateau of the ReLU convolutional networks (10 seeds) the "
-    "escaping channels grow at twice the rate lambda = max abs(G) over the patches' unit "
-    "directions (unit_escape of the plateau's residual) and the Hessian's most negative "
-    "eigenvalue is -lambda (within 3 %)",
+    "escaping channels grow at twice the GD rate of lambda = max abs(G) over the patches' unit "
+    f"directions (unit_escape of the plateau's residual; within {ESCAPE_GROWTH_TOL:.0%}, which "
+    "does not resolve the GD correction) and, since the escaping channel sits at the maximiser where the "
+    "gradient of G vanishes, the Hessian's most negative eigenvalue is -lambda "
+    f"(within {ESCAPE_HESS_TOL:.0%})",
     worst="max",
 )
 def test_conv_relu_escape_rate_and_saddle_curvature_match_the_residual_correlation(
@@ -863,7 +874,7 @@ def test_conv_relu_escape_rate_and_saddle_curvature_match_the_residual_correlati
                     f"{st.gd_growth_rate(lam, conv_relu_run.lr):.4f}; Hessian {hess.min():.4f}-"
                     f"{hess.max():.4f} against {-lam:.4f}; {fast.sum()} of {fast.size} escaping "
                     "seeds along the fastest direction")  # fmt: skip
-    record_property("predicted", "0 (relative errors; <= 0.03 asserted)")
+    record_property("predicted", "0 (relative errors; growth <= 0.01, Hessian <= 0.03)")
 
 
 @pytest.mark.claim(

@@ -26,8 +26,8 @@ def _eigenvalues(lam: ArrayLike) -> Array:
         raise ValueError(
             f"lam (input covariance eigenvalues) must be a non-empty 1-D array, got {lam.shape}"
         )
-    if not np.all(np.isfinite(lam)) or np.any(lam <= 0):
-        raise ValueError("lam (input covariance eigenvalues) must be finite and > 0")
+    if not np.all(np.isfinite(lam)) or np.any(lam <= 0) or np.any(lam > 1e100):
+        raise ValueError("lam (input covariance eigenvalues) must be finite, > 0 and <= 1e100")
     return lam
 
 
@@ -89,6 +89,8 @@ def attention_loss(M: ArrayLike, lam: ArrayLike, context: int) -> float:
     """
     lam = _eigenvalues(lam)
     M = np.asarray(M, dtype=float)
+    if not np.all(np.isfinite(M)) or np.any(np.abs(M) > 1e100):
+        raise ValueError("M must be finite with every entry in [-1e100, 1e100]")
     if M.shape != (lam.size, lam.size):
         raise ValueError(f"M must have shape {(lam.size, lam.size)}, got {M.shape}")
     gamma = _attention_gamma(lam, context)
@@ -180,6 +182,8 @@ def attention_loss_curve(t: ArrayLike, lam: ArrayLike, a0: ArrayLike, context: i
     m_star, curv = attention_targets(lam, context)
     a0 = np.broadcast_to(np.asarray(a0, dtype=float), lam.shape)
     t = np.atleast_1d(np.asarray(t, dtype=float))
+    if not np.all(np.isfinite(t)) or np.any(np.abs(t) > 1e100):
+        raise ValueError("t must be finite with every entry in [-1e100, 1e100]")
     m = np.stack(
         [
             deep_mode_trajectory(t, [ms], a, 3, tau=1 / c)[:, 0]

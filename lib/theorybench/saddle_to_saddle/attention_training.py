@@ -93,6 +93,8 @@ def train_attention(
     context = _context(context)
     d = lam.size
     sig = _checks.positive_array(sigmas, "sigmas", ndim=1)
+    if np.any(sig > 10):
+        raise ValueError(f"sigmas must be small initial scales in (0, 10], got {sig.tolist()}")
     heads = d if heads is None else heads
     _integer_at_least(heads, "heads", 1)
     if init not in ("aligned", "random"):

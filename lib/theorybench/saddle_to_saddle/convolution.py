@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .. import _checks
-from .linear import Array, _spectrum
+from .linear import Array, _bounded_array, _spectrum
 
 __all__ = ["conv_teacher", "conv_plateau_losses", "conv_initial_strength"]
 
@@ -120,7 +120,7 @@ def conv_initial_strength(w: ArrayLike, a: ArrayLike, t: ArrayLike, freqs: Array
     ndarray
         u_k, shape (B, len(freqs)).
     """
-    w, a = _checks.finite_array(w, "w"), _checks.finite_array(a, "a")
+    w, a = _bounded_array(w, "w"), _bounded_array(a, "a")
     t = _checks.finite_array(t, "t")
     if w.ndim != 3 or a.shape != w.shape or t.shape != w.shape[-1:]:
         raise ValueError("w and a must have shape (B, channels, d) and t shape (d,)")

@@ -28,11 +28,25 @@ __all__ = [
 Array = NDArray[np.float64]
 
 
+#: the largest magnitude a teacher strength, weight or time may have: its square stays finite
+BOUND = 1e100
+
+
+def _bounded_array(x: ArrayLike, name: str, **kwargs) -> Array:  # noqa: ANN003
+    """_checks.finite_array, and every entry within [-BOUND, BOUND]."""
+    arr = _checks.finite_array(x, name, **kwargs)
+    if np.any(np.abs(arr) > BOUND):
+        raise ValueError(f"{name} must have every entry in [-{BOUND:g}, {BOUND:g}]")
+    return arr
+
+
 def _spectrum(s: ArrayLike, *, strictly_decreasing: bool = False) -> Array:
     try:
-        s = _checks.positive_array(s, "s (teacher singular values)", ndim=1)
+        s = _bounded_array(s, "s (teacher singular values)", ndim=1, positive=True)
     except ValueError as err:
-        raise ValueError(f"{err}: s must be a non-empty 1-D array of finite numbers > 0") from None
+        raise ValueError(
+            f"{err}: s must be a non-empty 1-D array of finite numbers in (0, {BOUND:g}]"
+        ) from None
     if strictly_decreasing and np.any(np.diff(s) >= 0):
         raise ValueError("s (teacher singular values) must be strictly decreasing")
     return s
@@ -69,7 +83,7 @@ def mode_trajectory(t: ArrayLike, s: ArrayLike, u0: float, tau: float = 1.0) -> 
     _positive(tau, "tau")
     if np.any(s <= u0):
         raise ValueError(f"u0 must be smaller than every s_k (small initialisation), got u0={u0}")
-    t = np.atleast_1d(np.asarray(t, dtype=float))[:, None]
+    t = np.atleast_1d(_bounded_array(t, "t"))[:, None]
     return s / (1 + np.exp(np.log(s / u0 - 1) - 2 * s * t / tau))
 
 
@@ -285,7 +299,8 @@ def effective_initial_strength(W1: ArrayLike, W2: ArrayLike, U: ArrayLike, V: Ar
     ndarray
         Effective u_k(0), shape (B, n).
     """
-    W1, W2 = np.asarray(W1, dtype=float), np.asarray(W2, dtype=float)
+    W1, W2 = _bounded_array(W1, "W1"), _bounded_array(W2, "W2")
+    U, V = _bounded_array(U, "U"), _bounded_array(V, "V")
     a = W1 @ np.asarray(V, dtype=float)  # (B, H, n)
     b = np.swapaxes(W2, -1, -2) @ np.asarray(U, dtype=float)  # (B, H, n)
     return 0.25 * ((a + b) ** 2).sum(-2)
@@ -397,7 +412,7 @@ def deep_mode_trajectory(
     if np.any(depth * np.log(sigma) >= np.log(s)):  # in logs: sigma^depth may overflow
         raise ValueError("sigma^depth must be below every s_k (small initialisation)")
     u0 = sigma**depth
-    t = np.atleast_1d(np.asarray(t, dtype=float))
+    t = np.atleast_1d(_bounded_array(t, "t"))
     out = np.empty((t.size, s.size))
     for k, sk in enumerate(s):
         v = np.linspace(np.log(u0 / (sk - u0)), 40.0, 4000)
