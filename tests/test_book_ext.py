@@ -80,3 +80,81 @@ def test_each_claim_is_a_block_with_its_anchor_date_and_spread(tmp_path: Path) -
     assert "*Tested on:* 20 random quadratics" in block
     assert "recorded 2026-12-05 · *earlier library*" in block
     assert "recorded with an earlier version of the library" in page
+
+
+def test_the_page_form_renders_and_a_stale_claim_id_fails_the_build(tmp_path: Path) -> None:
+    """{from} renders a provenance badge, {libfigure} a PNG drawn by the library at build time,
+    {claims} links to each claim's ledger anchor; an id no ledger entry has fails the strict build
+    (so a section's claim line cannot go stale)."""
+    import subprocess
+    import textwrap
+
+    src = tmp_path / "src"
+    (src / "book").mkdir(parents=True)
+    (src / "tests").mkdir()
+    (src / "tests" / "test_x.py").write_text('@pytest.mark.claim("demo-claim", chapter="x")\n')
+    (src / "conf.py").write_text(
+        textwrap.dedent(
+            f"""
+            import sys
+            sys.path.insert(0, {str(ROOT / "book" / "_ext")!r})
+            extensions = ["myst_parser", "theorybench_book"]
+            myst_enable_extensions = ["colon_fence", "dollarmath"]
+            exclude_patterns = ["book/_build", "_out"]
+            """
+        )
+    )
+    (src / "index.md").write_text("# Book\n\n```{toctree}\npage\nledger\n```\n")
+    (src / "ledger.md").write_text("# Ledger\n\n(claim-demo-claim)=\n## demo\n")
+    page = textwrap.dedent(
+        """
+        # Page
+
+        A statement {from}`paper` and a derivation {from}`ours`.
+
+        ```{libfigure} theorybench.chinchilla.figures:bias_figure
+        :alt: a demo
+
+        A caption.
+        ```
+
+        ```{claims} CLAIM
+        ```
+        """
+    )
+    (src / "page.md").write_text(page.replace("CLAIM", "demo-claim"))
+
+    def build() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sphinx",
+                "-q",
+                "-W",
+                "-n",
+                "-b",
+                "html",
+                str(src),
+                str(src / "_out"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    out = build()
+    assert out.returncode == 0, out.stderr
+    html = (src / "_out" / "page.html").read_text()
+    assert 'class="tb-from tb-from-paper"' in html and 'class="tb-from tb-from-ours"' in html
+    assert (
+        '<figure class="tb-libfigure' in html
+        and "theorybench.chinchilla.figures.bias_figure.png" in html
+    )
+    assert (
+        src / "_out" / "_images" / "theorybench.chinchilla.figures.bias_figure.png"
+    ).stat().st_size > 1000
+    assert 'href="ledger.html#claim-demo-claim"' in html
+    (src / "page.md").write_text(page.replace("CLAIM", "no-such-claim"))
+    out = build()
+    assert out.returncode != 0 and "claim-no-such-claim" in out.stderr
