@@ -14,7 +14,13 @@ from .._checks import integer_at_least as _integer_at_least
 from .._checks import positive as _positive
 from .._memo import reused
 from ..training import TrainConfig
-from .model import Array, Exponent, bootstrap_exponent, partial_trace_threshold
+from .model import (
+    Array,
+    Exponent,
+    bootstrap_exponent,
+    partial_trace_threshold,
+    threshold_exponent,
+)
 from .scales import GRADIENT_CHUNK, STREAM_CHUNK
 
 __all__ = [
@@ -35,6 +41,9 @@ __all__ = [
     "warm_start_pipeline",
     "pipeline_sweep",
     "hot_limit_overlap",
+    "ChainThresholds",
+    "CHAIN_THRESHOLD_TRAIN",
+    "chain_thresholds",
     "batch_speedup",
 ]
 
@@ -580,6 +589,90 @@ def pipeline_sweep(
         ThresholdSweep("warm start + online SGD", 3, ds, ns, after),
         ThresholdSweep("average alone", 3, ds, ns, alone),
     )
+
+
+@dataclass(frozen=True)
+class ChainThresholds:
+    """Result of :func:`chain_thresholds`: for each d, its grid ``ns[i]``, the final overlap of
+    each chain's running mean ``chain[i]`` (runs, len(ns[i])), the overlap of the hot limit on
+    the same data ``hot[i]`` (same shape), and the mean change of the running mean over the last
+    quarter of the window, ``tail[i]`` (len(ns[i]),)."""
+
+    ds: list[int]
+    ns: list[Array]
+    chain: list[Array]
+    hot: list[Array]
+    tail: list[Array]
+
+    def thresholds(self, target: float = 0.5) -> tuple[Array, Array]:
+        """n at which the mean overlap reaches ``target`` per d: (from the chains, from the hot
+        limits on the same data); inf where never reached."""
+        out = []
+        for rows in (self.chain, self.hot):
+            _, thr = threshold_exponent(self.ds, self.ns, [r.mean(0) for r in rows], target)
+            out.append(thr)
+        return out[0], out[1]
+
+
+#: the chains of :func:`chain_thresholds`: 6,000 full-batch steps of 0.1 in float32
+CHAIN_THRESHOLD_TRAIN = TrainConfig(steps=6000, lr=0.1, dtype="float32")
+
+
+@reused
+def chain_thresholds(
+    ds: ArrayLike = (12, 16), factors: ArrayLike = (0.25, 0.5, 1.0, 2.0, 4.0), *,
+    runs: int = 16, beta_per_d: float = 0.5, burn_in_fraction: float = 0.1, seed: int = 0,
+    train: TrainConfig | None = None,
+) -> ChainThresholds:  # fmt: skip
+    """k* = 3 sample-complexity thresholds measured on the chains themselves (§5): for each d,
+    n = factor * (closed-form threshold :func:`~theorybench.langevin_averaging.model.partial_trace_threshold`),
+    ``runs`` data sets per n, one full-batch hot chain each (beta = ``beta_per_d`` d), reporting
+    its running mean after the window of ``train``; beside it, the hot limit on the same data.
+    All n of one d run in one batched chain: the data sets are padded with zero samples to the
+    largest n and their labels scaled by n_max / n, which leaves every gradient and every hot
+    limit exactly as on its own n samples."""
+    import torch
+
+    train = TrainConfig.resolve(train, lambda: CHAIN_THRESHOLD_TRAIN)
+    steps = train.require_steps()
+    beta_per_d = _positive(beta_per_d, "beta_per_d")
+    runs = _integer_at_least(runs, "runs", 1)
+    if not 0 <= burn_in_fraction < 1:
+        raise ValueError(f"burn_in_fraction must lie in [0, 1), got {burn_in_fraction!r}")
+    ds = [_integer_at_least(int(d), "d", 2) for d in ds]
+    ns, chain, hot, tail = [], [], [], []
+    for d in ds:
+        grid = _grid(factors, float(partial_trace_threshold(d)))
+        m = int(grid[-1])
+        X = torch.zeros(grid.size * runs, m, d, dtype=torch.float32)
+        y = torch.zeros(grid.size * runs, m, dtype=torch.float32)
+        w_star = torch.empty(grid.size * runs, d, dtype=torch.float32)
+        for j, n in enumerate(grid):
+            Xn, yn, wn = single_index_data(int(n), d, 3, runs=runs, seed=seed + 1000 * d + j,
+                                           dtype="float32")  # fmt: skip
+            rows = slice(j * runs, (j + 1) * runs)
+            X[rows, : int(n)], y[rows, : int(n)], w_star[rows] = (
+                Xn.cpu(),
+                yn.cpu() * (m / n),
+                wn.cpu(),
+            )
+        run = langevin(X, y, w_star, 3, beta=beta_per_d * d, burn_in=int(burn_in_fraction * steps),
+                       records=40, train=train.replace(seed=seed + d))  # fmt: skip
+        final = run.mean_overlap[:, -1].reshape(grid.size, runs).T
+        j75 = int(np.searchsorted(run.steps, 0.75 * run.steps[-1]))
+        change = np.abs(run.mean_overlap[:, -1] - run.mean_overlap[:, j75]).reshape(grid.size, runs)
+        limits = np.empty((runs, grid.size))
+        for j in range(grid.size):
+            rows = slice(j * runs, (j + 1) * runs)
+            u = partial_trace_estimator(X[rows].double(), y[rows].double())
+            limits[:, j] = (
+                ((u / u.norm(dim=1, keepdim=True)) * w_star[rows].double()).sum(1).abs().numpy()
+            )
+        ns.append(grid)
+        chain.append(final)
+        hot.append(limits)
+        tail.append(change.mean(1))
+    return ChainThresholds(ds, ns, chain, hot, tail)
 
 
 def batch_speedup(
