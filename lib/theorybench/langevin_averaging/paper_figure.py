@@ -22,7 +22,7 @@ from ..training import TrainConfig
 from .experiment import LangevinRun, hot_limit_overlap, langevin, single_index_data
 from .scales import LangevinSizes, paper_samples, sizes
 
-__all__ = ["PaperFigure", "reproduce_paper_figure", "main"]
+__all__ = ["PaperFigure", "reproduce_paper_figure"]
 
 
 @dataclass(frozen=True)
