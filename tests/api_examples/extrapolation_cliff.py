@@ -9,6 +9,13 @@ from typing import Any
 from theorybench import extrapolation_cliff as ec
 from theorybench.training import TrainConfig
 
+_P3, _B3 = [0.9, 0.02, 0.08], [0.9, 0.09, 0.01]
+_RUN = ec.simulate_validity(_P3, _B3, [0.5, 1.0, 2.0], L=4, steps=8, records=3)
+_TRAINING = ec.train_structured_policy(
+    _P3, _B3, [0.5, 1.0, 2.0], L=4, seeds=2, batch=8, records=2,
+    train=TrainConfig(steps=4, lr=0.05),
+)  # fmt: skip
+
 EXAMPLES: dict[Any, dict[str, Any]] = {
     ec.extrapolated_fixed_point: {"p": 0.9, "b": 0.6, "lam": 1.5},
     ec.extrapolated_fixed_point_k: {"p": [0.7, 0.2, 0.1], "b": [0.5, 0.3, 0.2], "lam": 1.5},
@@ -50,4 +57,40 @@ EXAMPLES: dict[Any, dict[str, Any]] = {
         "train": TrainConfig(steps=3, lr=0.01),
         "batch": 8,
     },
+    ec.logit: {"x": [0.2, 0.9]},
+    ec.plot_simulation: {
+        "p": 0.9,
+        "b": 0.6,
+        "c": 1.2,
+        "lams": [1.0, 2.0],
+        "exact": [[0.9, 0.5]],
+        "sampled_lams": [1.0, 2.0],
+        "sampled": [[0.9, 0.5], [0.88, 0.52]],
+    },  # fmt: skip
+    ec.plot_validity_model: {
+        "p": _P3,
+        "b": _B3,
+        "L": 4,
+        "runs": {"previous": _RUN},
+        "budgets": (4, 8),
+    },
+    ec.plot_validity_training: {"run": _TRAINING, "cliff": 1.5},
+    ec.train_structured_policy: {
+        "p": _P3,
+        "b": _B3,
+        "lams": [0.5, 1.0],
+        "L": 4,
+        "seeds": 2,
+        "batch": 8,
+        "records": 2,
+        "train": TrainConfig(steps=4, lr=0.05),
+    },  # fmt: skip
+    ec.validity_rows: {
+        "p": _P3,
+        "b": _B3,
+        "L": 4,
+        "runs": {"previous": _RUN},
+        "training": _TRAINING,
+        "budgets": (4, 8),
+    },  # fmt: skip
 }

@@ -217,8 +217,14 @@ def plot_validity_model(p, b, L: int, runs: dict, budgets: tuple[int, ...]) -> o
     from ..plotting import COLORS, CYCLE, figure
     from .validity_model import validity, validity_cliff
 
-    fig, (a1, a2) = figure(2, width=10.0, height=3.5)
     prev = runs["previous"]
+    for T in budgets:
+        if not (isinstance(T, (int, np.integer)) and 0 <= T <= prev.steps[-1]):
+            raise ValueError(
+                f"budgets must be integers in [0, {int(prev.steps[-1])}] (the run's steps), "
+                f"got {budgets!r}"
+            )
+    fig, (a1, a2) = figure(2, width=10.0, height=3.5)
     a1.plot(prev.lams, validity(p, b, prev.lams, L), color=COLORS["theory"], lw=2,
             label="fixed point")  # fmt: skip
     markers = {"previous": "o", "base": "s", "base-symmetric": "x"}

@@ -89,6 +89,8 @@ def logit(x: ArrayLike) -> Array:
         log(x / (1 - x)), elementwise.
     """
     x = np.asarray(x, dtype=float)
+    if x.size == 0 or not np.all((x > 0) & (x < 1)):  # NaN fails both comparisons
+        raise ValueError(f"x must hold probabilities in (0, 1), got {x!r}")
     return np.log(x) - np.log1p(-x)
 
 

@@ -13,12 +13,13 @@ from .. import _checks
 from .._memo import reused
 from ..training import TrainConfig
 from .model import Array, _lam, _pair
+from .scales import sizes
 from .simulator import onset
 
 __all__ = ["ValidityTraining", "VALIDITY_TRAIN", "train_structured_policy"]
 
 #: Adam, step 0.05, 150 outer steps of 4 PPO epochs each
-VALIDITY_TRAIN = TrainConfig(steps=150, lr=0.05)
+VALIDITY_TRAIN = TrainConfig(steps=150, lr=0.05)  #: the ci sizes' validity_train
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def train_structured_policy(
     epochs: int = 4,
     eps: float = 0.2,
     records: int = 16,
-    train: TrainConfig = VALIDITY_TRAIN,
+    train: TrainConfig | None = None,
 ) -> ValidityTraining:
     """Train independent logits for L structural positions from the base by on-policy
     distillation with the extrapolated per-token reward r_lambda(y) = lambda log p(y) +
@@ -66,7 +67,8 @@ def train_structured_policy(
     batch = _checks.integer_at_least(batch, "batch", 1)
     epochs = _checks.integer_at_least(epochs, "epochs", 1)
     eps = _checks.in_range(eps, "eps", 0, 1, lo_open=True, hi_open=True)
-    TrainConfig.check(train)
+    records = _checks.integer_at_least(records, "records", 2)
+    train = TrainConfig.resolve(train, lambda: sizes().validity_train)
     steps = train.require_steps()
     dev = train.torch_device()
     dtype = train.torch_dtype(dev)
