@@ -658,3 +658,15 @@ def test_a_clip_tighter_than_the_teachers_ratio_puts_plain_distillation_past_lam
     assert ec.simulate_opd(0.99, 0.9, 1.2, 1.0, steps=400).clip_active
     assert not ec.simulate_opd(0.99, 0.985, 2.0, 1.0, steps=400).clip_active
     assert ec.empirical_cliff(0.99, 0.985, 2.0, tol=1e-7) == pytest.approx(1.707, abs=5e-4)
+
+
+def test_the_explorer_opens_in_the_papers_regime_with_the_teacher_clip_safe() -> None:
+    """The first thing the explorer shows: at lambda = 1 (the teacher) the run is clip-safe and
+    the cliff lies past it (lambda* > 1), as in the paper -- not the Model-1 regime the page
+    calls not the paper's."""
+    explorer = ec.explorer()
+    v = {k: w.value for k, w in explorer.controls.items()}
+    star = float(ec.lambda_star(1 - v["tail_p"], 1 - v["tail_b"], v["c"]))
+    assert v["lam"] == 1.0 < star
+    title = explorer.drawn_figure().axes[0].get_title()
+    assert "clip-safe" in title and "past the cliff" not in title

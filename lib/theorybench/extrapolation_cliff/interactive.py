@@ -55,13 +55,16 @@ def explorer() -> object:
         point.set_data([lam], [1 - extrapolated_fixed_point(p, b, lam)])
         image.set_data(np.minimum(lambda_star(P, B, c), 3))
         mark.set_data([-np.log10(tail_p)], [-np.log10(tail_b)])
-        ax.set_title(f"λ* = {star:.3g}; {'clip-safe' if lam < star else 'past the cliff'}")
+        ax.set_title(
+            f"λ* = {star:.3g}; λ = {lam:.3g} is {'clip-safe' if lam < star else 'past the cliff'}"
+        )
         axh.set_title(f"λ*(p, b) at c = {c:.3g}")
 
     controls = {
         "tail_p": widgets.slider("1 − p", 1e-4, 0.3, 0.04, log=True),
         "tail_b": widgets.slider("1 − b", 1e-4, 0.3, 0.1, log=True),
-        "c": widgets.slider("c (clip)", 1.05, 5.0, 2.0, log=True),
+        # default: the paper's regime, the teacher clip-safe (lambda = 1 < lambda* = 1.19)
+        "c": widgets.slider("c (clip)", 1.05, 5.0, 3.0, log=True),
         "lam": widgets.slider("λ", 0.0, 4.0, 1.0, step=0.05),
     }
     static = {"c": [1.5, 2.0, 3.0], "lam": [0.5, 1.0, 1.5, 2.0, 3.0]}
