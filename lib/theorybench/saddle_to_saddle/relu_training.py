@@ -18,9 +18,9 @@ from .linear import Array
 from .plateaus import _plateau_middles, detect_plateaus
 from .relu import (
     _ramps,
-    best_single_ramp,
     best_single_unit,
     circular_patches,
+    first_fixed_point,
     ramp_teacher,
     relu_escape,
     relu_plateau_levels,
@@ -239,7 +239,7 @@ class ReluRun(_UnitRun):
         return self.W[..., 1]
 
     def predicted_levels(self) -> Array:
-        """relu_plateau_levels of the teacher: origin, best single ramp, 0."""
+        """relu_plateau_levels of the teacher: the origin and the first fixed point."""
         return relu_plateau_levels(self.x, self.kinks, self.slopes, self.sides)
 
     def first_escape(self) -> tuple[float, float, float]:
@@ -247,8 +247,14 @@ class ReluRun(_UnitRun):
         return relu_escape(self.x, self.y)
 
     def fixed_point(self) -> tuple[float, float, float, float]:
-        """best_single_ramp of the teacher: (kink, side, slope, loss) of plateau 1's fixed point."""
-        return best_single_ramp(self.x, self.y)
+        """The first fixed point of the teacher (first_fixed_point: downhill on the width-1 loss
+        from the first escape direction) as a ramp: (kink, side, slope, loss). For the default
+        teacher it is the stronger ramp, which is also best_single_ramp."""
+        angle, a, loss = first_fixed_point(self.x, self.y)
+        w = float(np.cos(angle))
+        if w == 0:
+            raise ValueError("the first fixed point is a constant unit (w = 0), not a ramp")
+        return float(-np.tan(angle)), float(np.sign(w)), float(a * abs(w)), float(loss)
 
     def second_escape(self) -> tuple[float, float, float]:
         """relu_escape of the residual at plateau 1's fixed point."""
