@@ -692,7 +692,7 @@ def test_new_architecture_claims_hold_for_other_master_seeds(master) -> None:
 
 
 # ----------------------------------------------------------------------------------------------
-# ReLU networks (§9): tests/test_saddle_relu_family.py; what §10 shares with them
+# ReLU networks (§9): tests/test_saddle_to_saddle_relu.py; what §10 shares with them
 # ----------------------------------------------------------------------------------------------
 X_RELU = np.linspace(-1.0, 1.0, 101)
 #: first-transition slopes and escape growth: within this share of the GD-versus-gradient-flow
