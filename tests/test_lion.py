@@ -190,7 +190,7 @@ def test_H_is_infinite_outside_the_box_for_sign_lion() -> None:
     beta1=st.floats(0.0, 0.99),
     beta2=st.floats(0.0, 0.999),
     seed=st.integers(0, 10_000),
-    kappa=st.sampled_from(CONSTRAINING),
+    kappa=st.sampled_from([*CONSTRAINING, Kappa("nuclear", shape=(2, 2))]),
 )
 @pytest.mark.claim(
     "lion-phase1",

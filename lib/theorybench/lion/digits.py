@@ -95,7 +95,8 @@ class OptimizerRuns:
     test_accuracy: Array  # (seeds, records)
     train_loss: Array  # (seeds, records)
     validation_accuracy: Array  # (seeds,) at the last step
-    max_abs_weight: Array  # (seeds, steps + 1): max over tensors of ||w||_inf, every step
+    max_abs_weight: Array  # (seeds, steps + 1): max over tensors of ||w||_inf at every step
+    # (sign Lion only, for its phase statistics; (seeds, 0) for the other optimizers)
     boundary_fraction: Array  # (seeds, records): share of weights with lam abs(w) >= 1 - TOL
     spectral_norms: Array  # (seeds, records, matrices): ||W||_op of each weight matrix
 
@@ -270,19 +271,23 @@ def _train(
     batches: torch.Tensor,
     record: np.ndarray,
     lam: float,
+    every_step: bool,
 ) -> dict[str, np.ndarray]:
     """Train every seed's copy of ``init`` for len(batches) steps; record what OptimizerRuns
-    holds (``lam`` sets the box of the boundary fraction)."""
+    holds (``lam`` sets the box of the boundary fraction; ``every_step``: the largest weight at
+    every step, else at none)."""
     params = [p.clone().requires_grad_(True) for p in init]
     opt = make_optimizer(params)
     (X, y), steps = data.fit, batches.shape[0]
     seeds = init[0].shape[0]
     rows = {k: [] for k in ("test_accuracy", "train_loss", "boundary_fraction", "spectral_norms")}
-    max_abs = np.empty((seeds, steps + 1))
+    max_abs = np.empty((seeds, steps + 1 if every_step else 0))
     recorded = set(record.tolist())
     for t in range(steps + 1):
         with torch.no_grad():
-            max_abs[:, t] = torch.stack([p.abs().flatten(1).amax(1) for p in params]).amax(0).cpu()
+            if every_step:
+                tops = torch.stack([p.abs().flatten(1).amax(1) for p in params])
+                max_abs[:, t] = tops.amax(0).cpu()
             if t in recorded:
                 rows["test_accuracy"].append(_accuracy(params, *data.test))
                 rows["train_loss"].append(_losses(params, X, y).cpu().numpy())
@@ -368,7 +373,7 @@ def train_digits(
     record = np.unique(np.r_[0, np.geomspace(1, steps, records - 1).astype(int)])
 
     def runs(name: str, step: float, decay: float, make) -> OptimizerRuns:
-        out = _train(make, init, data, batches, record, decay)
+        out = _train(make, init, data, batches, record, decay, every_step=name == "lion")
         return OptimizerRuns(optimizer=name, lr=step, weight_decay=decay, **out)
 
     start = time.perf_counter()

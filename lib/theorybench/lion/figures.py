@@ -193,31 +193,31 @@ def digits_rows(run: DigitsRun) -> list[str]:
 
 
 def digits_comparison_rows(run: DigitsRun) -> list[str]:
-    """Median final test accuracy of Lion and AdamW at each matched per-step decay, with the
-    paired difference Lion - AdamW over seeds (median [min, max], in points), then each at its
-    best decay (by validation accuracy), and Muon's spectral norms at the end."""
+    """Median final test accuracy (in %) of Lion and AdamW at each matched per-step decay, with
+    the paired difference Lion - AdamW over seeds (median [min, max], in points), then each at
+    its best decay (by validation accuracy), then Muon's largest lam ||W||_op at the end."""
+
+    def pct(runs: Any) -> str:
+        return f"{100 * np.median(runs.final_test_accuracy):.1f} %"
+
     rows = []
     for lion_runs, adamw_runs in zip(run.lion, run.adamw, strict=True):
         rows.append(
             f"decay/step {lion_runs.per_step_decay:.4f} (Lion lam {lion_runs.weight_decay:g}, "
-            f"AdamW wd {adamw_runs.weight_decay:.3g}): Lion "
-            f"{np.median(lion_runs.final_test_accuracy):.3f}, AdamW "
-            f"{np.median(adamw_runs.final_test_accuracy):.3f}, paired "
-            f"{_paired(lion_runs, adamw_runs)} points"
+            f"AdamW wd {adamw_runs.weight_decay:.3g}): Lion {pct(lion_runs)}, AdamW "
+            f"{pct(adamw_runs)}, paired {_paired(lion_runs, adamw_runs)} points"
         )
     bl, ba = run.best("lion"), run.best("adamw")
     rows.append(
-        f"best decays: Lion lam {bl.weight_decay:g} {np.median(bl.final_test_accuracy):.3f}, "
-        f"AdamW wd {ba.weight_decay:.3g} {np.median(ba.final_test_accuracy):.3f}, paired "
-        f"{_paired(bl, ba)} points ({run.n_test} test images, 1 image = "
+        f"best decays: Lion lam {bl.weight_decay:g} {pct(bl)}, AdamW wd {ba.weight_decay:.3g} "
+        f"{pct(ba)}, paired {_paired(bl, ba)} points ({run.n_test} test images, 1 image = "
         f"{100 / run.n_test:.2f} points)"
     )
     for runs in run.muon:
         worst = float((runs.weight_decay * runs.spectral_norms[:, -1]).max())
         rows.append(
             f"Muon lam {runs.weight_decay:g}: max lam ||W||_op at the end {worst:.4f} "
-            f"(every matrix, {runs.spectral_norms.shape[0]} seeds), test accuracy "
-            f"{np.median(runs.final_test_accuracy):.3f}"
+            f"(every matrix, {runs.spectral_norms.shape[0]} seeds), test accuracy {pct(runs)}"
         )
     return rows
 
