@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from tqdm.auto import tqdm
 
+from .._checks import in_range as _in_range
 from .._checks import integer_at_least as _integer_at_least
 from .._checks import positive as _positive
 from .._memo import reused
@@ -284,7 +285,8 @@ def langevin(
     ``burn_in`` steps the iterates are averaged: the running mean (the estimator of Theorem 2
     for odd k*) and the running second moment, whose top eigenvector is the estimate of
     Theorem 3 for even k* (§3); both are recorded, ``moment`` (1 or 2) picks the reported one.
-    The start, the noise and the minibatch indices come from streams spawned from
+    At records up to ``burn_in`` nothing has been averaged yet: the estimates' overlaps are NaN
+    there (missing, not failed). The start, the noise and the minibatch indices come from streams spawned from
     ``train.seed`` (:func:`_generator`), independent of the data whatever the seeds.
     Peak memory beyond X and y: O(runs (d^2 + min(n, chunk)))."""
     import torch
@@ -482,8 +484,35 @@ class ThresholdSweep:
         )
 
 
+#: the largest sample size a sweep may ask for (a data set of that size would not fit memory)
+MAX_SAMPLES = 10**10
+
+
 def _grid(factors: ArrayLike, scale: float) -> Array:
-    return np.unique(np.maximum(2, np.round(np.asarray(factors, dtype=float) * scale)).astype(int))
+    """Sample sizes max(2, round(factor * scale)); ValueError naming ``factors`` unless they are
+    positive and finite and the sizes stay below ``MAX_SAMPLES``."""
+    f = np.atleast_1d(np.asarray(factors, dtype=float))
+    if f.size == 0 or not np.all(np.isfinite(f)) or np.any(f <= 0) or f.max() * scale > MAX_SAMPLES:
+        raise ValueError(
+            f"factors must be positive and finite with factor * d^(k/2) <= {MAX_SAMPLES:.0e}, "
+            f"got {factors!r}"
+        )
+    return np.unique(np.maximum(2, np.round(f * scale)).astype(int))
+
+
+def _dimensions(ds: ArrayLike) -> list[int]:
+    """``ds`` as a list of integer dimensions >= 2 (ValueError naming ``ds`` otherwise)."""
+    arr = np.atleast_1d(np.asarray(ds, dtype=float))
+    if (
+        arr.ndim != 1
+        or arr.size == 0
+        or not np.all(np.isfinite(arr))
+        or np.any(arr < 2)
+        or np.any(arr != np.round(arr))
+        or np.any(arr > 10**6)
+    ):
+        raise ValueError(f"ds must list integer dimensions in [2, 1e6], got {ds!r}")
+    return [int(d) for d in arr]
 
 
 @reused
@@ -495,7 +524,7 @@ def estimator_sweep(
     threshold :func:`~theorybench.langevin_averaging.model.partial_trace_threshold` for k* = 3 (the grid is placed around it; the
     measured threshold is interpolated from the simulation) and d^2 for k* = 4: the hot averaged
     chain's limit, at dimensions where running the chain itself would take too long."""
-    ds = [int(d) for d in ds]
+    ds = _dimensions(ds)
     ns, over = [], []
     for d in tqdm(ds, desc=f"estimator k={k}", leave=False, disable=not progress):
         grid = _grid(factors, float(partial_trace_threshold(d)) if k == 3 else d**2)
@@ -512,7 +541,11 @@ def sgd_sweep(
     """Online SGD on n = factor * d^{k/2} for each d (§4), one pass over the largest n per step
     size lr = a / d^{k/2} (a in ``lr_factors``); at each n the overlap is read off the trajectory
     of the step size with the best mean overlap there (generous to SGD)."""
-    ds = [int(d) for d in ds]
+    k = _integer_at_least(k, "k", 1)
+    ds = _dimensions(ds)
+    lr_factors = [
+        _in_range(a, "lr_factors", 0, 100, lo_open=True) for a in np.atleast_1d(lr_factors)
+    ]
     ns, over = [], []
     for d in tqdm(ds, desc=f"online SGD k={k}", leave=False, disable=not progress):
         grid = _grid(factors, d ** (k / 2))
@@ -578,7 +611,7 @@ def pipeline_sweep(
     """:func:`warm_start_pipeline` on n = factor * d^{3/2} for each d, against the average alone
     using all n samples (:func:`estimator_overlaps`, the same stream: its first n/2 samples are
     the pipeline's warm-start samples). Returns (pipeline, average alone)."""
-    ds = [int(d) for d in ds]
+    ds = _dimensions(ds)
     ns, after, alone = [], [], []
     for d in tqdm(ds, desc="pipeline", leave=False, disable=not progress):
         grid = _grid(factors, d**1.5)
@@ -639,7 +672,7 @@ def chain_thresholds(
     runs = _integer_at_least(runs, "runs", 1)
     if not 0 <= burn_in_fraction < 1:
         raise ValueError(f"burn_in_fraction must lie in [0, 1), got {burn_in_fraction!r}")
-    ds = [_integer_at_least(int(d), "d", 2) for d in ds]
+    ds = _dimensions(ds)
     ns, chain, hot, tail = [], [], [], []
     for d in ds:
         grid = _grid(factors, float(partial_trace_threshold(d)))

@@ -61,7 +61,8 @@ def reproduce_paper_figure(
     (mean and second moment) of each chain. Data are generated in blocks into one resident copy
     per k* in the chain's dtype; the previous k*'s data are freed before the next are drawn.
     ``train`` and ``minibatch_train`` default to the current scale's ``paper_train`` and
-    ``paper_minibatch_train``."""
+    ``paper_minibatch_train``. The running estimates' overlaps are NaN at records within the
+    burn-in (nothing averaged yet; see :func:`~theorybench.langevin_averaging.experiment.langevin`)."""
     ks = tuple(_integer_at_least(k, "k", 2) for k in ks)
     if not ks:
         raise ValueError("ks must name at least one information exponent")
