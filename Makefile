@@ -28,7 +28,7 @@ export MPLBACKEND := Agg
 # the test fixtures that make the same call (theorybench._memo)
 export THEORYBENCH_RESULTS := $(CURDIR)/book/_build/.results
 
-.PHONY: book test fast lab unit nbval book-strict browser bench plan-full lint vendor chromium lock clean
+.PHONY: book test fast lab unit nbval book-strict browser bench plan-full chapter unchapter lint vendor chromium lock clean
 
 ## Environment ---------------------------------------------------------------------------------
 $(STAMP): pyproject.toml constraints.txt
@@ -89,6 +89,12 @@ lab: $(STAMP)  ## JupyterLab on notebooks/ on a free port: every slider live (co
 
 plan-full: $(STAMP)  ## `full` scale: each experiment's peak memory and time, from its shapes
 	$(BIN)/python -m theorybench.plan
+
+chapter: $(STAMP)  ## a new chapter that works at once: make chapter NAME=<name> TITLE="<title>"
+	$(BIN)/python tools/new_chapter.py add "$(NAME)" "$(TITLE)"
+
+unchapter: $(STAMP)  ## remove a chapter that `make chapter` made: make unchapter NAME=<name>
+	$(BIN)/python tools/new_chapter.py remove "$(NAME)"
 
 bench: $(STAMP)  ## performance ratios, printed as one table
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -19,8 +19,8 @@ module, collides with a module of ``theorybench`` or an existing test, or exists
 (package, page, notebook or registry entry). ``remove`` refuses a chapter that ``add`` did not
 make (its package carries ``GENERATED_BY``); it deletes exactly the files ``add`` wrote, takes
 the lines it added back out of the registry, the table of contents and the validation walk, and
-drops the chapter's claims from ``book/ledger.json`` (the tests write them there), so that a
-repository is byte for byte as before ``add``.
+drops the chapter's claims from ``book/ledger.json`` (the tests write them there; a ledger left
+empty is deleted), so that a repository is byte for byte as before ``add``.
 """
 
 from __future__ import annotations
@@ -219,6 +219,8 @@ def remove(root: Path, name: str) -> list[Path]:
             writes[root / LEDGER] = json.dumps({**ledger, "claims": kept}, indent=1) + "\n"
     for path, text in writes.items():
         path.write_text(text)
+    if (root / LEDGER).exists() and json.loads((root / LEDGER).read_text()) == {"claims": []}:
+        (root / LEDGER).unlink()  # only this chapter's tests had written it
     removed = [root / dst.format(name=name) for dst in FILES.values()]
     for path in removed:
         if path.exists():
