@@ -49,7 +49,7 @@ def train_categorical_policy(
     them with r_lambda(y) = lambda log p(y) + (1-lambda) log b(y) - log pi(y) (detached), masks
     tokens whose base-relative ratio leaves [1/c, c], and descends
     -mean(mask * r_lambda * log pi(y)), for ``train.steps`` Adam steps of size ``train.lr``.
-    The result's ``lambda_star`` is :func:`lambda_star_k`'s: inf when no ratio leaves
+    The result's ``lambda_star`` is :func:`~theorybench.extrapolation_cliff.model.lambda_star_k`'s: inf when no ratio leaves
     [1/c, c] below lambda = 100 (a very loose clip).
     """
     import torch

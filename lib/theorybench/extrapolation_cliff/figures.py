@@ -315,7 +315,7 @@ def plot_fall_width() -> object:
     fixed point, PPO-clipped dynamics after 8 and 20 steps and converged, and sign-aware base
     clips c = 200 and 1000 (long runs); none falls faster than the fixed point. Right: over
     random instances of the broad family, the fixed point's fall width (90 % to 10 % of the peak)
-    against its lower bound :func:`fall_width_bound` (every point on or above the diagonal)."""
+    against its lower bound :func:`~theorybench.extrapolation_cliff.validity_model.fall_width_bound` (every point on or above the diagonal)."""
     from ..plotting import COLORS, CYCLE, figure
     from .simulator import simulate_validity
     from .validity_model import (

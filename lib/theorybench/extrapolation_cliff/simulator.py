@@ -280,7 +280,7 @@ def simulate_validity(
     The base-relative rules do not bound the ratio rho_y to the behaviour policy within an outer
     step, so over several epochs the surrogate's gradient rho_y A(y) compounds; each of their inner
     steps is therefore scaled down to a spread (max - min over tokens) of at most
-    :data:`MAX_SPREAD` in the logits, a trust region that keeps the step's direction and the fixed
+    ``MAX_SPREAD`` in the logits, a trust region that keeps the step's direction and the fixed
     points and keeps every accepted c finite (without it c >= 15 overflowed at lr = 0.1).
 
     Returns

@@ -287,7 +287,7 @@ def langevin(
     Theorem 3 for even k* (§3); both are recorded, ``moment`` (1 or 2) picks the reported one.
     At records up to ``burn_in`` nothing has been averaged yet: the estimates' overlaps are NaN
     there (missing, not failed). The start, the noise and the minibatch indices come from streams spawned from
-    ``train.seed`` (:func:`_generator`), independent of the data whatever the seeds.
+    ``train.seed`` (``_generator``), independent of the data whatever the seeds.
     Peak memory beyond X and y: O(runs (d^2 + min(n, chunk)))."""
     import torch
 

@@ -48,7 +48,7 @@ def explorer_outcomes(
     """What one explorer frame shows (§4): normalised GD (step ``lr``, 2,000 steps, entries of W
     drawn N(0, init^2)) on ``instances`` random cross-attention instances with n samples of T
     tokens in d dimensions, all in one batched run. Instance k is ``synthetic_instance(n, T, d,
-    seed=1000 d + k, query="cross")``, the instances of :func:`global_fraction` at master seed 0.
+    seed=1000 d + k, query="cross")``, the instances of :func:`~theorybench.svm_attention.experiment.global_fraction` at master seed 0.
 
     Parameters
     ----------

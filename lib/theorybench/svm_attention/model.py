@@ -399,7 +399,7 @@ def ray_slope(
     Returns
     -------
     tuple of float
-        ``(sign, log_abs)``: sign in {-1, 0, +1} and the natural log of |dL/dR|.
+        ``(sign, log_abs)``: sign in {-1, 0, +1} and the natural log of abs(dL/dR).
     """
     X = _tokens(X)
     Y, v = _labels_head(Y, v, X)
