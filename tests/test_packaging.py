@@ -124,7 +124,7 @@ def _claim_ids() -> set[str]:
     return ids
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "theory").glob("*.md")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted((ROOT / "theory").rglob("*.md")), ids=lambda p: p.name)
 def test_theory_page_links_its_claims_and_names_no_test(path: Path) -> None:
     """The lesson links the evidence, it does not recite it: a page's checked sections end with
     ``{claims}`` lines naming claim ids that tests carry (the strict build also fails on an

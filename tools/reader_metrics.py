@@ -150,9 +150,12 @@ def page_metrics(path: Path) -> PageMetrics:
 def chapter_metrics(html_root: Path) -> dict[str, dict[str, dict]]:
     """chapter -> {"theory/<page>": metrics, "notebook": metrics} for every built theory page."""
     out: dict[str, dict[str, dict]] = {}
-    for page in sorted((html_root / "theory").glob("*.html")):
-        chapter = page.stem
-        out.setdefault(chapter, {})[f"theory/{page.stem}"] = asdict(page_metrics(page))
+    for page in sorted((html_root / "theory").rglob("*.html")):
+        rel = page.relative_to(html_root / "theory").with_suffix("")
+        chapter = rel.parts[
+            0
+        ]  # theory/<chapter>.html or a page of its part, theory/<chapter>/x.html
+        out.setdefault(chapter, {})[f"theory/{rel.as_posix()}"] = asdict(page_metrics(page))
         nb = html_root / "notebooks" / f"{chapter}.html"
         if nb.exists():
             out[chapter]["notebook"] = asdict(page_metrics(nb))

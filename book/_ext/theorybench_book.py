@@ -233,8 +233,12 @@ def render_api(srcdir: Path, chapter: str) -> str:
     import importlib
     import pkgutil
 
-    page = srcdir / "theory" / f"{chapter}.md"
-    sections = SECTION.findall(page.read_text()) if page.exists() else []
+    pages = [
+        srcdir / "theory" / f"{chapter}.md",
+        *sorted((srcdir / "theory" / chapter).glob("*.md")),
+    ]
+    # a chapter may be a part of several pages, numbered on from one page to the next
+    sections = [s for page in pages if page.exists() for s in SECTION.findall(page.read_text())]
     out = ["", "Docstrings cite the sections of the theory page as §N:", ""]
     out += [f"- §{n}: {{ref}}`{title} <{section_label(chapter, n)}>`" for n, title in sections]
     package = importlib.import_module(f"theorybench.{chapter}")
@@ -254,9 +258,10 @@ def transform_source(app: Any, docname: str, source: list[str]) -> None:
     if docname == CLAIMS_PAGE:
         source[0] += "\n" + render_claims(Path(app.srcdir))
         return
-    kind, _, chapter = docname.partition("/")
-    if kind == "book" and chapter.startswith("api_") and chapter[4:] in names():
-        source[0] += render_api(Path(app.srcdir), chapter[4:])
+    kind, _, rest = docname.partition("/")
+    chapter = rest.split("/")[0]  # theory/<chapter>.md, or a page of a part: theory/<chapter>/x.md
+    if kind == "book" and rest.startswith("api_") and rest[4:] in names():
+        source[0] += render_api(Path(app.srcdir), rest[4:])
     elif kind == "theory" and chapter in names():
         source[0] = link_functions(chapter, label_sections(chapter, source[0]))
 
