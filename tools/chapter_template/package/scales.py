@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from ..device import Sizes, sizes_picker
 from ..training import TrainConfig
 
-__all__ = ["QuadraticSizes", "CI", "FULL", "sizes", "peak_memory"]
+__all__ = ["QuadraticSizes", "CI", "FULL", "sizes", "peak_memory", "plan_rows"]
 
 
 @dataclass(frozen=True)
@@ -60,3 +60,25 @@ def peak_memory(s: QuadraticSizes) -> dict[str, int]:
     steps = s.train.require_steps()
     words = 2 * s.dim * s.dim + 4 * s.dim + (steps + 1) * (s.dim + 1)
     return {"train_gd_quadratic": 8 * words}
+
+
+def plan_rows(s: QuadraticSizes) -> list:
+    """The chapter's rows of ``make plan-full`` (:class:`theorybench.plan.PlanRow`): peak memory
+    from :func:`peak_memory`, and about 6 d^2 floating-point operations per step and instance
+    (two matrix-vector products with H and Q, forward and backward).
+
+    Parameters
+    ----------
+    s : QuadraticSizes
+        The sizes, e.g. ``sizes("full")``.
+
+    Returns
+    -------
+    list of PlanRow
+    """
+    from ..plan import PlanRow
+
+    flops = 6.0 * s.dim**2 * s.train.require_steps() * s.instances
+    return [
+        PlanRow("__CHAPTER__", name, peak, peak, flops) for name, peak in peak_memory(s).items()
+    ]
