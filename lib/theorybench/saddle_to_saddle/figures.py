@@ -13,8 +13,29 @@ from .attention import (
     attention_loss_curve,
     attention_plateau_losses,
 )
-from .linear import _spectrum, loss_curve, plateau_losses, steepest_descent_times
+from .convolution import conv_plateau_losses, conv_teacher
+from .linear import (
+    _spectrum,
+    deep_escape_time,
+    loss_curve,
+    mode_trajectory,
+    plateau_losses,
+    steepest_descent_times,
+    steepest_fraction,
+    width_transition_times,
+)
 from .plateaus import detect_plateaus
+from .quadratic import quadratic_escape_sequence
+from .relu import (
+    best_single_unit,
+    circular_patches,
+    first_fixed_point,
+    ramp_teacher,
+    relu_correlation,
+    relu_escape,
+    relu_unit_curvature,
+    single_unit_profile,
+)
 
 if TYPE_CHECKING:
     from .attention_training import AttentionRun
@@ -35,6 +56,16 @@ __all__ = [
     "width_rows",
     "plot_quadratic",
     "quadratic_rows",
+    "loss_staircase",
+    "saddle_sketch",
+    "width_times",
+    "depth_times",
+    "attention_staircase",
+    "conv_staircase",
+    "quadratic_escapes",
+    "relu_profile",
+    "relu_curvature",
+    "conv_relu_patches",
 ]
 
 
@@ -492,3 +523,285 @@ def relu_family_rows(run) -> list[str]:  # noqa: ANN001
             f"{(info['dwell'][t] * info['lam'][t]).min():.0f}/lambda_1"
         )
     return rows
+
+
+# --- Book figures: zero-argument, closed forms only (no training), each well under 3 s. ---
+
+#: The teacher of the chapter's opening figure: three modes of well separated strengths.
+_S_STAIRS = (3.0, 1.5, 0.6)
+#: The teacher of the width figure (that of the width experiment).
+_S = (3.0, 2.0, 1.0)
+#: Initial scale of the opening figures (u_0 = sigma^2).
+_SIGMA = 1e-3
+
+
+def loss_staircase() -> object:
+    """The chapter's picture (§2–3): the closed-form loss of a two-layer linear network from a
+    small start (teacher s = (3, 1.5, 0.6), sigma = 1e-4) falls in steps, one mode per step. Left:
+    the loss with the plateau levels 1/2 sum_{j>=k} s_j^2 (dotted) and the predicted transition
+    times (dashed). Right: each mode's strength u_k/s_k and their sum, the rank learned so far."""
+    from ..plotting import COLORS, CYCLE, figure
+
+    s = np.array(_S_STAIRS)
+    u0 = 1e-8
+    t = np.linspace(0, 20, 1000)
+    u = mode_trajectory(t, s, u0)
+    fig, (ax, axr) = figure(2, width=8.8, height=3.2)
+    ax.plot(t, 0.5 * ((s - u) ** 2).sum(1), color=COLORS["theory"], lw=2)
+    for k, (level, tk) in enumerate(
+        zip(plateau_losses(s)[: s.size], steepest_descent_times(s, u0), strict=True)
+    ):
+        ax.axhline(level, color=COLORS["muted"], ls=":", lw=1)
+        ax.axvline(tk, color=CYCLE[k], ls="--", lw=1)
+        ax.text(0.1, level + 0.15, f"saddle {k}: {k} mode{'s' * (k != 1)} learned", fontsize=8)
+    ax.set(xlabel="time t (in units of τ)", ylabel="loss", title="the loss falls in steps")
+    for k in range(s.size):
+        axr.plot(t, u[:, k] / s[k], color=CYCLE[k], lw=1, label=f"mode {k + 1}")
+    axr.plot(t, (u / s).sum(1), color="k", lw=2, label="rank learned")
+    axr.set(xlabel="time t (in units of τ)", ylabel="u_k / s_k", title="one mode per step")
+    axr.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def saddle_sketch() -> object:
+    """The saddle of one unlearned mode (§3): the loss 1/2 (s - a b)^2 of a scalar two-layer
+    network (s = 1) over its two weights, with gradient-flow paths. The origin is a saddle
+    (curvatures +s and -s); the minima form the hyperbola a b = s. Paths that start near the
+    stable direction a = -b fall towards the saddle, linger there, and leave along the unstable
+    direction a = b (or -a = -b) to a minimum; the closer they start to a = -b, the longer they
+    linger."""
+    from ..plotting import COLORS, CYCLE, figure
+
+    s = 1.0
+    g = np.linspace(-1.8, 1.8, 241)
+    A, B = np.meshgrid(g, g)
+    fig, (ax,) = figure(1, width=4.6, height=4.2)
+    ax.contourf(A, B, np.log10(0.5 * (s - A * B) ** 2 + 1e-3), levels=18, cmap="Greys")
+    h = np.linspace(0.56, 1.8, 100)
+    for sign in (1, -1):
+        ax.plot(sign * h, sign * s / h, color=COLORS["constraint"], lw=2)
+    dt = 0.01
+    starts = [(sg * 1.5, -sg * 1.5 + e) for sg in (1, -1) for e in (0.003, -0.003, 0.1, -0.1)]
+    for k, start in enumerate(starts):
+        path = [np.array(start)]
+        for _ in range(1200):
+            a, b = path[-1]
+            r = s - a * b
+            path.append(np.array([a + dt * r * b, b + dt * r * a]))
+        path = np.array(path)
+        ax.plot(path[:, 0], path[:, 1], color=CYCLE[k % len(CYCLE)], lw=1.2)
+    ax.plot([0], [0], "o", color=COLORS["experiment"], ms=8)
+    ax.annotate("saddle: a = b = 0", (0, 0), (0.15, -0.9), fontsize=9)
+    ax.annotate("minima: a b = s", (1.2, s / 1.2), (0.35, 1.55), fontsize=9)
+    ax.set(xlabel="first-layer weight a", ylabel="second-layer weight b", aspect="equal",
+           xlim=(-1.8, 1.8), ylim=(-1.8, 1.8), title="loss ½(s − ab)²: a saddle at 0")  # fmt: skip
+    return fig
+
+
+def width_times() -> object:
+    """Width (§3.1): each mode's median transition time against the hidden width h, with the
+    band from the 10 % to the 90 % quantile of random starts (width_transition_times; teacher
+    s = (3, 2, 1), layer gain sigma = 1e-3, input dimension 8). Wider starts leave every saddle
+    sooner, by about (tau / 2 s_k) ln 2 per doubling once h is large; narrow starts spread."""
+    from ..plotting import CYCLE, figure
+
+    s = np.array(_S)
+    widths = np.unique(np.geomspace(1, 1024, 40).astype(int))
+    q = {p: np.array([width_transition_times(s, _SIGMA, h, 8, q=p) for h in widths])
+         for p in (0.1, 0.5, 0.9)}  # fmt: skip
+    fig, (ax,) = figure(1, width=6.0, height=3.4)
+    for k in range(s.size):
+        ax.fill_between(widths, q[0.9][:, k], q[0.1][:, k], color=CYCLE[k], alpha=0.2, lw=0)
+        ax.plot(widths, q[0.5][:, k], color=CYCLE[k], lw=2, label=f"mode {k + 1} (s = {s[k]:g})")
+    ax.set(xscale="log", xlabel="hidden width h", ylabel="transition time (units of τ)",
+           title="wider networks leave each saddle sooner")  # fmt: skip
+    ax.legend(fontsize=8)
+    return fig
+
+
+def depth_times() -> object:
+    """Depth (§4): the escape time of one mode (s = 1, tau = 1) against the initial scale sigma,
+    for depth L = 2, 3 and 4 (deep_escape_time at the steepest fraction), on log-log axes. Two
+    layers grow like log(1/sigma) (almost flat here); deeper networks like sigma^-(L-2), slope
+    -(L - 2), dotted."""
+    from ..plotting import CYCLE, figure
+
+    sigmas = np.geomspace(1e-3, 0.2, 25)
+    fig, (ax,) = figure(1, width=6.0, height=3.4)
+    for k, L in enumerate((2, 3, 4)):
+        frac = steepest_fraction(L)
+        t = np.array([deep_escape_time(1.0, sg, L, fraction=frac) for sg in sigmas])
+        ax.plot(sigmas, t, color=CYCLE[k], lw=2, label=f"L = {L}")
+        if L > 2:
+            ax.plot(sigmas, sigmas ** (-(L - 2)) / (L - 2), ":", color=CYCLE[k], lw=1)
+    ax.plot([], [], ":", color="k", lw=1, label="σ^−(L−2) / (L−2)")
+    ax.set(xscale="log", yscale="log", xlabel="initial scale σ", ylabel="escape time (units of τ)",
+           title="depth turns log(1/σ) into a power of σ")  # fmt: skip
+    ax.legend(fontsize=8)
+    return fig
+
+
+def attention_staircase() -> object:
+    """Attention (§6): the closed-form population loss of three linear-attention heads from a
+    balanced aligned start. Left, data-induced: input variances lam = (1, 0.6, 0.35), context
+    N = 16, every head at scale 0.05; heads are learned in the order of lam, one per plateau.
+    Right, init-induced: isotropic inputs (lam = 0.6 for all), head scales (0.25, 1, 0.5) x 0.1;
+    the largest head goes first. Dashed: attention_escape_times; dotted: the plateau levels."""
+    from ..plotting import COLORS, CYCLE, figure
+
+    fig, axes = figure(2, width=8.8, height=3.2)
+    cases = [
+        ((1.0, 0.6, 0.35), 0.05, "data-induced: the variances order the heads"),
+        ((0.6, 0.6, 0.6), np.array([0.25, 1.0, 0.5]) * 0.1, "init-induced: the start orders them"),
+    ]
+    for ax, (lam, a0, title) in zip(axes, cases, strict=True):
+        times = attention_escape_times(lam, a0, 16)
+        t = np.linspace(0, 1.6 * times.max(), 800)
+        ax.plot(t, attention_loss_curve(t, lam, a0, 16), color=COLORS["theory"], lw=2)
+        for level in attention_plateau_losses(lam, 16):
+            ax.axhline(level, color=COLORS["muted"], ls=":", lw=1)
+        for k, tk in enumerate(times):
+            ax.axvline(tk, color=CYCLE[k], ls="--", lw=1, label=f"head {k + 1}")
+        ax.set(xlabel="time (steps × lr)", ylabel="population loss", title=title)
+        ax.legend(fontsize=8)
+    return fig
+
+
+def conv_staircase() -> object:
+    """Linear convolution (§7): left, the teacher kernel's spectrum |t_hat_k| (strengths 4, 2, 1
+    at frequencies 1, 3, 5 of d = 16, each with its mirror d - k); right, the closed-form loss of
+    the two-layer convolutional network from a small aligned start (each frequency a two-layer
+    mode, u_0 = 1e-6) with the rank of the end-to-end circulant map, which grows by two per
+    plateau (a frequency and its mirror)."""
+    from ..plotting import COLORS, CYCLE, figure
+
+    d = 16
+    spec = np.abs(np.fft.fft(conv_teacher((4.0, 2.0, 1.0), d, (1, 3, 5))))
+    fig, (ax, axr) = figure(2, width=8.8, height=3.2)
+    ax.bar(np.arange(d), spec, color=COLORS["theory"])
+    ax.set(xlabel="frequency k", ylabel="|t̂_k|", title="teacher kernel: three strengths, mirrored")
+    live = spec > 1e-9
+    t = np.linspace(0, 10, 800)
+    u = mode_trajectory(t, spec[live], 1e-6)
+    axr.plot(t, ((spec[live] - u) ** 2).sum(1) / (2 * d), color=COLORS["theory"], lw=2)
+    for level in conv_plateau_losses((4.0, 2.0, 1.0), d):
+        axr.axhline(level, color=COLORS["muted"], ls=":", lw=1)
+    axr.set(xlabel="time (units of τ)", ylabel="loss", title="one frequency pair per plateau")
+    twin = axr.twinx()
+    twin.plot(t, (u / spec[live] > 0.5).sum(1), color=CYCLE[1], lw=1.2)
+    twin.set_ylabel("rank of the circulant map", color=CYCLE[1])
+    twin.set_yticks([0, 2, 4, 6])
+    return fig
+
+
+def quadratic_escapes() -> object:
+    """The quadratic network (§8): from one random start (d = 3, s = 1, four units with output
+    weights (1, 0.6, 0.35, 0.2) x 0.01 and balanced input weights in random directions), the
+    escape sequence predicted from the initialisation alone (quadratic_escape_sequence). The loss
+    steps from d s^2 down by s^2 at each escape, one unit per plateau; each step names the unit
+    that escapes."""
+    from ..plotting import COLORS, CYCLE, figure
+
+    a0 = np.array([1.0, 0.6, 0.35, 0.2]) * 0.01
+    rng = np.random.default_rng(0)
+    W = rng.normal(size=(4, 3))
+    W *= (a0 / np.linalg.norm(W, axis=1))[:, None] * np.sqrt(2)
+    times, units, _ = quadratic_escape_sequence(a0, W, 1.0)
+    fig, (ax,) = figure(1, width=6.0, height=3.2)
+    edges = np.concatenate([[0.0], times, [times[-1] * 1.3]])
+    levels = 3.0 - np.arange(times.size + 1)
+    ax.step(edges, np.concatenate([levels, levels[-1:]]), where="post", color=COLORS["theory"],
+            lw=2)  # fmt: skip
+    for k, (tk, i) in enumerate(zip(times, units, strict=True)):
+        ax.axvline(tk, color=CYCLE[k], ls="--", lw=1)
+        ax.text(tk, levels[k] - 0.5, f" unit {i + 1} escapes", color=CYCLE[k], fontsize=8)
+    ax.set(xlabel="time", ylabel="loss (d − r) s²", title="the initialisation orders the units")
+    return fig
+
+
+#: The two-ramp teacher of the ReLU figures (the notebook's teacher).
+_RAMPS = ((0.3, -0.3), (3.0, 0.5), (1, -1))
+
+
+def relu_profile() -> object:
+    """ReLU networks (§9): left, the teacher (two ramps) on 101 points of [-1, 1], the width-1
+    fixed point the first escape leads to (first_fixed_point) and the best single unit. Right,
+    over the direction angle of a unit's (weight, bias), the correlation abs(G) with the
+    residual at the origin (its maximiser is the escape direction) and the width-1 loss profile
+    P, whose local minima are the width-1 fixed points."""
+    from ..plotting import COLORS, CYCLE, figure
+
+    x = np.linspace(-1, 1, 101)
+    y = ramp_teacher(x, *_RAMPS)
+    phi = np.linspace(-np.pi, np.pi, 1441)
+    G = relu_correlation(phi, x, y)
+    P, _ = single_unit_profile(phi, x, y)
+    _, escape_angle, _ = relu_escape(x, y)
+    first, a1, _ = first_fixed_point(x, y, grid=4000)
+    fig, (ax, axr) = figure(2, width=8.8, height=3.2)
+    ax.plot(x, y, color="k", lw=2, label="teacher")
+    unit = a1 * np.maximum(np.cos(first) * x + np.sin(first), 0)
+    ax.plot(x, unit, "--", color=CYCLE[0], lw=1.5, label="first fixed point (one ray)")
+    ax.set(xlabel="x", ylabel="y", title="the first plateau: one ray fitted")
+    ax.legend(fontsize=8)
+    axr.plot(phi, np.abs(G), color=COLORS["experiment"], lw=1.5, label="|G(θ)| at the origin")
+    axr.axvline(escape_angle, color=COLORS["experiment"], ls="--", lw=1)
+    twin = axr.twinx()
+    twin.plot(phi, P, color=COLORS["theory"], lw=1.5)
+    twin.plot([first], [single_unit_profile(first, x, y)[0]], "o", color=COLORS["theory"])
+    twin.set_ylabel("width-1 loss P(θ)", color=COLORS["theory"])
+    axr.set(xlabel="direction angle of (w, b)", ylabel="|G|",
+            title="escape direction (dashed) → fixed point (dot)")  # fmt: skip
+    axr.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+def relu_curvature() -> object:
+    """ReLU curvature (§9.2): at the teacher's first fixed point, the escape rate abs(G) along
+    each direction's own ray against the curvature sqrt(G^2 + G'^2) a tiny unit in that
+    direction adds to the Hessian (relu_unit_curvature). The two meet only where G' = 0, e.g.
+    at the maximiser of abs(G) (dashed); elsewhere the Hessian sees more than the escape rate."""
+    from ..plotting import COLORS, figure
+
+    x = np.linspace(-1, 1, 101)
+    y = ramp_teacher(x, *_RAMPS)
+    first, a1, _ = first_fixed_point(x, y, grid=4000)
+    r = y - a1 * np.maximum(np.cos(first) * x + np.sin(first), 0)
+    phi = np.linspace(-np.pi, np.pi, 1441)
+    _, top, _ = relu_escape(x, r)
+    fig, (ax,) = figure(1, width=6.0, height=3.2)
+    ax.plot(phi, np.abs(relu_correlation(phi, x, r)), color=COLORS["experiment"], lw=2,
+            label="|G(θ)|: growth rate along the ray")  # fmt: skip
+    ax.plot(phi, relu_unit_curvature(phi, x, r), color=COLORS["theory"], lw=1.5,
+            label="√(G² + G′²): Hessian eigenvalue size")  # fmt: skip
+    ax.axvline(top, color="k", ls="--", lw=1)
+    ax.set(xlabel="direction angle of (w, b)", ylabel="rate / curvature",
+           title="at the first fixed point")  # fmt: skip
+    ax.legend(fontsize=8)
+    return fig
+
+
+def conv_relu_patches() -> object:
+    """ReLU convolution (§10): the patches (x_p, x_{p+1}) of 32 Gaussian signals of length 8,
+    coloured by the teacher's output (kernels (1, -1) with bias -0.5 and (1, 1) with bias -1,
+    output weights 3 and 1). Each kernel is active on one side of its line (dashed); the best
+    single unit's line (solid) is tilted between them, because the two kernels overlap."""
+    from ..plotting import COLORS, CYCLE, figure
+
+    signals = np.random.default_rng(0).normal(size=(32, 8))
+    Z = circular_patches(signals, 2)
+    kernels = np.array([[1.0, -1.0, -0.5], [1.0, 1.0, -1.0]])
+    y = np.maximum(Z @ kernels.T, 0) @ np.array([3.0, 1.0])
+    theta, _, _ = best_single_unit(Z, y, count=4000)
+    fig, (ax,) = figure(1, width=5.0, height=4.2)
+    sc = ax.scatter(Z[:, 0], Z[:, 1], c=y, s=8, cmap="viridis")
+    fig.colorbar(sc, ax=ax, label="teacher output")
+    g = np.linspace(-3, 3, 2)
+    for k, (w1, w2, b) in enumerate(kernels):
+        ax.plot(g, -(w1 * g + b) / w2, "--", color=CYCLE[k + 1], lw=1.5, label=f"kernel {k + 1}")
+    w1, w2, b = theta
+    ax.plot(g, -(w1 * g + b) / w2, color=COLORS["theory"], lw=2, label="best single unit")
+    ax.set(xlim=(-3, 3), ylim=(-3, 3), xlabel="x at p", ylabel="x at p + 1", aspect="equal",
+           title="patches: one ray per plateau")  # fmt: skip
+    ax.legend(fontsize=8, loc="lower right")
+    return fig
