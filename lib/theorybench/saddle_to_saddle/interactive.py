@@ -14,6 +14,33 @@ from .linear import (
 
 __all__ = ["explorer"]
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _tick_label(value: float, _pos: object = None) -> str:
+    """A compact label for a tick of a log axis of steps: 50, 200, 3000, then 3×10⁴, 10⁵."""
+    if value <= 0:
+        return ""
+    exponent = int(np.floor(np.log10(value) + 1e-9))
+    if exponent < 4:
+        return f"{value:g}"
+    mantissa = round(value / 10**exponent, 3)
+    power = f"10{str(exponent).translate(_SUPERSCRIPT)}"
+    return power if mantissa == 1 else f"{mantissa:g}×{power}"
+
+
+def _log_ticks(axis: object, lo: float, hi: float) -> None:
+    """Few major ticks on a log axis, labelled compactly, and unlabelled minor ticks: at 1, 2
+    and 5 per decade over a short window, 1 and 3 over a few decades, only powers of ten beyond
+    (matplotlib would otherwise label the minor ticks too, and the labels run together)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    decades = np.log10(hi / lo)
+    subs = (1.0, 2.0, 5.0) if decades < 1.5 else (1.0, 3.0) if decades < 3 else (1.0,)
+    axis.set_major_locator(LogLocator(base=10, subs=subs))
+    axis.set_major_formatter(FuncFormatter(_tick_label))
+    axis.set_minor_formatter(NullFormatter())
+
 
 def explorer() -> object:
     """Sliders for the init scale sigma, the spectral gap, the learning rate and the depth.
@@ -67,11 +94,13 @@ def explorer() -> object:
         stair.set_data(steps, (u / s).sum(1))
         ax.set(xlim=window, ylim=(-0.3, lv[0] * 1.08))
         axr.set_xlim(window)
+        for a in (ax, axr):
+            _log_ticks(a.xaxis, *window)
 
     controls = {
         # ranges keep the initialisation small against the weakest mode (sigma^2 < s_3 / 3)
-        "sigma": widgets.slider("σ (init)", 1e-5, 0.1, 1e-3, log=True),
-        "gap": widgets.slider("gap s₂/s₁", 0.3, 0.9, 0.5, step=0.05),
+        "sigma": widgets.slider("σ (init)", 1e-5, 0.1, 1e-4, log=True),
+        "gap": widgets.slider("gap s₂/s₁", 0.3, 0.9, 0.4, step=0.05),
         "lr": widgets.slider("lr", 1e-3, 0.1, 0.01, log=True),
         "depth": widgets.choice("depth L", [2, 3, 4], 2),
     }
