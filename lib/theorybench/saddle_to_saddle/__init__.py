@@ -108,6 +108,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "width_times",
             "depth_times",
             "attention_staircase",
+            "attention_init_induced",
             "conv_staircase",
             "quadratic_escapes",
             "relu_profile",

@@ -12,11 +12,13 @@ from .attention import (
     attention_escape_times,
     attention_loss_curve,
     attention_plateau_losses,
+    attention_targets,
 )
 from .convolution import conv_plateau_losses, conv_teacher
 from .linear import (
     _spectrum,
     deep_escape_time,
+    deep_mode_trajectory,
     loss_curve,
     mode_trajectory,
     plateau_losses,
@@ -61,6 +63,7 @@ __all__ = [
     "width_times",
     "depth_times",
     "attention_staircase",
+    "attention_init_induced",
     "conv_staircase",
     "quadratic_escapes",
     "relu_profile",
@@ -642,28 +645,49 @@ def depth_times() -> object:
 
 
 def attention_staircase() -> object:
-    """Attention (§6): the closed-form population loss of three linear-attention heads from a
-    balanced aligned start. Left, data-induced: input variances lam = (1, 0.6, 0.35), context
-    N = 16, every head at scale 0.05; heads are learned in the order of lam, one per plateau.
-    Right, init-induced: isotropic inputs (lam = 0.6 for all), head scales (0.25, 1, 0.5) x 0.1;
-    the largest head goes first. Dashed: attention_escape_times; dotted: the plateau levels."""
+    """Attention (§6), data-induced: the closed-form population loss of three linear-attention
+    heads from a balanced aligned start (input variances lam = (1, 0.6, 0.35), context N = 16,
+    every head at scale 0.05), with the predicted escape times (dashed, attention_escape_times)
+    and plateau levels (dotted); right, each head's product m_i / m_i* (deep_mode_trajectory at
+    depth 3, tau = 1/c_i): one head per plateau, in the order of lam."""
     from ..plotting import COLORS, CYCLE, figure
 
-    fig, axes = figure(2, width=8.8, height=3.2)
-    cases = [
-        ((1.0, 0.6, 0.35), 0.05, "data-induced: the variances order the heads"),
-        ((0.6, 0.6, 0.6), np.array([0.25, 1.0, 0.5]) * 0.1, "init-induced: the start orders them"),
-    ]
-    for ax, (lam, a0, title) in zip(axes, cases, strict=True):
-        times = attention_escape_times(lam, a0, 16)
-        t = np.linspace(0, 1.6 * times.max(), 800)
-        ax.plot(t, attention_loss_curve(t, lam, a0, 16), color=COLORS["theory"], lw=2)
-        for level in attention_plateau_losses(lam, 16):
-            ax.axhline(level, color=COLORS["muted"], ls=":", lw=1)
-        for k, tk in enumerate(times):
-            ax.axvline(tk, color=CYCLE[k], ls="--", lw=1, label=f"head {k + 1}")
-        ax.set(xlabel="time (steps × lr)", ylabel="population loss", title=title)
-        ax.legend(fontsize=8)
+    lam, a0, N = np.array([1.0, 0.6, 0.35]), 0.05, 16
+    times = attention_escape_times(lam, a0, N)
+    t = np.linspace(0, 1.6 * times.max(), 800)
+    m_star, curv = attention_targets(lam, N)
+    fig, (ax, axr) = figure(2, width=8.8, height=3.2)
+    ax.plot(t, attention_loss_curve(t, lam, a0, N), color=COLORS["theory"], lw=2)
+    for level in attention_plateau_losses(lam, N):
+        ax.axhline(level, color=COLORS["muted"], ls=":", lw=1)
+    for k, tk in enumerate(times):
+        ax.axvline(tk, color=CYCLE[k], ls="--", lw=1)
+        m = deep_mode_trajectory(t * curv[k], [m_star[k]], a0, 3)[:, 0]
+        axr.plot(t, m / m_star[k], color=CYCLE[k], lw=1.5, label=f"head {k + 1} (λ = {lam[k]:g})")
+    ax.set(xlabel="time (steps × lr)", ylabel="population loss", title="one drop per head")
+    axr.set(xlabel="time (steps × lr)", ylabel="m_i / m_i*", title="heads switch on one by one")
+    axr.legend(fontsize=8)
+    return fig
+
+
+def attention_init_induced() -> object:
+    """Attention (§6.2), init-induced: isotropic inputs (lam = 0.6 for all three), head scales
+    (0.25, 1, 0.5) x 0.1; the closed-form loss with the predicted escape time of each head
+    (dashed) and the plateau levels (dotted). The largest head goes first."""
+    from ..plotting import COLORS, CYCLE, figure
+
+    lam, a0, N = (0.6, 0.6, 0.6), np.array([0.25, 1.0, 0.5]) * 0.1, 16
+    times = attention_escape_times(lam, a0, N)
+    t = np.linspace(0, 1.6 * times.max(), 800)
+    fig, (ax,) = figure(1, width=6.0, height=3.2)
+    ax.plot(t, attention_loss_curve(t, lam, a0, N), color=COLORS["theory"], lw=2)
+    for level in attention_plateau_losses(lam, N):
+        ax.axhline(level, color=COLORS["muted"], ls=":", lw=1)
+    for k, tk in enumerate(times):
+        ax.axvline(tk, color=CYCLE[k], ls="--", lw=1, label=f"head {k + 1}: scale {a0[k]:g}")
+    ax.set(xlabel="time (steps × lr)", ylabel="population loss",
+           title="isotropic inputs: the start orders the heads")  # fmt: skip
+    ax.legend(fontsize=8)
     return fig
 
 
