@@ -4,7 +4,9 @@ Sources: Saxe, McClelland & Ganguli 2014, "Exact solutions to the nonlinear dyna
 in deep linear neural networks" (arXiv 1312.6120) [SMG14]; Jacot et al. 2021, "Saddle-to-saddle
 dynamics in deep linear networks" (arXiv 2106.15933); Zhang, Saxe & Latham 2026, "Saddle-to-Saddle
 Dynamics Explains A Simplicity Bias Across Neural Network Architectures" (arXiv 2512.20607).
-Theory page: ``theory/saddle_to_saddle.md`` (cited as §N).
+Theory pages (cited as §N): ``theory/saddle_to_saddle.md`` (§1-5) and, under
+``theory/saddle_to_saddle/``, ``attention.md`` (§6), ``convolution_quadratic.md`` (§7-8) and
+``relu.md`` (§9-10).
 
 Setting (§1): whitened inputs (E x x' = I), teacher map M = U diag(s) V' with s_1 > s_2 > ...,
 population loss L = 1/2 ||M - W_L ... W_1||_F^2, gradient flow tau dW/dt = -grad L (tau = 1/lr in
