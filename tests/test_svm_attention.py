@@ -100,6 +100,23 @@ def test_frobenius_svm_matches_an_independent_dual_solve() -> None:
     np.testing.assert_allclose(sa.att_svm(X, Z, opt).W, W_dual, atol=1e-5)
 
 
+@pytest.mark.parametrize(("x_scale", "z_scale"), [(1e7, 1), (1, 1e-6), (1e-6, 1), (1, 1e-7)])
+@pytest.mark.parametrize("norm", ["fro", "nuc"])
+def test_att_svm_does_not_depend_on_the_scale_of_the_data(x_scale, z_scale, norm) -> None:
+    """Scaling X or Z by s scales W^mm by 1/s: the solver must return the same solution (once
+    Clarabel's unchecked "optimal_inaccurate" answers here violated a margin (0.50) or had 1.93x
+    the optimal norm, and a feasible problem was reported infeasible)."""
+    X, Y, Z, v = sa.synthetic_instance(6, 8, 10, seed=3)
+    _, opt = sa.optimal_tokens(X, Y, v)
+    ref = sa.att_svm(X, Z, opt, norm=norm)
+    sol = sa.att_svm(X * x_scale, Z * z_scale, opt, norm=norm)
+    others = np.ones(sol.margins.shape, dtype=bool)
+    others[np.arange(len(opt)), opt] = False
+    assert sol.margins[others].min() >= 1 - 1e-6
+    assert sol.value * x_scale * z_scale == pytest.approx(ref.value, rel=1e-6)
+    np.testing.assert_allclose(sol.W * x_scale * z_scale, ref.W, atol=1e-6 * np.abs(ref.W).max())
+
+
 def test_nuclear_svm_satisfies_its_optimality_condition() -> None:
     """Nuclear-norm KKT: G = sum mu_k A_k is a subgradient of ||.||_* at W: ||G||_2 <= 1 and
     <G, W> = ||W||_*; and each solution wins in its own norm against the other."""
@@ -474,6 +491,10 @@ def test_infeasible_problem_names_the_blocking_samples() -> None:
     assert isinstance(info.value, ValueError)
 
 
+_X, _Y, _Z, _V = sa.synthetic_instance(3, 4, 5, seed=1)
+_EX = (_X, _Y, _V, _Z, sa.optimal_tokens(_X, _Y, _V)[1])
+
+
 @pytest.mark.parametrize(
     ("call", "match"),
     [
@@ -492,6 +513,28 @@ def test_infeasible_problem_names_the_blocking_samples() -> None:
         (lambda: sa.train_gd(*sa.synthetic_instance(2, 3, 4), kq_normalization="x"), "kq_norm"),
         (lambda: sa.train_gd(*sa.synthetic_instance(2, 3, 4), init="zeros"), "init"),
         (lambda: sa.train_gd(*sa.synthetic_instance(2, 3, 4), train={"steps": 3}), "train"),
+        (lambda: sa.effective_rank([[np.nan, 0], [0, 1]]), "W must be finite"),
+        (lambda: sa.effective_rank([[np.inf, 0], [0, 1]]), "W must be finite"),
+        (lambda: sa.effective_rank(np.eye(2), rel=-1.0), "rel must lie in"),
+        (lambda: sa.effective_rank(np.eye(2), rel=float("nan")), "rel must be"),
+        (lambda: sa.effective_rank(np.zeros((0, 0))), "W must have at least"),
+        (lambda: sa.is_locally_optimal(*_EX, tol=-1.0), "tol must lie in"),
+        (lambda: sa.is_locally_optimal(*_EX, tol=float("nan")), "tol must be"),
+        (lambda: sa.direction_correlation(np.zeros((3, 3)), np.eye(3)), "non-zero"),
+        (lambda: sa.selection_loss(_EX[0] * 1e300, _EX[1], _EX[2] * 1e10, _EX[4]), "finite"),
+        (lambda: sa.synthetic_instance(10**9, 3, 4), "n must be an integer in"),
+        (lambda: sa.synthetic_instance(1000, 1000, 100), "n \\* T \\* d"),
+        (
+            lambda: sa.train_gd(
+                *sa.synthetic_instance(2, 3, 4),
+                param="KQ",
+                init_scale=0.1,
+                train=TrainConfig(steps=5, lr=1e300),
+            ),
+            "train.lr must lie in",
+        ),  # fmt: skip
+        (lambda: sa.global_fraction(2, 3, [4], instances=3), "ds must hold at least two"),
+        (lambda: sa.svm_rank_grid([2], [3], [1], instances=2), "ds must hold whole numbers in"),
         (lambda: TrainConfig(steps=0, lr=0.1), "steps"),
         (lambda: TrainConfig(steps=10, lr=float("nan")), "lr"),
     ],

@@ -103,6 +103,9 @@ class GDRun:
         return np.argmax(self.attention[:, -1], axis=-1)
 
 
+#: largest step :func:`train_gd` accepts (larger steps overflow W = K Q' within a few steps)
+TRAIN_LR_MAX = 1e6
+
 #: normalised GD with step 0.1 for 2,000 steps: the authors' setting (§3)
 DEFAULT_TRAIN = TrainConfig(steps=2000, lr=0.1)
 
@@ -136,8 +139,8 @@ def train_gd(
     (``init="uniform"``; init_scale = 1/sqrt(d) is torch's default ``nn.Linear`` initialisation);
     ``init_scale = 0`` starts W at 0 ((K, Q) needs init_scale > 0, 0 is a saddle).
 
-    A run stops only when its step cannot be represented (plain GD whose gradient underflows to 0,
-    or a non-finite gradient); ``GDRun.stopped`` reports the step, :meth:`GDRun.completed` whether
+    ``train.lr`` must lie in (0, 1e6]. A run stops only when its step cannot be represented (plain
+    GD whose gradient underflows to 0, a non-finite gradient, or a step that would overflow W); ``GDRun.stopped`` reports the step, :meth:`GDRun.completed` whether
     every instance ran all ``train.steps``, and its later records repeat the last state.
     """
     import torch
@@ -163,6 +166,7 @@ def train_gd(
     _one_of(init, "init", ("normal", "uniform"))
     TrainConfig.check(train)
     steps, lr = train.require_steps(), train.lr
+    _in_range(lr, "train.lr", 0.0, TRAIN_LR_MAX, lo_open=True)
     init_scale = _in_range(init_scale, "init_scale", 0.0, 100.0)
     if param == "KQ" and init_scale == 0:
         raise ValueError("init_scale must be > 0 for the (K, Q) parametrisation (0 is a saddle)")
@@ -213,12 +217,17 @@ def train_gd(
             true_scale = torch.exp(log_scale)
             ok = torch.isfinite(joint) & (joint * true_scale > 0)
             scales = [lr * true_scale] * len(grads)
+        new = []
+        for p, g, sc in zip(params, grads, scales, strict=True):
+            sc = torch.nan_to_num(sc * (alive & ok), nan=0.0, posinf=0.0)
+            new.append(p - sc[:, None, None] * torch.nan_to_num(g))
+        W_new = new[0] if param == "W" else new[0] @ new[1].transpose(-1, -2)
+        ok &= torch.isfinite(W_new).all(-1).all(-1)  # a step that overflows W is not taken
         for i in torch.nonzero(alive & ~ok).flatten().tolist():
             stopped[i] = step
         alive &= ok
-        for p, g, sc in zip(params, grads, scales, strict=True):
-            sc = torch.nan_to_num(sc * alive, nan=0.0, posinf=0.0)
-            p -= sc[:, None, None] * torch.nan_to_num(g)
+        for p, q in zip(params, new, strict=True):
+            p.copy_(torch.where(alive[:, None, None], q, p))
     return GDRun(steps=record, W=Ws, loss=losses, attention=att, stopped=stopped)
 
 
@@ -425,6 +434,8 @@ def global_fraction(
     seed=train.seed * 100_003 + 1000 d + k, query=query)``. The trend is a logistic regression of
     success on log d over all instances (:func:`theorybench.stats.logistic_trend`)."""
     ds_arr = _integer_grid(ds, "ds", 2)
+    if np.unique(ds_arr).size < 2:
+        raise ValueError(f"ds must hold at least two distinct dimensions >= 2, got {ds!r}")
     instances = _integer_at_least(instances, "instances", 2)
     _one_of(query, "query", QUERIES)
     wins, xs, ys = [], [], []
@@ -446,7 +457,14 @@ def global_fraction(
         ys.append(ok.astype(float))
     successes = np.array(wins, dtype=float)
     lo, hi = binomial_interval(successes, instances)
-    trend = logistic_trend(np.concatenate(xs), np.concatenate(ys))
+    try:
+        trend = logistic_trend(np.concatenate(xs), np.concatenate(ys))
+    except ValueError:  # every instance alike, or success separated by d
+        raise ValueError(
+            "the logistic trend in log d cannot be fitted to these runs (every instance had the same "
+            f"outcome, or the outcome is separated by d); take more "
+            f"instances (got {instances}) or a wider range of ds (got {ds_arr.tolist()})"
+        ) from None
     return OverparamResult(ds_arr.astype(float), successes, instances, lo, hi, trend)
 
 
@@ -476,7 +494,7 @@ def svm_rank_grid(
     from .model import _feasible, att_svm, effective_rank
 
     grids = [
-        _integer_grid(g, name, lo) for g, name, lo in ((ns, "ns", 1), (Ts, "Ts", 2), (ds, "ds", 1))
+        _integer_grid(g, name, lo) for g, name, lo in ((ns, "ns", 1), (Ts, "Ts", 2), (ds, "ds", 2))
     ]
     instances = _integer_at_least(instances, "instances", 1)
     seed = _integer_at_least(seed, "seed", 0)

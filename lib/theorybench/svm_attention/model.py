@@ -61,6 +61,15 @@ def _indices(opt: ArrayLike, X: Array, name: str = "opt") -> NDArray[np.int64]:
     return opt.astype(np.int64)
 
 
+def _scores(X: Array, Y: Array, v: Array) -> Array:
+    """gamma_it = Y_i v' x_it, or ValueError if a score is not a finite number (overflow)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        gamma = Y[:, None] * (X @ v)
+    if not np.all(np.isfinite(gamma)):
+        raise ValueError("X and v must give finite scores v' x_it (|v' x_it| <= 1e308)")
+    return gamma
+
+
 def _labels_head(Y: ArrayLike, v: ArrayLike, X: Array) -> tuple[Array, Array]:
     Y, v = _checks.finite_array(Y, "Y"), _checks.finite_array(v, "v")
     if Y.shape != (X.shape[0],) or not np.all(np.abs(Y) == 1):
@@ -94,7 +103,7 @@ def optimal_tokens(X: ArrayLike, Y: ArrayLike, v: ArrayLike) -> tuple[Array, NDA
     """
     X = _tokens(X)
     Y, v = _labels_head(Y, v, X)
-    gamma = Y[:, None] * (X @ v)
+    gamma = _scores(X, Y, v)
     top2 = np.sort(gamma, axis=1)[:, -2:]
     if np.any(top2[:, 1] - top2[:, 0] <= 1e-12 * np.maximum(1, np.abs(top2[:, 1]))):
         raise ValueError("every sample needs a unique highest-scoring token (gamma has a tie)")
@@ -137,12 +146,25 @@ def _constraint_rows(X: Array, Z: Array, opt: NDArray[np.int64]) -> tuple[Array,
     return diff[keep], np.repeat(Z, T - 1, axis=0), keep
 
 
+def _scaled_rows(X: Array, Z: Array, opt: NDArray[np.int64]) -> tuple[Array, float, Array]:
+    """The margin rows A_k = vec((x_opt - x_t) z_i') divided by their largest norm c, so that the
+    solvers see entries of order 1 whatever the scale of X and Z (margin_k = c A'_k . vec(W))."""
+    rows, zs, keep = _constraint_rows(X, Z, opt)
+    A = np.einsum("kd,ke->kde", rows, zs).reshape(rows.shape[0], -1)
+    c = float(np.linalg.norm(A, axis=1).max())
+    if not np.isfinite(c) or c == 0:
+        return A, c, keep
+    return A / c, c, keep
+
+
 def _feasible(X: Array, Z: Array, opt: NDArray[np.int64]) -> bool:
-    """Feasibility LP (scipy HiGHS, independent of cvxpy): some W with every margin >= 1."""
+    """Feasibility LP (scipy HiGHS, independent of cvxpy): some W with every margin >= 1. The
+    rows are rescaled to unit largest norm (feasibility does not depend on the scale)."""
     from scipy.optimize import linprog
 
-    rows, zs, _ = _constraint_rows(X, Z, opt)
-    A = np.einsum("kd,ke->kde", rows, zs).reshape(rows.shape[0], -1)  # margin_k = A_k . vec(W)
+    A, c, _ = _scaled_rows(X, Z, opt)
+    if not np.isfinite(c) or c == 0:
+        return False
     res = linprog(
         np.zeros(A.shape[1]),
         A_ub=-A,
@@ -153,6 +175,30 @@ def _feasible(X: Array, Z: Array, opt: NDArray[np.int64]) -> bool:
     return res.status == 0
 
 
+#: relative accuracy :func:`att_svm` demands of a solution: smallest margin >= 1 - SVM_TOL, and
+#: the KKT residuals (stationarity, complementary slackness, dual sign) below SVM_TOL in units of
+#: the solution's scale
+SVM_TOL = 1e-5
+
+
+def _kkt_residual(A: Array, w: Array, mu: Array, norm: str, d: int) -> float:
+    """Largest KKT violation of a solution w (vec W, for unit-scale rows A) with multipliers mu:
+    primal (1 - min margin), dual sign, complementary slackness, and stationarity (W = sum mu_k A_k
+    for the Frobenius QP; for the nuclear norm G = sum mu_k A_k with ||G||_2 <= 1 and
+    <G, W> = ||W||_*), each relative to the solution's scale."""
+    m = A @ w
+    G = (mu @ A).reshape(d, d)
+    W = w.reshape(d, d)
+    scale = max(float(mu.max(initial=0.0)), 1e-300)
+    res = [1 - float(m.min()), float(-mu.min()) / scale, float(np.max(mu * np.abs(m - 1))) / scale]
+    if norm == "fro":
+        res.append(float(np.abs(G - W).max()) / max(float(np.abs(W).max()), 1e-300))
+    else:
+        nuc = float(np.linalg.norm(W, "nuc"))
+        res += [float(np.linalg.norm(G, 2)) - 1, abs(float(np.sum(G * W)) - nuc) / max(nuc, 1e-300)]
+    return max(res)
+
+
 def att_svm(X: ArrayLike, Z: ArrayLike, opt: ArrayLike, norm: str = "fro") -> SVMResult:
     """Hard-margin Att-SVM (§2, eq. att-svm), solved as a convex program with cvxpy (Clarabel):
 
@@ -160,8 +206,12 @@ def att_svm(X: ArrayLike, Z: ArrayLike, opt: ArrayLike, norm: str = "fro") -> SV
 
     with ||.|| the Frobenius norm (``norm="fro"``, the W parametrisation; solved as the QP
     min 1/2 ||W||_F^2) or the nuclear norm (``norm="nuc"``, the limit of the (K, Q)
-    parametrisation, §5). Raises :class:`AttSVMInfeasible` (a ValueError) naming the samples
-    that block separation when no W satisfies the constraints.
+    parametrisation, §5). The constraint rows are rescaled to unit largest norm before solving
+    (any scale of X and Z gives the same W^mm up to the factor), and every answer is verified:
+    a solution must meet the KKT conditions to relative accuracy ``SVM_TOL`` (else Clarabel is
+    retried at tighter tolerances, then SCS, then ValueError), and a reported infeasibility is
+    confirmed by an independent LP (scipy HiGHS) before :class:`AttSVMInfeasible` (a ValueError)
+    is raised, naming the samples that block separation.
 
     Parameters
     ----------
@@ -186,26 +236,56 @@ def att_svm(X: ArrayLike, Z: ArrayLike, opt: ArrayLike, norm: str = "fro") -> SV
         raise ValueError(f"norm must be 'fro' or 'nuc', got {norm!r}")
     import cvxpy as cp
 
-    rows, zs, keep = _constraint_rows(X, Z, opt)
-    problem, A, W, constraint = _svm_program(rows.shape[0], X.shape[2], norm)
-    A.value = np.einsum("kd,ke->kde", rows, zs).reshape(rows.shape[0], -1)
-    try:
-        with warnings.catch_warnings():  # "optimal_inaccurate" is accepted and checked below
-            warnings.filterwarnings("ignore", "Solution may be inaccurate", UserWarning)
-            problem.solve(solver=cp.CLARABEL)
-    except cp.error.SolverError as err:  # e.g. tokens of norm 1e300: no finite-precision answer
+    A_unit, c, keep = _scaled_rows(X, Z, opt)
+    d = X.shape[2]
+    if not np.isfinite(c) or c == 0:
+        if c == 0:
+            raise AttSVMInfeasible(list(range(X.shape[0])))
         raise ValueError(
-            f"the Att-SVM cannot be solved for these X, Z (largest |entry| "
-            f"{max(np.abs(X).max(), np.abs(Z).max()):g}): {err}"
-        ) from None
-    if problem.status not in ("optimal", "optimal_inaccurate"):
-        raise AttSVMInfeasible(_blocking_samples(X, Z, opt))
+            f"X and Z must have entries whose products (x_opt - x_t) z' are finite, got largest "
+            f"|entry| {max(np.abs(X).max(), np.abs(Z).max()):g}"
+        )
+    problem, A, W, constraint = _svm_program(A_unit.shape[0], d, norm)
+    A.value = A_unit
+    attempts = [
+        (cp.CLARABEL, {}),
+        (cp.CLARABEL, {"tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-12}),
+        (cp.SCS, {"eps_abs": 1e-10, "eps_rel": 1e-10, "max_iters": 200_000}),
+    ]
+    worst = np.inf
+    for solver, options in attempts:
+        try:
+            with warnings.catch_warnings():  # "optimal_inaccurate" answers are verified below
+                warnings.filterwarnings("ignore", "Solution may be inaccurate", UserWarning)
+                problem.solve(solver=solver, **options)
+        except cp.error.SolverError:
+            continue
+        if problem.status in ("infeasible", "infeasible_inaccurate"):
+            if _feasible(X, Z, opt):
+                continue  # the solver's infeasibility is not confirmed by the LP: try another
+            raise AttSVMInfeasible(_blocking_samples(X, Z, opt))
+        if problem.status not in ("optimal", "optimal_inaccurate") or W.value is None:
+            continue
+        w = np.asarray(W.value).ravel()
+        mu = np.asarray(constraint.dual_value, dtype=float).ravel()
+        worst = _kkt_residual(A_unit, w, mu, norm, d)
+        if worst <= SVM_TOL:
+            break
+    else:
+        if not _feasible(X, Z, opt):
+            raise AttSVMInfeasible(_blocking_samples(X, Z, opt))
+        raise ValueError(
+            f"the Att-SVM of these X, Z could not be solved to relative accuracy {SVM_TOL:g} "
+            f"(best KKT residual {worst:.2g}); rescale X and Z to entries of order 1"
+        )
+    # back to the original scale: margins c A' vec(W) >= 1 hold for W = W'/c; the multipliers of
+    # the Frobenius QP scale as 1/c^2, those of the nuclear-norm program as 1/c
+    Wv = w.reshape(d, d) / c
     n, T = keep.shape
     margins = np.zeros((n, T))
     duals = np.zeros((n, T))
-    Wv = np.asarray(W.value)
-    margins[keep] = np.einsum("kd,de,ke->k", rows, Wv, zs)
-    duals[keep] = np.asarray(constraint.dual_value)
+    margins[keep] = A_unit @ w
+    duals[keep] = mu / (c**2 if norm == "fro" else c)
     value = float(np.linalg.norm(Wv, "fro" if norm == "fro" else "nuc"))
     return SVMResult(W=Wv, margins=margins, duals=duals, norm=norm, value=value)
 
@@ -247,7 +327,8 @@ def is_locally_optimal(
     alpha : array_like
         Selected token per sample.
     tol : float
-        Dual value above which a token counts as a support token.
+        Margin tolerance, in (0, 0.5]: a token whose SVM margin is within ``tol`` of 1 counts as
+        a support token.
 
     Returns
     -------
@@ -256,7 +337,8 @@ def is_locally_optimal(
     X = _tokens(X)
     Y, v = _labels_head(Y, v, X)
     alpha = _indices(alpha, X, "alpha")
-    gamma = Y[:, None] * (X @ v)
+    tol = _checks.in_range(tol, "tol", 0.0, 0.5, lo_open=True)
+    gamma = _scores(X, Y, v)
     try:
         sol = att_svm(X, Z, alpha)
     except AttSVMInfeasible:
@@ -282,10 +364,12 @@ def direction_correlation(W: ArrayLike, W_ref: ArrayLike) -> Array:
     W, R = _checks.finite_array(W, "W"), _checks.finite_array(W_ref, "W_ref")
     if W.ndim < 2 or R.ndim < 2 or W.shape[-2:] != R.shape[-2:]:
         raise ValueError(f"W and W_ref must end in the same matrix shape, got {W.shape}, {R.shape}")
-    num = (W * R).sum((-2, -1))
-    den = np.linalg.norm(W, axis=(-2, -1)) * np.linalg.norm(R, axis=(-2, -1))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+    scale = max(float(np.abs(W).max()), 1e-300), max(float(np.abs(R).max()), 1e-300)
+    W, R = W / scale[0], R / scale[1]  # cosine is scale-free; this keeps the norms finite
+    nw, nr = np.linalg.norm(W, axis=(-2, -1)), np.linalg.norm(R, axis=(-2, -1))
+    if np.any(nw == 0) or np.any(nr == 0):
+        raise ValueError("W and W_ref must be non-zero matrices (a cosine needs a direction)")
+    return np.clip((W * R).sum((-2, -1)) / (nw * nr), -1.0, 1.0)
 
 
 def effective_rank(W: ArrayLike, rel: float = 1e-2) -> int:
@@ -294,16 +378,19 @@ def effective_rank(W: ArrayLike, rel: float = 1e-2) -> int:
     Parameters
     ----------
     W : array_like
-        A matrix.
+        A finite matrix (2-D, at least one entry).
     rel : float
-        Relative threshold, in (0, 1).
+        Relative threshold, in (0, 1). A zero matrix has rank 0.
 
     Returns
     -------
     int
     """
-    s = np.linalg.svd(np.asarray(W, dtype=float), compute_uv=False)
-    return int(np.sum(s > rel * s[0]))
+    W = _checks.finite_array(W, "W", ndim=2)
+    rel = _checks.in_range(rel, "rel", 0.0, 1.0, lo_open=True, hi_open=True)
+    W = W / max(float(np.abs(W).max()), 1e-300)  # rank is scale-free; avoids overflow in the SVD
+    s = np.linalg.svd(W, compute_uv=False)
+    return int(np.sum(s > rel * s[0])) if s[0] > 0 else 0
 
 
 # ----------------------------------------------------------------------------------------------
@@ -336,8 +423,13 @@ def attention_loss(X: ArrayLike, Y: ArrayLike, v: ArrayLike, Z: ArrayLike, W: Ar
     W = _checks.finite_array(W, "W", ndim=2)
     if W.shape != (X.shape[2],) * 2:
         raise ValueError(f"W must have shape (d, d) = {(X.shape[2],) * 2}, got {W.shape}")
-    a = np.exp(_log_softmax(np.einsum("ntd,de,ne->nt", X, W, Z)))
-    margin = np.sum(a * Y[:, None] * (X @ v), axis=1)
+    gamma = _scores(X, Y, v)
+    with np.errstate(over="ignore", invalid="ignore"):
+        s = np.einsum("ntd,de,ne->nt", X, W, Z)
+    if not np.all(np.isfinite(s)):
+        raise ValueError("X, W and Z must give finite attention scores x_it' W z_i")
+    a = np.exp(_log_softmax(s))
+    margin = np.sum(a * gamma, axis=1)
     return float(np.mean(np.logaddexp(0.0, -margin)))
 
 
@@ -363,7 +455,7 @@ def selection_loss(X: ArrayLike, Y: ArrayLike, v: ArrayLike, alpha: ArrayLike) -
     X = _tokens(X)
     Y, v = _labels_head(Y, v, X)
     alpha = _indices(alpha, X, "alpha")
-    gamma = Y * np.einsum("nd,d->n", X[np.arange(X.shape[0]), alpha], v)
+    gamma = _scores(X, Y, v)[np.arange(X.shape[0]), alpha]
     return float(np.mean(np.logaddexp(0.0, -gamma)))
 
 
@@ -405,8 +497,8 @@ def ray_slope(
     Y, v = _labels_head(Y, v, X)
     alpha = _indices(alpha, X, "alpha")
     R = _checks.in_range(R, "R", 0.0, RAY_R_MAX, lo_open=True)
+    gamma = _scores(X, Y, v)
     sol = att_svm(X, Z, alpha)
-    gamma = Y[:, None] * (X @ v)
     n = X.shape[0]
     g_sel = gamma[np.arange(n), alpha][:, None]
     keep = np.ones(gamma.shape, dtype=bool)
@@ -425,6 +517,11 @@ def ray_slope(
 # ----------------------------------------------------------------------------------------------
 # Data (§6)
 # ----------------------------------------------------------------------------------------------
+#: largest n, T or d :func:`synthetic_instance` draws, and largest n T d (memory: 8 n T d bytes)
+INSTANCE_MAX_SIDE = 10_000
+INSTANCE_MAX_SIZE = 10_000_000
+
+
 def synthetic_instance(
     n: int, T: int, d: int, seed: int = 0, max_tries: int = 1000, query: str = "self"
 ) -> tuple[Array, Array, Array, Array]:
@@ -437,7 +534,8 @@ def synthetic_instance(
     Parameters
     ----------
     n, T, d : int
-        Samples (>= 1), tokens per sample (>= 2) and dimension (>= 2).
+        Samples (>= 1), tokens per sample (>= 2) and dimension (>= 2), each at most 10,000,
+        with n T d <= 10^7.
     seed : int
         Seed (>= 0).
     max_tries : int
@@ -452,6 +550,12 @@ def synthetic_instance(
     """
     for name, value, lo in (("n", n, 1), ("T", T, 2), ("d", d, 2)):
         _integer_at_least(value, name, lo)
+        if value > INSTANCE_MAX_SIDE:
+            raise ValueError(
+                f"{name} must be an integer in [{lo}, {INSTANCE_MAX_SIDE}], got {value}"
+            )
+    if n * T * d > INSTANCE_MAX_SIZE:
+        raise ValueError(f"n * T * d must be at most {INSTANCE_MAX_SIZE:g}, got {n * T * d}")
     _one_of(query, "query", QUERIES)
     max_tries = _integer_at_least(max_tries, "max_tries", 1)
     rng = np.random.default_rng(_integer_at_least(seed, "seed", 0))
