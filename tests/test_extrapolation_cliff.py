@@ -234,6 +234,45 @@ def test_k_ary_simulator_cliff_matches_lambda_star_k_without_calibration() -> No
     assert measured == pytest.approx(ec.lambda_star_k(p, b, 2.0), rel=1e-5)
 
 
+N_BINDING = 40  # random K-ary instances
+
+
+@pytest.mark.slow
+@pytest.mark.claim(
+    "ec-k-ary-binding-token",
+    chapter="extrapolation_cliff",
+    statement="K-ary Model 1: the token whose ratio to the base leaves [1/c, c] first is always "
+    "the argmax or the argmin of log(p_y / b_y) (its log-ratio lambda log(p_y/b_y) - log Z is "
+    "linear in log(p_y/b_y)); which of the two depends on log Z_lambda, so it is not always the "
+    "token with the most extreme |log(p_y/b_y)| (random K = 3-6 instances, flat Dirichlet p and b, "
+    "log c ~ U(0.1, 2); the binding token read off the expected-gradient simulator just past "
+    "lambda*_K)",
+)
+def test_the_binding_token_is_an_extreme_of_the_teacher_base_log_ratio(record_property) -> None:
+    rng = np.random.default_rng(13)
+    extreme_end, not_most_extreme, n = 0, 0, 0
+    while n < N_BINDING:
+        k = int(rng.integers(3, 7))
+        p, b = rng.dirichlet(np.ones(k)), rng.dirichlet(np.ones(k))
+        c = float(np.exp(rng.uniform(0.1, 2.0)))
+        star = ec.lambda_star_k(p, b, c)
+        if not 0.05 < star < 20:
+            continue
+        n += 1
+        # the simulator, just past lambda*_K: the first token to leave the band binds
+        run = ec.simulate_opd(p, b, c, 1.02 * star, steps=150)
+        dev = np.abs(run.logits - np.log(b))
+        t = int(np.argmax(run.clipped))
+        y = int(np.argmax(dev[t]))
+        ell = np.log(p / b)
+        extreme_end += y in (int(np.argmax(ell)), int(np.argmin(ell)))
+        not_most_extreme += y != int(np.argmax(np.abs(ell)))
+    record_property("measured", f"{extreme_end}/{n} bind at an extreme of log(p/b); "
+                    f"{not_most_extreme} not at the most extreme |log(p/b)|")  # fmt: skip
+    record_property("predicted", f"{n}/{n} at an extreme; > 0 not at the most extreme")
+    assert extreme_end == n and not_most_extreme > 0
+
+
 def test_past_the_cliff_the_modal_token_overshoots_the_fixed_point() -> None:
     """lambda* > 1: once the tail is masked, the modal-only update drives q to
     min(1, p^lambda b^(1-lambda)) = min(1, Z_lambda q_lambda) > q_lambda (§6)."""
@@ -449,7 +488,8 @@ def test_ppo_clipped_dynamics_fall_where_the_fixed_point_does(record_property) -
     "point's is when c exceeds c_V, the format-breaking token's ratio to the base at that cliff "
     "(the symmetric mask when every token's ratio there lies in [1/c, c], i.e. Model 1's K-ary "
     "lambda* lies past the cliff), and removes the fall (validity never reaches half its peak) "
-    "when c is below c_V / e (random instances of §8's family; c from 1.2 to 1e6)",
+    "when c is below c_V / e; between the two see ec-validity-base-clip-window (random instances "
+    "of §8's family; c from 1.2 to 1e6)",
 )
 def test_base_relative_clips_prevent_the_fall_only_below_c_v(record_property) -> None:
     gaps, falls = [], 0
@@ -472,15 +512,75 @@ def test_base_relative_clips_prevent_the_fall_only_below_c_v(record_property) ->
     assert max(gaps) <= CLIFF_TOL and falls == 0
 
 
+WINDOW = (0.7, 0.9)  # c / c_V inside the window (c_V / e, c_V)
+SMALL_LR, SMALL_STEPS = 0.02, 2000  # a five times smaller step, run for the same time
+
+
+@pytest.mark.slow
+@pytest.mark.claim(
+    "ec-validity-base-clip-window",
+    chapter="extrapolation_cliff",
+    statement="Validity model, sign-aware base clip with c between c_V / e and c_V: at a finite "
+    "step (lr = 0.1, 4 epochs) validity does fall, later than the fixed point's cliff, and the "
+    "onset moves with c (earlier for c = 0.9 c_V than for 0.7 c_V), because a token below the top "
+    "of the band overshoots it within one step; with a five times smaller step the onset at "
+    "0.7 c_V moves out or disappears, so in the small-step limit c decides whether there is a "
+    "fall and the fixed point where (the example of §8.1 and two random instances of §8's family)",
+)
+def test_inside_the_window_the_onset_moves_with_c_at_a_finite_step(record_property) -> None:
+    rows = []
+    for p, b, L in [(np.array(PV), np.array(BV), LV), *_validity_instances(2, seed=4)]:
+        lv, cv = ec.validity_cliff(p, b, L), ec.validity_cliff_clip(p, b, L)
+        lams = np.round(np.arange(0.0, lv + 3.0, 0.05), 3)
+        finite = [
+            ec.simulated_cliff(
+                ec.simulate_validity(p, b, lams, L=L, clip="base", c=f * cv, records=2)
+            )  # fmt: skip
+            for f in WINDOW
+        ]
+        small = ec.simulated_cliff(
+            ec.simulate_validity(
+                p,
+                b,
+                lams,
+                L=L,
+                clip="base",
+                c=WINDOW[0] * cv,
+                lr=SMALL_LR,
+                steps=SMALL_STEPS,
+                records=2,
+            )  # fmt: skip
+        )
+        rows.append((lv, *finite, small))
+        assert np.all(np.isfinite(finite)) and lv < finite[1] < finite[0] < small
+    record_property("measured", "; ".join(
+        f"lambda_V {r[0]:.3f}: onset {r[1]:.3f} (0.7 c_V), {r[2]:.3f} (0.9 c_V), {r[3]:.3f} "
+        f"(0.7 c_V, small step)" for r in rows))  # fmt: skip
+    record_property("predicted", "lambda_V < onset(0.9 c_V) < onset(0.7 c_V) < small-step onset")
+
+
 @pytest.mark.parametrize("c", [1 + 1e-9, 1.2, 15.0, 1e3, 1e12])
 @pytest.mark.parametrize("clip", ec.CLIPS)
 def test_simulate_validity_stays_finite_at_every_clip(c, clip) -> None:
-    """Every accepted c (and the largest accepted lr) gives finite validities in [0, 1]."""
-    for lr in (0.1, 1.0):
+    """Every accepted c (and lr up to the largest accepted, lr * epochs < 2) gives finite
+    validities in [0, 1], and at lambda = 0 the policy stays at the base."""
+    for lr in (0.1, 0.49):
         run = ec.simulate_validity(PV, BV, [0.0, 1.0, 3.0, 10.0], L=LV, clip=clip, c=c, lr=lr,
                                    steps=60, records=2)  # fmt: skip
         assert np.all(np.isfinite(run.validity))
         assert np.all((run.validity >= 0) & (run.validity <= 1))
+        assert run.validity[0, -1] == pytest.approx(BV[0] ** LV, rel=1e-9)
+
+
+def test_large_steps_never_move_the_cliff_before_the_fixed_points() -> None:
+    """At the largest accepted step (lr * epochs = 1.96) the simulated cliff is still the fixed
+    point's, with PPO's clip and with a base clip too loose to bind."""
+    lams = _grid(PV, BV, LV)
+    for kw in ({"eps": 0.2}, {"clip": "base", "c": 1e6}):
+        run = ec.simulate_validity(PV, BV, lams, L=LV, lr=0.49, steps=200, records=2, **kw)
+        assert ec.simulated_cliff(run) == pytest.approx(
+            ec.validity_cliff(PV, BV, LV), abs=CLIFF_TOL
+        )
 
 
 BUDGET_STEPS = 60  # outer steps; every instance of the family is converged by then
@@ -532,8 +632,9 @@ N_WIDTH = 300  # draws of the broad family of §8.4 (figures.random_validity_ins
     chapter="extrapolation_cliff",
     statement="Validity model, any number of tail tokens and positions: the fixed point's fall "
     "from 90 % to 10 % of its peak is at least log[((10/V_pk)^(1/L) - 1)/((10/(9 V_pk))^(1/L) - 1)] "
-    "/ max_y log rho_y wide (random instances: K 3-6, L 1-299; widths by root finding, checked "
-    "on a dense grid)",
+    "/ max_y log rho_y wide, so a fall within 0.1 at the paper's peak 0.948 needs log rho_B >= 27, "
+    "a breaking token the base almost never emits (not out of reach: see ec-steep-fall) (random "
+    "instances: K 3-6, L 1-299; widths by root finding, checked on a dense grid)",
 )
 def test_no_fixed_point_falls_faster_than_the_bound(record_property) -> None:
     from theorybench.extrapolation_cliff.figures import random_validity_instance
@@ -559,6 +660,54 @@ def test_no_fixed_point_falls_faster_than_the_bound(record_property) -> None:
     record_property("measured", f"smallest width / bound over {N_WIDTH} draws {min(ratios):.6f}")
     record_property("predicted", ">= 1")
     assert min(ratios) >= 1 - 1e-9 and checked == 5
+
+
+N_STEEP = 20  # draws of the steep family of §8.4 (figures.steep_validity_instance)
+STEEP_WIDTH = 0.15  # "steep": the fall from 90 % to 10 % of the peak within 0.15 in lambda
+STEEP_STEPS = 100  # PPO-clipped expected steps by which the simulated fall is the fixed point's
+
+
+@pytest.mark.claim(
+    "ec-steep-fall",
+    chapter="extrapolation_cliff",
+    statement="Validity model: a steep fall exists when the format-breaking token is one the base "
+    "almost never emits (base mass 1e-19 to 1e-16, log rho_B about 25-35): validity rises from "
+    "the base past the teacher, peaks above lambda = 1 and falls from 90 % to 10 % of its peak "
+    "within 0.15 in lambda, at a cliff in (1.1, 2.5), no faster than the bound; PPO-clipped "
+    "dynamics (eps 0.1, 0.2, 0.3) reproduce the fall after 100 steps (steep family of §8.4; the "
+    "example L = 20, b_0^L = 0.335: fall width 0.101, cliff 1.274)",
+)
+def test_a_breaking_token_the_base_almost_never_emits_gives_a_steep_fall(record_property) -> None:
+    from theorybench.extrapolation_cliff.figures import STEEP_EXAMPLE, steep_validity_instance
+
+    rng = np.random.default_rng(23)
+    instances = [STEEP_EXAMPLE]
+    while len(instances) < N_STEEP:
+        p, b, L = steep_validity_instance(rng)
+        if 1.1 < ec.validity_cliff(p, b, L) < 2.5:
+            instances.append((p, b, L))
+    widths, gaps = [], []
+    for i, (p, b, L) in enumerate(instances):
+        peak = ec.validity_peak(p, b)
+        v_pk = float(ec.validity(p, b, peak, L))
+        width = ec.validity_fall_width(p, b, L)
+        _, rho = ec.tail_ratios(p, b)
+        assert width >= float(ec.fall_width_bound(v_pk, np.log(rho).max(), L)) * (1 - 1e-9)
+        assert peak > 1 and ec.validity(p, b, 0.0, L) < ec.validity(p, b, 1.0, L) < v_pk
+        widths.append(width)
+        if i < 3:  # the simulator, never evaluating the fixed point, on a 0.005 grid
+            lams = np.round(np.arange(0.0, ec.validity_cliff(p, b, L, 0.1) + 0.3, 0.005), 4)
+            for eps in (0.1, 0.2, 0.3):
+                run = ec.simulate_validity(p, b, lams, L=L, eps=eps, steps=STEEP_STEPS, records=2)
+                for drop in (0.9, 0.5, 0.1):
+                    gaps.append(
+                        abs(ec.simulated_cliff(run, drop) - ec.validity_cliff(p, b, L, drop))
+                    )
+    record_property("measured", f"largest fall width {max(widths):.3f} over {len(widths)} "
+                    f"instances (example {widths[0]:.3f}); largest simulated-vs-fixed-point "
+                    f"crossing gap {max(gaps):.4f}")  # fmt: skip
+    record_property("predicted", f"width <= {STEEP_WIDTH}; gap <= {CLIFF_TOL}")
+    assert max(widths) <= STEEP_WIDTH and max(gaps) <= CLIFF_TOL
 
 
 BUDGETS = (8, 12, 20, 40)
@@ -637,6 +786,12 @@ def test_trained_policy_validity_falls_past_the_cliff(record_property) -> None:
         (lambda: ec.simulate_validity([0.9, 0.1], [0.8, 0.2], [1.0], L=2, eps=0.0), "eps"),
         (lambda: ec.simulate_validity([0.9, 0.1], [0.8, 0.2], [1.0], L=2, records=0), "records"),
         (lambda: ec.simulate_validity([0.9, 0.1], [0.8, 0.2], [1.0], L=2, lr=1.5), "lr"),
+        (lambda: ec.simulate_validity([0.9, 0.1], [0.8, 0.2], [1.0], L=2, lr=0.5), "epochs"),
+        (lambda: ec.simulate_validity([0.9, 0.1], [0.8, 0.2], [1e300], L=2), "lams"),
+        (lambda: ec.onset([2.0, 1.0, 0.0], [0.1, 0.2, 0.3]), "lams"),
+        (lambda: ec.onset([0.0, 1.0, 2.0], [0.1, -0.2, 0.3]), "v"),
+        (lambda: ec.fall_width_bound(0.9, 1.0, 1.5), "L"),
+        (lambda: ec.empirical_cliff(0.9, 0.6, 1.2, tol=1e300), "tol"),
         (lambda: ec.lambda_star_k([0.5, 0.5], [0.3, 0.7], 2.0, lam_max=np.nan), "lam_max"),
         (lambda: ec.lambda_star_k([0.5, 0.5], [0.3, 0.7], 2.0, lam_max=np.inf), "lam_max"),
         (lambda: ec.train_structured_policy([0.9, 0.1], [0.8, 0.2], [1.0], seeds=0), "seeds"),

@@ -53,6 +53,10 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "PAPER_PARSE_RATES",
             "plot_fall_width",
             "random_validity_instance",
+            "steep_validity_instance",
+            "STEEP_EXAMPLE",
+            "plot_cliff_overview",
+            "plot_base_clip_window",
         ],
     },
 )

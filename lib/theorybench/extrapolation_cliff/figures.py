@@ -27,7 +27,19 @@ __all__ = [
     "PAPER_PARSE_RATES",
     "plot_fall_width",
     "random_validity_instance",
+    "steep_validity_instance",
+    "STEEP_EXAMPLE",
+    "plot_cliff_overview",
+    "plot_base_clip_window",
 ]
+
+#: The steep example of §8.4 (L = 20): the base's validity 0.335 (the paper's SFT parse rate),
+#: a format-breaking token the base almost never emits (b_B = 1e-18, teacher 1e-5, log rho_B = 29.9).
+STEEP_EXAMPLE = (
+    np.array([0.997, 0.00299, 1e-5]),
+    np.array([0.335 ** (1 / 20), 1 - 0.335 ** (1 / 20) - 1e-18, 1e-18]),
+    20,
+)
 
 #: The paper's reported strict parse rates (project page): SFT student 33.5 %, OPD just below
 #: lambda* 94.8 %. Reading them as per-position masses needs assumptions (§3.2).
@@ -310,6 +322,59 @@ def random_validity_instance(rng: np.random.Generator) -> tuple[np.ndarray, np.n
     return np.r_[1 - p.sum(), p], np.r_[1 - b.sum(), b], int(rng.integers(1, 300))
 
 
+def steep_validity_instance(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, int]:
+    """One draw of the steep family of §8.4: three tokens, base valid mass U(0.93, 0.97), a
+    format-breaking token the base almost never emits (b_B log-uniform in [1e-19, 1e-16]; the
+    teacher's p_B log-uniform in [10^-5.5, 10^-4.5]), teacher valid mass U(0.995, 0.999),
+    L in {10, ..., 40}. Callers keep the draws whose cliff lies in (1.1, 2.5)."""
+    b0, b_b = rng.uniform(0.93, 0.97), 10 ** rng.uniform(-19, -16)
+    p0, p_b = rng.uniform(0.995, 0.999), 10 ** rng.uniform(-5.5, -4.5)
+    b = np.array([b0, 1 - b0 - b_b, b_b])
+    p = np.array([p0, 1 - p0 - p_b, p_b])
+    return p, b, int(rng.integers(10, 41))
+
+
+def plot_cliff_overview() -> object:
+    """The chapter in one picture. Left, Model 1 (§1-§6): the tail's ratio to the base at the end
+    of simulated clipped runs against lambda, with the fixed point's; it follows the fixed point
+    until it reaches the clip band's edge at lambda*, then jumps. Right, Model 2 (§8): parse
+    validity against lambda for the steep example (a format-breaking token the base almost never
+    emits) and the gradual one, fixed point (lines) and PPO-clipped expected dynamics (dots)."""
+    from ..plotting import COLORS, CYCLE, figure
+    from .simulator import simulate_opd, simulate_validity
+    from .validity_model import validity, validity_cliff
+
+    fig, (a1, a2) = figure(2, width=10.5, height=3.6)
+    p, b, c = 0.99, 0.985, 2.0
+    star = float(lambda_star(p, b, c))
+    lams = np.linspace(0, 2.5, 400)
+    q = extrapolated_fixed_point(p, b, lams)
+    a1.semilogy(lams, (1 - q) / (1 - b), color=COLORS["theory"], lw=2, label="fixed point")
+    grid = np.linspace(0.05, 2.5, 30)
+    end = [1 - simulate_opd(p, b, c, x, steps=200).modal_mass[-1] for x in grid]
+    a1.semilogy(grid, np.array(end) / (1 - b), "o", ms=3, color=COLORS["experiment"],
+                label="clipped run, end")  # fmt: skip
+    a1.axhline(1 / c, color=COLORS["muted"], ls="--", lw=1, label=f"clip edge 1/c, c = {c:g}")
+    a1.axvline(star, color="k", ls=":", lw=1)
+    a1.set(xlabel=r"$\lambda$", ylabel="tail mass / base tail mass",
+           title=f"Model 1: clip-safety threshold $\\lambda^* = {star:.2f}$")  # fmt: skip
+    a1.legend(fontsize=7)
+    lv = np.round(np.arange(0.0, 2.5, 0.01), 3)
+    for i, (name, (pv, bv, L)) in enumerate(
+        {"steep": STEEP_EXAMPLE,
+         "gradual": (np.array([0.99, 0.002, 0.008]), np.array([0.95, 0.0495, 0.0005]), 20)}.items()
+    ):  # fmt: skip
+        run = simulate_validity(pv, bv, lv[::5], L=L, steps=100, records=2)
+        a2.plot(lv, validity(pv, bv, lv, L), color=CYCLE[i], lw=2,
+                label=f"{name}: fixed point, cliff {validity_cliff(pv, bv, L):.2f}")  # fmt: skip
+        a2.plot(lv[::5], run.validity[:, -1], "o", ms=3, color=CYCLE[i])
+    a2.axvline(1, color=COLORS["muted"], lw=1, ls=":")
+    a2.set(xlabel=r"$\lambda$", ylabel="parse validity V", ylim=(0, 1.02),
+           title="Model 2: validity rises, peaks, falls")  # fmt: skip
+    a2.legend(fontsize=7, title="dots: PPO-clipped runs", title_fontsize=7)
+    return fig
+
+
 def plot_fall_width() -> object:
     """Left: validity against lambda from the base (lambda = 0) for the example of §8.1: the
     fixed point, PPO-clipped dynamics after 8 and 20 steps and converged, and sign-aware base
@@ -338,9 +403,12 @@ def plot_fall_width() -> object:
         run = simulate_validity(pv, bv, lams, L=L, clip="base", c=c, steps=200, records=2)
         a1.plot(lams, run.validity[:, -1], ls="--", color=CYCLE[3 + i], lw=1.2,
                 label=f"base clip c = {c:g}")  # fmt: skip
+    ps, bs, ls_ = STEEP_EXAMPLE
+    a1.plot(lams, validity(ps, bs, lams, ls_), color=COLORS["theory"], lw=2.5, ls="-.",
+            label="steep example, fixed point")  # fmt: skip
     a1.axvline(1, color=COLORS["muted"], lw=1, ls=":")
     a1.set(xlabel=r"$\lambda$", ylabel="validity V", ylim=(0, 1.02),
-           title=f"L = {L}: rise from the base, peak, gradual fall")  # fmt: skip
+           title=f"L = {L}: gradual and steep falls")  # fmt: skip
     a1.legend(fontsize=7)
     rng = np.random.default_rng(0)
     bound, width = [], []
@@ -352,10 +420,47 @@ def plot_fall_width() -> object:
         v_pk = float(validity(p, b, validity_peak(p, b), n))
         bound.append(float(fall_width_bound(v_pk, np.log(rho).max(), n)))
         width.append(validity_fall_width(p, b, n))
-    a2.loglog(bound, width, "o", ms=3, color=COLORS["experiment"], label="random instances")
+    a2.loglog(bound, width, "o", ms=3, color=COLORS["experiment"], label="broad family")
+    sb, sw = [], []
+    while len(sb) < 30:
+        p, b, n = steep_validity_instance(rng)
+        _, rho = tail_ratios(p, b)
+        v_pk = float(validity(p, b, validity_peak(p, b), n))
+        sb.append(float(fall_width_bound(v_pk, np.log(rho).max(), n)))
+        sw.append(validity_fall_width(p, b, n))
+    a2.loglog(sb, sw, "s", ms=3, color=COLORS["theory"], label="steep family (rare breaking token)")
+    bound, width = bound + sb, width + sw
     ends = np.array([min(bound), max(bound)])
     a2.loglog(ends, ends, color=COLORS["theory"], label="width = bound")
     a2.set(xlabel="lower bound of §8.4", ylabel=r"fall width $\lambda_{10\%} - \lambda_{90\%}$",
            title="no fixed point falls faster than the bound")  # fmt: skip
     a2.legend(fontsize=7)
+    return fig
+
+
+def plot_base_clip_window() -> object:
+    """Validity against lambda for the gradual example of §8.1 under a sign-aware base clip at a
+    finite step (lr = 0.1, four epochs), for c = 0.7, 0.95, 1.1 and 10 times c_V, with the fixed
+    point (§8.2): the clip holds the breaking token near c b_B, so validity levels off at a floor
+    that falls as c grows; above c_V the run follows the fixed point down to half its peak at the
+    fixed point's cliff, below c_V the floor lies near or above half the peak, and where the
+    noisy finite-step curve first dips below it moves with c."""
+    from ..plotting import CYCLE, figure
+    from .simulator import simulate_validity
+    from .validity_model import validity, validity_cliff_clip
+
+    pv, bv, L = np.array([0.99, 0.002, 0.008]), np.array([0.95, 0.0495, 0.0005]), 20
+    c_v = validity_cliff_clip(pv, bv, L)
+    lams = np.round(np.arange(0.0, 3.5, 0.05), 3)
+    fig, (ax,) = figure(1, width=6.0, height=3.4)
+    ax.plot(lams, validity(pv, bv, lams, L), color="k", lw=2.5, label="fixed point")
+    for i, f in enumerate((0.7, 0.95, 1.1, 10.0)):
+        run = simulate_validity(pv, bv, lams, L=L, clip="base", c=f * c_v, steps=300, records=2)
+        ax.plot(lams, run.validity[:, -1], color=CYCLE[i], lw=1.3, ls="--",
+                label=f"base clip c = {f:g} $c_V$")  # fmt: skip
+    peak = float(validity(pv, bv, np.array(0.8), L))
+    ax.axhline(peak / 2, color="grey", lw=0.8, ls=":", label="half the peak")
+    ax.set(xlabel=r"$\lambda$", ylabel="validity V", ylim=(0, 1.02),
+           title=f"sign-aware base clip, $c_V$ = {c_v:.0f}")  # fmt: skip
+    ax.legend(fontsize=7)
     return fig

@@ -136,7 +136,7 @@ def empirical_cliff(
     c : float
         Clip strength c > 1.
     tol : float
-        Width of the final bisection bracket in lambda.
+        Relative width of the final bisection bracket in lambda, in (0, 0.1].
     steps, lr : int, float
         Length and step size of each simulated run.
 
@@ -145,8 +145,9 @@ def empirical_cliff(
     float
         The smallest lambda (to ``tol``) at which the clip still binds at the end of a run.
     """
-    if not (np.isfinite(tol) and tol > 0):
-        raise ValueError(f"tol must be a positive number, got {tol!r}")
+    from .. import _checks
+
+    tol = _checks.in_range(tol, "tol", 0, 0.1, lo_open=True)
 
     def clips(lam: float) -> bool:
         return simulate_opd(p, b, c, lam, steps=steps, lr=lr).clip_active
@@ -213,8 +214,8 @@ def sweep_final_mass(
 # Validity of structured outputs under PPO-style clipped, extrapolated OPD (§8)
 # ----------------------------------------------------------------------------------------------
 CLIPS = ("previous", "base", "base-symmetric")
-#: largest spread (max - min over tokens) of one inner logit step under the base-relative rules
-MAX_SPREAD = 1.0
+#: largest lambda simulate_validity accepts (beyond it lambda log p overflows for tiny masses)
+LAM_MAX = 1e3
 
 
 @dataclass(frozen=True)
@@ -244,10 +245,13 @@ def simulate_validity(
     """Expected-gradient dynamics of clipped, extrapolated OPD for one structural position (all L
     positions are identical and independent, so V = pi(0)^L), every lambda at once (§8.2).
 
-    Each outer step freezes the behaviour policy pi_old, computes the per-token advantage
-    A(y) = lambda log p(y) + (1 - lambda) log b(y) - log pi_old(y), and takes ``epochs``
-    natural-gradient steps theta_y += lr pi_old(y)/pi_old(y) a_y rho_y A(y) on the expected
-    surrogate, where rho_y = pi(y)/pi_old(y) and a_y switches a token off as its clip says:
+    Each outer step freezes the sampling policy pi_old (the policy that generated the rollouts),
+    computes the per-token advantage A(y) = lambda log p(y) + (1 - lambda) log b(y) - log pi_old(y),
+    and takes ``epochs`` natural-gradient steps on the surrogate
+    sum_y pi_old(y) r_y A(y) with r_y = pi(y)/pi_old(y): its gradient in the logits is
+    pi(y) (A(y) - sum pi A), and preconditioned by the Fisher matrix of pi this is A(y) up to a
+    constant, so the step is theta_y += lr a_y A(y), where a_y switches a token off as its clip
+    says:
 
     * ``"previous"``: PPO's advantage-sign-aware clip of rho_y to [1 - eps, 1 + eps]: off when
       A > 0 and rho > 1 + eps, or A < 0 and rho < 1 - eps;
@@ -273,15 +277,11 @@ def simulate_validity(
     steps, epochs : int
         Outer steps and inner epochs per outer step.
     lr : float
-        Natural-gradient step, in (0, 1].
+        Natural-gradient step, > 0 with lr * epochs < 2. Without a clip each outer step moves
+        the logits a fraction lr * epochs of the way to the fixed point; at lr * epochs >= 2
+        that map no longer contracts, so larger steps raise ValueError.
     records : int
         Recorded outer steps (evenly spaced, >= 2: the first and the last are always recorded).
-
-    The base-relative rules do not bound the ratio rho_y to the behaviour policy within an outer
-    step, so over several epochs the surrogate's gradient rho_y A(y) compounds; each of their inner
-    steps is therefore scaled down to a spread (max - min over tokens) of at most
-    ``MAX_SPREAD`` in the logits, a trust region that keeps the step's direction and the fixed
-    points and keeps every accepted c finite (without it c >= 15 overflowed at lr = 0.1).
 
     Returns
     -------
@@ -291,6 +291,8 @@ def simulate_validity(
 
     p, b = _pair(p, b)
     lams = _lam(np.atleast_1d(np.asarray(lams, dtype=float)))
+    if np.any(lams > LAM_MAX):
+        raise ValueError(f"lams must lie in [0, {LAM_MAX:g}], got {lams.max()!r}")
     L = _integer_at_least(L, "L (structural positions)", 1)
     if clip not in CLIPS:
         raise ValueError(f"clip must be one of {CLIPS}, got {clip!r}")
@@ -298,7 +300,12 @@ def simulate_validity(
     c = float(_clip(c))
     steps = _integer_at_least(steps, "steps", 1)
     epochs = _integer_at_least(epochs, "epochs", 1)
-    lr = _checks.in_range(lr, "lr", 0, 1, lo_open=True)
+    lr = _checks.positive(lr, "lr")
+    if lr * epochs >= 2:
+        raise ValueError(
+            f"lr * epochs must be < 2 (the expected update contracts only then), "
+            f"got lr = {lr!r}, epochs = {epochs!r}"
+        )
     records = _integer_at_least(records, "records", 2)
     logp, logb = np.log(p), np.log(b)
     theta = np.tile(logb, (lams.size, 1))
@@ -316,8 +323,8 @@ def simulate_validity(
         adv = lams[:, None] * logp + (1 - lams[:, None]) * logb - log_old
         for _ in range(epochs):
             log_pi = theta - special.logsumexp(theta, axis=1, keepdims=True)
-            rho = np.exp(log_pi - log_old)
             if clip == "previous":
+                rho = np.exp(log_pi - log_old)
                 off = ((adv > 0) & (rho > 1 + eps)) | ((adv < 0) & (rho < 1 - eps))
             else:
                 base_ratio = np.exp(log_pi - logb)
@@ -326,11 +333,7 @@ def simulate_validity(
                     off = ((adv > 0) & outside_hi) | ((adv < 0) & outside_lo)
                 else:
                     off = outside_hi | outside_lo
-            step = lr * np.where(off, 0.0, rho * adv)
-            if clip != "previous":  # trust region: the base rules do not bound rho per step
-                spread = step.max(axis=1, keepdims=True) - step.min(axis=1, keepdims=True)
-                step = step * np.minimum(1.0, MAX_SPREAD / np.maximum(spread, 1e-300))
-            theta = theta + step
+            theta = theta + lr * np.where(off, 0.0, adv)
         theta = theta - theta.max(axis=1, keepdims=True)  # softmax-invariant recentring
         if not np.all(np.isfinite(theta)):  # pragma: no cover - a guard, not a code path
             raise ValueError(f"lr = {lr} is too large for these p, b: the logits overflowed")
@@ -345,9 +348,9 @@ def onset(lams: ArrayLike, v: ArrayLike, drop: float = 0.5) -> float:
     Parameters
     ----------
     lams : array_like
-        Increasing grid of lambdas.
+        Strictly increasing grid of lambdas.
     v : array_like
-        Validity at each lambda.
+        Validity at each lambda (>= 0).
     drop : float
         Fraction of the largest value, in (0, 1).
 
@@ -359,7 +362,9 @@ def onset(lams: ArrayLike, v: ArrayLike, drop: float = 0.5) -> float:
 
     drop = _checks.in_range(drop, "drop", 0, 1, lo_open=True, hi_open=True)
     lams = _checks.finite_array(lams, "lams", ndim=1)
-    v = _checks.finite_array(v, "v", ndim=1)
+    v = _checks.finite_array(v, "v", ndim=1, non_negative=True)
+    if np.any(np.diff(lams) <= 0):
+        raise ValueError(f"lams must be strictly increasing, got {lams!r}")
     if lams.shape != v.shape:
         raise ValueError(f"lams and v must have the same length, got {lams.size} and {v.size}")
     i = int(np.argmax(v))

@@ -233,7 +233,7 @@ def fall_width_bound(
     log_rho_max : array_like
         max_y log rho_y > 0 (the fastest-growing tail token; :func:`tail_ratios`).
     L : array_like
-        Structural positions (>= 1).
+        Structural positions (integers >= 1).
     hi, lo : float
         Fractions of the peak, 0 < lo < hi < 1.
 
@@ -247,8 +247,8 @@ def fall_width_bound(
         raise ValueError(f"v_peak must lie in (0, 1], got {v_peak!r}")
     m = _checks.finite_array(log_rho_max, "log_rho_max", min_size=0, positive=True)
     L = _checks.finite_array(L, "L (structural positions)", min_size=0)
-    if np.any(L < 1):
-        raise ValueError(f"L (structural positions) must be >= 1, got {L!r}")
+    if np.any(L < 1) or np.any(L != np.round(L)):
+        raise ValueError(f"L (structural positions) must be integers >= 1, got {L!r}")
     hi = _checks.in_range(hi, "hi", 0, 1, lo_open=True, hi_open=True)
     lo = _checks.in_range(lo, "lo", 0, hi, lo_open=True, hi_open=True)
     s_lo = np.expm1(-np.log(lo * v) / L)
