@@ -16,6 +16,15 @@ _FAMILY = sts.train_relu_teachers(
     train=TrainConfig(steps=4, lr=0.05),
 )  # fmt: skip
 
+_LIN = [3.0, 1.0]
+_LIN_RUN = sts.train_linear_network(
+    _LIN, [1e-2], record_every=2, train=TrainConfig(steps=40, lr=0.01)
+)
+_ATT = [1.0, 0.5]
+_ATT_RUN = sts.train_attention(
+    _ATT, [0.1], train=TrainConfig(steps=20, lr=0.1), batch=8, eval_sequences=8, record_every=2
+)
+
 EXAMPLES: dict[Any, dict[str, Any]] = {
     sts.mode_trajectory: {"t": np.linspace(0, 5, 6), "s": [3.0, 1.0], "u0": 1e-3},
     sts.learning_times: {"s": [3.0, 1.0], "u0": 1e-3},
@@ -158,4 +167,31 @@ EXAMPLES: dict[Any, dict[str, Any]] = {
         "eval_sequences": 8,
         "record_every": 2,
     },
+    sts.experiment_rows: {"run": _LIN_RUN, "s": _LIN},
+    sts.plot_experiment: {"run": _LIN_RUN, "s": _LIN},
+    sts.attention_rows: {"run": _ATT_RUN, "lam": _ATT},
+    sts.plot_attention: {"run": _ATT_RUN, "lam": _ATT},
+    sts.embedded_saddles: {
+        "s": [3.0, 1.0],
+        "seeds": 1,
+        "hidden": 3,
+        "d_in": 3,
+        "d_out": 3,
+        "train": TrainConfig(steps=700, lr=0.05),
+    },  # fmt: skip
+    sts.width_sweep: {
+        "s": [3.0, 1.0],
+        "widths": [3, 4],
+        "seeds": 1,
+        "d_in": 3,
+        "d_out": 3,
+        "train": TrainConfig(steps=700, lr=0.05),
+    },  # fmt: skip
+    sts.head_specialisation: {
+        "lam": [1.0, 0.5],
+        "seeds": 1,
+        "context": 4,
+        "batch": 8,
+        "train": TrainConfig(steps=100, lr=0.1),
+    },  # fmt: skip
 }
