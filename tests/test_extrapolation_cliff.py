@@ -234,7 +234,7 @@ def test_k_ary_simulator_cliff_matches_lambda_star_k_without_calibration() -> No
     assert measured == pytest.approx(ec.lambda_star_k(p, b, 2.0), rel=1e-5)
 
 
-N_BINDING = 40  # random K-ary instances
+N_BINDING = 120  # random K-ary instances
 
 
 @pytest.mark.slow

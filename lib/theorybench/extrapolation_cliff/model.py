@@ -263,7 +263,8 @@ def lambda_star_k(p: ArrayLike, b: ArrayLike, c: float, lam_max: float = 100.0) 
         return float(np.max(np.abs(log_ratio)) - logc)
 
     grid = np.linspace(0.0, lam_max, 4001)
-    values = np.array([excess(x) for x in grid])
+    z = (1 - grid[:, None]) * log_b + grid[:, None] * log_p  # the scan, vectorised
+    values = np.max(np.abs(z - special.logsumexp(z, axis=1, keepdims=True) - log_b), axis=1) - logc
     above = np.nonzero(values > 0)[0]
     if above.size == 0:
         return float("inf")
