@@ -376,11 +376,12 @@ def plot_cliff_overview() -> object:
 
 
 def plot_fall_width() -> object:
-    """Left: validity against lambda from the base (lambda = 0) for the example of §8.1: the
-    fixed point, PPO-clipped dynamics after 8 and 20 steps and converged, and sign-aware base
-    clips c = 200 and 1000 (long runs); none falls faster than the fixed point. Right: over
-    random instances of the broad family, the fixed point's fall width (90 % to 10 % of the peak)
-    against its lower bound :func:`~theorybench.extrapolation_cliff.validity_model.fall_width_bound` (every point on or above the diagonal)."""
+    """Left: validity against lambda from the base (lambda = 0) for the gradual example of §8.1:
+    the fixed point, PPO-clipped dynamics after 8 and 20 steps and converged, and sign-aware base
+    clips c = 200 and 1000 (long runs); none falls faster than the fixed point; and the steep
+    example's fixed point (:data:`STEEP_EXAMPLE`). Right: over random instances of the broad
+    family and of the steep family (:func:`steep_validity_instance`), the fixed point's fall width
+    (90 % to 10 % of the peak) against its lower bound :func:`~theorybench.extrapolation_cliff.validity_model.fall_width_bound` (every point on or above the diagonal)."""
     from ..plotting import COLORS, CYCLE, figure
     from .simulator import simulate_validity
     from .validity_model import (
@@ -404,7 +405,7 @@ def plot_fall_width() -> object:
         a1.plot(lams, run.validity[:, -1], ls="--", color=CYCLE[3 + i], lw=1.2,
                 label=f"base clip c = {c:g}")  # fmt: skip
     ps, bs, ls_ = STEEP_EXAMPLE
-    a1.plot(lams, validity(ps, bs, lams, ls_), color=COLORS["theory"], lw=2.5, ls="-.",
+    a1.plot(lams, validity(ps, bs, lams, ls_), color=CYCLE[5], lw=2.5, ls="-.",
             label="steep example, fixed point")  # fmt: skip
     a1.axvline(1, color=COLORS["muted"], lw=1, ls=":")
     a1.set(xlabel=r"$\lambda$", ylabel="validity V", ylim=(0, 1.02),
@@ -428,7 +429,7 @@ def plot_fall_width() -> object:
         v_pk = float(validity(p, b, validity_peak(p, b), n))
         sb.append(float(fall_width_bound(v_pk, np.log(rho).max(), n)))
         sw.append(validity_fall_width(p, b, n))
-    a2.loglog(sb, sw, "s", ms=3, color=COLORS["theory"], label="steep family (rare breaking token)")
+    a2.loglog(sb, sw, "s", ms=3, color=CYCLE[5], label="steep family (rare breaking token)")
     bound, width = bound + sb, width + sw
     ends = np.array([min(bound), max(bound)])
     a2.loglog(ends, ends, color=COLORS["theory"], label="width = bound")
