@@ -46,6 +46,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     controller, when pytest-xdist runs the tests in workers) knows which claim a report is of."""
     outcome = yield
     report = outcome.get_result()
+    # plain values only: pytest-xdist sends reports between processes and cannot send numpy
+    report.user_properties = [(k, _plain(v)) for k, v in report.user_properties]
     marker = item.get_closest_marker("claim")
     if marker is not None:
         info = {
@@ -90,6 +92,15 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     rank = {"passed": 0, "skipped": 1, "failed": 2}
     if rank[report.outcome] > rank[entry["outcome"]]:
         entry["outcome"] = report.outcome
+
+
+def _plain(value: object) -> object:
+    """A recorded value as a JSON-able Python value (numpy scalars as floats or ints)."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
+        return value.item()
+    return str(value)
 
 
 def _number(value: object) -> float | None:
