@@ -11,20 +11,31 @@ from theorybench.training import TrainConfig
 SIZES = sa.sizes("ci")
 
 # Thresholds, fixed from the theory before the runs; each is used by the assertion and the claim.
-#: asymptotic constants (the concentration rate rho -> 1, plain GD's d||W||/d log t / ||W^mm||
-#: -> 1) are checked within 25 %: twice the relative size 1/ln t of the slowest next-order term
-#: (the direction error of W(t)) at the start of the window, 1/ln(2,000) = 0.13
-RATE_TOL = 0.25
-#: the concentration rate is asymptotic: an instance whose direction has not settled by the end
-#: of the run is slower, so the claim is on the share of instances within RATE_TOL (the same 90 %
-#: share as the (K, Q) claim)
+#: the concentration rate rho -> ||W^mm|| x (normalised margin of the limit direction) <= 1. The
+#: alternatives it must exclude: a limit whose normalised margin is short of the maximum by x gives
+#: rho = 1 - x, and for (K, Q) a Frobenius-SVM limit gives rho = 1.10-1.44 (median 1.21). The
+#: next-order term (the direction error of W(t)) is of relative size 1/ln t, 1/ln 200 = 0.19 at
+#: the start of the window and 0.13 at its end, so single instances get RATE_TOL = 0.15 and the
+#: median, where that term averages out, RATE_MEDIAN_TOL = 0.05
+RATE_TOL = 0.15
+RATE_MEDIAN_TOL = 0.05
+#: an instance whose direction has not settled by the end of the run is slower, so the claim is on
+#: the share of instances within RATE_TOL (the same 90 % share as the (K, Q) claim)
 RATE_SHARE = 0.9
+#: plain GD's d||W||/d log t / ||W^mm|| -> 1; over t in [2,000, 20,000] the next-order term is of
+#: relative size 1/ln 2,000 = 0.13, so each instance is checked within 15 %
+PLAIN_TOL = 0.15
 #: the rank claim is strict from d = 4: a 2 x 2 W has rank 1 or 2, and at d = 2 the few
 #: separable instances (n (T - 1) constraints on d^2 = 4 entries) can leave both SVMs full rank
 RANK_STRICT_FROM_D = 4
-#: the leading term of dL/dR along an SVM ray, against the exact derivative at R = 40 (the next
-#: terms are e^{-R (m - 1)} smaller for margins m > 1; 1 % is their size for m - 1 >= 0.12)
-RAY_REL_TOL = 0.01
+#: the leading term of dL/dR along an SVM ray, against the exact derivative at R = 40: both use
+#: the same W^mm, so the solver's accuracy cancels; the neglected terms (the softmax normaliser
+#: 1 - O(e^{-R}), sigma(-m_i) with m_i = gamma_alpha - O(e^{-R}), products a_it a_is = O(e^{-2R}))
+#: are O(e^{-R}) = 4e-18 relative at R = 40, and rounding of exponents R m_it ~ 40 is ~1e-13
+RAY_REL_TOL = 1e-9
+#: a run on a locally optimal selection ends at L_alpha: |L(W(T)) - L_alpha| below 1 % of the gap
+#: L_alpha - L_opt, a share that a run still descending towards L_opt would exceed
+LOCAL_LOSS_TOL = 0.01
 
 
 @pytest.fixture(scope="module")
@@ -181,9 +192,9 @@ def test_global_and_locally_optimal_outcomes_both_occur(direction, record_proper
     chapter="svm_attention",
     statement="Attention leaves the unselected tokens at the rate the SVM margin sets: the "
     "largest off-selection mass u(t) falls like exp(-||W(t)|| / ||W^mm||), i.e. "
-    "rho = -d log u / d||W|| x ||W^mm|| is within 25 % of 1 on at least 90 % of instances (W "
-    "and (K, Q), self- and cross-attention, 100 instances each, from step 200 on); an instance "
-    "whose direction has not settled by step 2,000 is slower",
+    "rho = -d log u / d||W|| x ||W^mm|| has median within 5 % of 1 and is within 15 % of 1 on "
+    "at least 90 % of instances (W and (K, Q), self- and cross-attention, 100 instances each, "
+    "from step 200 on); an instance whose direction has not settled by step 2,000 is slower",
     worst="min",
 )
 def test_attention_concentrates_at_the_rate_set_by_the_margin(direction, record_property) -> None:
@@ -194,12 +205,20 @@ def test_attention_concentrates_at_the_rate_set_by_the_margin(direction, record_
         assert np.isfinite(rho[has_svm]).all()
         share = float(np.mean(np.abs(np.nan_to_num(rho, nan=np.inf) - 1) <= RATE_TOL))
         worst = min(worst, share)
+        med = float(np.median(np.abs(np.nan_to_num(rho, nan=np.inf) - 1)))
         record_property(
-            "measured", f"{param}, {query}: rho {sa_stats.spread(rho)}; {share:.2f} within"
+            "measured",
+            f"{param}, {query}: rho {sa_stats.spread(rho)}; median |rho - 1| {med:.3f}; "
+            f"{share:.2f} within {RATE_TOL}",
         )
         assert share >= RATE_SHARE, (param, query, share)
+        assert med <= RATE_MEDIAN_TOL, (param, query, med)
     record_property("measured", worst)
-    record_property("predicted", f"share with |rho - 1| <= {RATE_TOL} at least {RATE_SHARE}")
+    record_property(
+        "predicted",
+        f"median |rho - 1| <= {RATE_MEDIAN_TOL}; share with |rho - 1| <= {RATE_TOL} at least "
+        f"{RATE_SHARE}",
+    )
 
 
 @pytest.mark.slow  # 8 instances x 20,000 plain-GD steps in one batched run (~10 s)
@@ -207,14 +226,17 @@ def test_attention_concentrates_at_the_rate_set_by_the_margin(direction, record_
     "svm-plain-gd-log-norm",
     chapter="svm_attention",
     statement="Plain GD's norm grows like ||W^mm|| log t: over t in [2,000, 20,000] the slope "
-    "d||W(t)||/d log t is within 25 % of the Frobenius norm of the Att-SVM of the selected tokens "
-    "(8 random instances, n=6, T=8, d=10, step 10); any power law t^p with p >= 0.15 fails it",
+    "d||W(t)||/d log t is within 15 % of the Frobenius norm of the Att-SVM of the selected tokens "
+    "on every instance whose selected tokens stay the same through the window (8 random "
+    "instances, n=6, T=8, d=10, step 10; at least half keep their tokens). Over one decade of t "
+    "this does not tell log t from a slow power law t^0.12",
     worst="max",
 )
 def test_plain_gd_norm_grows_like_the_svm_norm_times_log_t(record_property) -> None:
     """With W = r W^mm/||W^mm|| the smallest score gap is r/||W^mm||, so ||grad L|| ~ e^{-r/||W^mm||}
     and dr/dt = lr c e^{-r/||W^mm||}: r = ||W^mm|| log t + const. A norm growing like t^p
-    instead has slope p ||W|| (about 20 p ||W^mm||/3 here)."""
+    instead has slope p ||W||. An instance whose attention switches tokens inside the window (as
+    seed 34 at n, T, d = 4, 5, 6 does near t = 10^4) is not yet in the regime and is left out."""
     data = [sa.synthetic_instance(6, 8, 10, seed=k) for k in range(8)]
     X, Y, Z, v = (np.stack(a) for a in zip(*data, strict=True))
     run = sa.train_gd(X, Y, Z, v, normalized=False, records=80,
@@ -222,24 +244,31 @@ def test_plain_gd_norm_grows_like_the_svm_norm_times_log_t(record_property) -> N
     assert run.completed().all()
     window = run.steps >= 2000
     sel = run.selected()
+    in_window = np.argmax(run.attention[:, window], axis=-1)  # (B, S, n) selected tokens
+    stable = np.all(in_window == sel[:, None, :], axis=(1, 2))
     ratios = []
-    for b in range(X.shape[0]):
+    for b in np.flatnonzero(stable):
         norms = np.linalg.norm(run.W[b], axis=(1, 2))
         assert np.all(np.diff(norms) >= 0)
         slope = np.polyfit(np.log(run.steps[window]), norms[window], 1)[0]
         ratios.append(slope / np.linalg.norm(sa.att_svm(X[b], Z[b], sel[b]).W))
     ratios = np.array(ratios)
     record_property("measured", float(np.max(np.abs(ratios - 1))))
-    record_property("measured", f"slope / ||W^mm||: {np.round(ratios, 3).tolist()}")
-    record_property("predicted", f"within {RATE_TOL} of 1 on every instance")
-    assert np.all(np.abs(ratios - 1) <= RATE_TOL)
+    record_property(
+        "measured",
+        f"slope / ||W^mm||: {np.round(ratios, 3).tolist()} ({int(stable.sum())} of "
+        f"{stable.size} instances keep their tokens through the window)",
+    )
+    record_property("predicted", f"within {PLAIN_TOL} of 1 on every instance that keeps its tokens")
+    assert stable.sum() >= stable.size // 2
+    assert np.all(np.abs(ratios - 1) <= PLAIN_TOL)
 
 
 @pytest.mark.claim(
     "svm-ray",
     chapter="svm_attention",
     statement="Along the ray R W^mm_alpha of a selection alpha, dL/dR ~ -(1/n) sum_i "
-    "sigma(-gamma_i,alpha) sum_t m_it (gamma_i,alpha - gamma_it) e^{-R m_it} (within 1 % of the "
+    "sigma(-gamma_i,alpha) sum_t m_it (gamma_i,alpha - gamma_it) e^{-R m_it} (within 1e-9 of the "
     "exact derivative at R = 40 for the optimal and all one-swap selections of 2 random "
     "instances); for a locally optimal "
     "alpha it is negative: the loss falls towards L_alpha, above the infimum L_opt unless "
@@ -290,9 +319,9 @@ def test_loss_along_an_svm_ray_falls_to_the_selection_loss(record_property) -> N
 @pytest.mark.claim(
     "svm-local-loss",
     chapter="svm_attention",
-    statement="A run that ends on a locally optimal selection alpha keeps its loss above the "
-    "infimum: L(W(T)) - L_alpha is below 1 % of L_alpha - L_opt on every such instance, while "
-    "||W(T)|| still grows (W, 100 instances per setting)",
+    statement="A run that ends on a locally optimal selection alpha stops at L_alpha, above the "
+    "infimum: |L(W(T)) - L_alpha| is below 1 % of L_alpha - L_opt on every such instance (so the "
+    "loss did not fall towards L_opt), while ||W(T)|| still grows (W, 100 instances per setting)",
     worst="max",
 )
 def test_local_runs_stop_at_the_selection_loss_not_the_infimum(direction, record_property) -> None:
@@ -304,14 +333,14 @@ def test_local_runs_stop_at_the_selection_loss_not_the_infimum(direction, record
         excess = (st.loss[local] - st.limit_loss[local]) / (
             st.limit_loss[local] - st.infimum[local]
         )
-        assert np.all(st.limit_loss[local] > st.infimum[local])
-        assert np.all(excess > -1e-12)  # no finite W reaches L_alpha
+        # relative to the gap: the loss sits at L_alpha, neither above it (not converged) nor on
+        # its way down to L_opt (below it by a share of the gap)
         late = st.norm[local][:, -1] - st.norm[local][:, -2]
         assert np.all(late > 0)
-        worst = max(worst, float(excess.max()))
+        worst = max(worst, float(np.abs(excess).max()))
     record_property("measured", worst)
-    record_property("predicted", "(L(W(T)) - L_alpha) / (L_alpha - L_opt) < 0.01")
-    assert worst < 0.01
+    record_property("predicted", f"|L(W(T)) - L_alpha| / (L_alpha - L_opt) < {LOCAL_LOSS_TOL}")
+    assert worst < LOCAL_LOSS_TOL
 
 
 @pytest.mark.slow  # a statistic over many runs: in make test, not the fast lane
@@ -462,6 +491,7 @@ def test_statistics_hold_for_other_master_seeds(master) -> None:
     for st in (w, kq):  # the concentration rate, as above
         rho = np.nan_to_num(st.concentration_rate(start=200), nan=np.inf)
         assert np.mean(np.abs(rho - 1) <= RATE_TOL) >= RATE_SHARE
+        assert np.median(np.abs(rho - 1)) <= RATE_MEDIAN_TOL
     assert w.counts()["global"] > w.counts()["local"] > 0
     res = sa.global_fraction(6, 8, (4, 8, 16), instances=SIZES.instances, train=train)
     assert res.trend.slope_lo > 0
