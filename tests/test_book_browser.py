@@ -51,8 +51,14 @@ def toc_pages() -> list[str]:
     """Every page of book/_toc.yml, as a path relative to the HTML root."""
     toc = yaml.safe_load((ROOT / "book" / "_toc.yml").read_text())
     files = [toc["root"]]
+
+    def walk(entries: list) -> None:  # chapters, and the sections of a chapter that is a part
+        for entry in entries:
+            files.append(entry["file"])
+            walk(entry.get("sections", []))
+
     for part in toc.get("parts", []):
-        files += [c["file"] for c in part.get("chapters", [])]
+        walk(part.get("chapters", []))
     return [f"{Path(f).with_suffix('')}.html" for f in files]
 
 
