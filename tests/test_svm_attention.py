@@ -605,6 +605,10 @@ def test_explorer_frames_follow_the_global_fraction_trend(record_property) -> No
                     f"{np.round(frac, 2).tolist()}")  # fmt: skip
     record_property("predicted", "strictly increasing in d at every step size")
     assert list(ds) == sorted(ds) and ex.controls["d"].value == max(ds)
+    # the live controls offer exactly the tested frames, nothing in between
+    assert set(ex.controls) == {"d", "lr"}
+    assert list(ex.controls["d"].options) == list(ds)
+    assert list(ex.controls["lr"].options) == list(lrs)
     assert np.all(np.diff(frac, axis=1) > 0)
     default = explorer_outcomes(ex.controls["d"].value, lr=ex.controls["lr"].value)
     assert default.global_fraction >= 0.75
@@ -623,3 +627,28 @@ def test_ray_figure_shows_a_locally_optimal_selection_above_the_infimum() -> Non
         W = sa.att_svm(X, Z, alpha).W / np.linalg.norm(sa.att_svm(X, Z, alpha).W)
         losses = [sa.attention_loss(X, Y, v, Z, R * W) for R in np.linspace(0, 25, 26)]
         assert np.all(np.diff(losses) < 0)
+
+
+def test_spectra_figure_shows_what_its_caption_says() -> None:
+    """The §5 figure's caption: on its instance the nuclear-norm Att-SVM has two singular values
+    above 1 % of the largest, the Frobenius one six."""
+    from theorybench.svm_attention.figures import SPECTRA_INSTANCE
+
+    X, Y, Z, v = sa.synthetic_instance(**SPECTRA_INSTANCE)
+    _, opt = sa.optimal_tokens(X, Y, v)
+    assert sa.effective_rank(sa.att_svm(X, Z, opt, norm="nuc").W) == 2
+    assert sa.effective_rank(sa.att_svm(X, Z, opt, norm="fro").W) == 6
+
+
+def test_opening_figure_draws_five_separate_tokens_and_two_margin_lines() -> None:
+    """The opening figure's instance: five tokens at least 0.5 rad apart (no marker hides
+    another), the best score at least 0.1 above the next, and margin lines 1/||u|| >= 0.2 apart."""
+    rng = np.random.default_rng(30)  # plot_2d_picture's default seed, drawn as it draws
+    angles = np.sort(rng.uniform(0, 2 * np.pi, 5))
+    gaps = np.diff(np.concatenate([angles, [angles[0] + 2 * np.pi]]))
+    X = np.stack([np.cos(angles), np.sin(angles)], 1)[None]
+    v = np.array([1.0, 0.3]) / np.linalg.norm([1.0, 0.3])
+    gamma, opt = sa.optimal_tokens(X, np.array([1.0]), v)
+    u = sa.att_svm(X, X[:, 0], opt).W @ X[0, 0]
+    top = np.sort(gamma[0])
+    assert gaps.min() >= 0.5 and top[-1] - top[-2] >= 0.1 and 1 / np.linalg.norm(u) >= 0.2

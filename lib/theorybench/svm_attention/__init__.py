@@ -48,6 +48,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "RAY_INSTANCE",
             "ray_selections",
             "figure_ray_loss",
+            "SPECTRA_INSTANCE",
+            "figure_svm_spectra",
         ],
     },
 )

@@ -23,6 +23,8 @@ __all__ = [
     "RAY_INSTANCE",
     "ray_selections",
     "figure_ray_loss",
+    "SPECTRA_INSTANCE",
+    "figure_svm_spectra",
 ]
 
 _STYLE = {("W", "self"): ("-", 0), ("W", "cross"): ("--", 0), ("KQ", "self"): ("-", 1),
@@ -33,10 +35,12 @@ def _label(st: DirectionStats) -> str:
     return f"{'W' if st.param == 'W' else '(K, Q)'}, {st.query}-attention"
 
 
-def plot_2d_picture(seed: int = 3, steps: int = 400) -> object:
+def plot_2d_picture(seed: int = 30, steps: int = 400) -> object:
     """One sample with five unit tokens in the plane (d = 2): points coloured by score, the
-    optimal token starred, the Att-SVM direction u = W^mm z with its margin lines, and the
-    directions W(t) z that normalised GD takes."""
+    optimal token starred, the Att-SVM direction u = W^mm z with its margin lines (solid through
+    the optimal token, dashed through the support tokens), and the directions W(t) z that
+    normalised GD takes. The default seed draws five well-separated tokens whose best score stands
+    clear of the others, so no marker hides another and the two margin lines lie apart."""
     from .._checks import integer_at_least
     from ..plotting import COLORS, figure
 
@@ -241,5 +245,30 @@ def figure_ray_loss() -> object:
         ax.axhline(selection_loss(X, Y, v, alpha), color=color, ls="--", lw=1)
     ax.set(xlabel=r"$R = \|W\|_F$ along the SVM direction", ylabel=r"loss $\mathcal{L}(W)$",
            title=r"loss along two SVM directions; dashed: their limits $L_\alpha$")  # fmt: skip
+    ax.legend(fontsize=8)
+    return fig
+
+
+#: the instance of :func:`figure_svm_spectra`: ``synthetic_instance(6, 8, 10, seed=4)``
+SPECTRA_INSTANCE = {"n": 6, "T": 8, "d": 10, "seed": 4}
+
+
+def figure_svm_spectra() -> object:
+    """The singular values of the Frobenius and the nuclear-norm Att-SVM of one instance's optimal
+    tokens (§5), each divided by its largest: the nuclear norm concentrates on a few directions,
+    the Frobenius norm spreads over all d."""
+    from ..plotting import COLORS, figure
+
+    X, Y, Z, v = synthetic_instance(**SPECTRA_INSTANCE)
+    opt = optimal_tokens(X, Y, v)[1]
+    fig, (ax,) = figure(1, width=5.8, height=3.2)
+    k = np.arange(1, X.shape[2] + 1)
+    for norm, color, ls, name in (("fro", COLORS["theory"], "--", "Frobenius"),
+                                  ("nuc", COLORS["experiment"], "-", "nuclear norm")):  # fmt: skip
+        s = np.linalg.svd(att_svm(X, Z, opt, norm=norm).W, compute_uv=False)
+        ax.semilogy(k, np.maximum(s / s[0], 1e-12), ls, marker="o", ms=4, color=color,
+                    label=f"{name} Att-SVM")  # fmt: skip
+    ax.set(xlabel="index of the singular value", ylabel="singular value / largest",
+           ylim=(1e-10, 2), title="singular values of the two Att-SVMs (d = 10)")  # fmt: skip
     ax.legend(fontsize=8)
     return fig
