@@ -18,6 +18,9 @@ PARITY_POINTS = 2.0
 GAP_POINTS = 10.0
 #: Lion's box 1/lam at or above which the matched comparison is within PARITY_POINTS
 WIDE_BOX_LAM = 3.0
+#: "AdamW settles farther out": at lam >= WIDE_BOX_LAM its largest weight ends at lam max|w|
+#: above this (Lion's box holds lam max|w| <= 1)
+FARTHER_OUT = 2.0
 
 
 @pytest.fixture(scope="module")
@@ -86,8 +89,10 @@ def test_digits_weights_stay_in_the_box_after_entering(run, record_property) -> 
     statement="On the digits MLP (359 test images, 1 image = 0.28 points; medians of paired "
     "differences over 5 seeds), at matched per-step decay lr x weight decay Lion's test "
     "accuracy is within 2 points of AdamW's where Lion's box is wide (lam <= 3) and more than "
-    "10 points below it where the box is tight (lam = 10, 30); with each optimizer at its best "
-    "decay of the sweep (picked on a validation split), Lion is within 2 points of AdamW",
+    "10 points below it where the box is tight (lam = 10, 30), where AdamW's largest weight "
+    "ends at lam max|w| > 2 (every seed, lam >= 3), outside Lion's box; with each optimizer at "
+    "its best decay of its sweep (picked on a validation split; AdamW's sweep reaches down to "
+    "wd = 0.02 and 0), Lion is within 2 points of AdamW",
     worst="min",
 )
 def test_digits_lion_against_adamw_at_matched_and_best_decay(run, record_property) -> None:
@@ -99,17 +104,26 @@ def test_digits_lion_against_adamw_at_matched_and_best_decay(run, record_propert
         assert a.per_step_decay == pytest.approx(b.per_step_decay, rel=1e-12)
     best = float(np.median(_paired_points(run.best("lion"), run.best("adamw"))))
     wide = run.lams <= WIDE_BOX_LAM
+    out = [lam * a.max_abs_weight[:, -1] for lam, a in zip(run.lams, run.adamw, strict=True)]
+    farther = np.concatenate([o for o, lam in zip(out, run.lams, strict=True) if lam >= 3])
     record_property("measured", float(matched[wide].min()))
     record_property(
         "predicted",
         f">= -{PARITY_POINTS} points where lam <= {WIDE_BOX_LAM:g}; < -{GAP_POINTS} where lam > "
         f"{WIDE_BOX_LAM:g}; best vs best within {PARITY_POINTS} (measured paired medians: "
         + ", ".join(f"lam {lam:g}: {d:+.1f}" for lam, d in zip(run.lams, matched, strict=True))
-        + f"; best vs best {best:+.1f})",
+        + f"; best vs best {best:+.1f}, AdamW's best wd {run.best('adamw').weight_decay:g}; "
+        + "AdamW lam max|w| at the end "
+        + ", ".join(
+            f"lam {lam:g}: {o.min():.1f}-{o.max():.1f}"
+            for lam, o in zip(run.lams, out, strict=True)
+        )
+        + ")",
     )
     assert np.all(np.abs(matched[wide]) <= PARITY_POINTS)
     assert np.all(matched[~wide] < -GAP_POINTS)
     assert abs(best) <= PARITY_POINTS
+    assert len(run.adamw_low) == 2 and np.all(farther > FARTHER_OUT)
     chance = 10.0
     assert 100 * np.median(run.best("lion").final_test_accuracy) > 9 * chance
 
@@ -163,6 +177,19 @@ def test_digits_split_is_fixed_and_needs_no_download() -> None:
     assert Xtr.shape == (1438, 64) and Xte.shape == (359, 64)  # 1,797 images, 20 % test
     assert 0 <= Xtr.min() and Xtr.max() <= 1
     np.testing.assert_array_equal(lion.load_digits_split(0)[1], ytr)
+
+
+def test_digits_bad_inputs_name_the_argument() -> None:
+    """batch beyond the fitting images, and phase statistics of another optimizer than Lion."""
+    from theorybench.training import TrainConfig
+
+    small = dict(lams=(3.0,), muon_lams=(1.0,), adamw_low_decays=(), hidden=2, seeds=1, records=2)
+    with pytest.raises(ValueError, match="batch"):
+        lion.train_digits.__wrapped__(**small, batch=10**9, train=TrainConfig(steps=1, lr=2e-3))
+    r = lion.train_digits.__wrapped__(**small, train=TrainConfig(steps=2, lr=2e-3, device="cpu"))
+    for runs in (r.muon[0], r.adamw[0]):
+        with pytest.raises(ValueError, match="runs"):
+            phase_stats(runs)
 
 
 def test_training_leaves_torch_global_generator_alone() -> None:

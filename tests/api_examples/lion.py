@@ -78,6 +78,7 @@ EXAMPLES: dict[Any, dict[str, Any]] = {
     lion.train_digits: {
         "lams": [3.0],
         "muon_lams": [1.0],
+        "adamw_low_decays": [0.0],
         "hidden": 4,
         "seeds": 1,
         "records": 2,

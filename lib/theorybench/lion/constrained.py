@@ -9,7 +9,7 @@ from numpy.typing import ArrayLike
 from scipy import optimize
 
 from .. import _checks
-from .discrete import Array, _as_vector, _check_hyper
+from .discrete import Array, _as_vector, _check_hyper, _gradient, _value
 from .kappa import Kappa, get_kappa, kappa_doc
 
 __all__ = ["constrained_objective", "constrained_optimum", "ball_outline"]
@@ -125,8 +125,9 @@ def constrained_optimum(
     x(mu) = argmin f + mu/2 ||x||^2 by L-BFGS-B; linf: SLSQP on x = u - v, u, v >= 0,
     sum(u + v) <= 1/lam; lp (p > 1): as l2 with the penalty mu/q sum abs(x_i)^q, q = p/(p-1)
     >= 2 (p = 1 is the box of l1); nuclear: accelerated projected gradient onto the
-    spectral-norm ball ||X||_op <= 1/lam (singular values clipped at 1/lam). Raises
-    RuntimeError if a solver fails.
+    spectral-norm ball ||X||_op <= 1/lam (singular values clipped at 1/lam). f need not have
+    a finite unconstrained minimiser (for a linear f the ball binds). Raises ValueError if f or
+    grad_f is not finite at the start, RuntimeError if a solver fails.
 
     Parameters
     ----------
@@ -147,6 +148,11 @@ def constrained_optimum(
     k = get_kappa(kappa)
     x0 = _as_vector(x0, "x0")
     d, r = x0.size, 1 / lam
+    if k.name == "nuclear":
+        k._matrices(x0)  # x0 must have r*c entries
+    _value(f, x0)  # f and grad_f must be finite where the solvers start
+    _gradient(grad_f, x0)
+    _value(f, np.clip(x0, -r, r))
     if k.name == "lp" and k.p == 1:
         k = get_kappa("l1")  # q = inf: the box
     if k.name in ("l1", "huber", "sq"):
@@ -175,10 +181,24 @@ def constrained_optimum(
                 x0,
             )
 
-        hi = 1.0
-        while k.constraint_norm(x_of(hi)) > r:
-            hi *= 4
-        return x_of(optimize.brentq(lambda m: k.constraint_norm(x_of(m)) - r, 0.0, hi, xtol=1e-15))
+        # ||x(mu)|| falls from ||argmin f|| (possibly infinite: f without a finite minimiser,
+        # e.g. linear f) at mu -> 0 to 0 at mu -> inf; bracket mu on both sides with mu > 0,
+        # where x(mu) is finite for convex f, and solve ||x(mu)|| = r there.
+        def excess(mu: float) -> float:
+            return float(k.constraint_norm(x_of(mu))) - r
+
+        lo = hi = 1.0
+        for _ in range(200):
+            if excess(hi) <= 0:
+                break
+            lo, hi = hi, hi * 4
+        for _ in range(200):
+            if excess(lo) > 0:
+                break
+            lo, hi = lo / 4, lo
+        if not (excess(lo) > 0 >= excess(hi)):
+            raise RuntimeError("constrained_optimum could not bracket the KKT multiplier")
+        return x_of(optimize.brentq(excess, lo, hi, xtol=1e-16 * lo, rtol=1e-15))
 
     def split(z: Array) -> Array:  # linf: l1-ball constraint via a positive/negative split
         return z[:d] - z[d:]

@@ -59,6 +59,31 @@ def _as_finite(x: ArrayLike, name: str) -> Array:
     return _checks.finite_array(x, name)
 
 
+def _gradient(grad_f: Callable[[Array], Array], x: Array) -> Array:
+    """grad_f(x), checked: finite and of the shape of x (ValueError naming grad_f)."""
+    g = np.asarray(grad_f(x), dtype=float)
+    if g.shape != x.shape:
+        raise ValueError(f"grad_f must return an array of the shape of x {x.shape}, got {g.shape}")
+    if not np.all(np.isfinite(g)):
+        raise ValueError(f"grad_f must return finite values, got {g} at x = {x}")
+    return g
+
+
+def _value(f: Callable[[Array], float], x: Array) -> float:
+    """f(x), checked: a finite number (ValueError naming f)."""
+    try:
+        v = float(f(x))
+    except (TypeError, ValueError):
+        raise ValueError("f must return one number") from None
+    if not np.isfinite(v):
+        raise ValueError(f"f must return finite values, got {v} at x = {x}")
+    return v
+
+
+#: Most steps one call may run (:func:`chatter_amplitude` runs horizon / lr of them).
+MAX_STEPS = 10_000_000
+
+
 # ----------------------------------------------------------------------------------------------
 # The update
 # ----------------------------------------------------------------------------------------------
@@ -191,6 +216,8 @@ def lion_run(
         Iterates x_0..x_steps, momenta and step sizes.
     """
     steps = _checks.integer_at_least(steps, "steps", 1)
+    if steps > MAX_STEPS:
+        raise ValueError(f"steps must be <= {MAX_STEPS}, got {steps}")
     lrs = np.asarray(lr, dtype=float)
     if lrs.shape not in ((), (steps,)):
         raise ValueError(
@@ -209,7 +236,7 @@ def lion_run(
     xs[0], ms[0] = x, m
     for t in range(steps):
         x, m, _, _ = _lion_k_update(
-            x, m, grad_f(x), lr=lrs[t], beta1=beta1, beta2=beta2, lam=lam, kappa=k
+            x, m, _gradient(grad_f, x), lr=lrs[t], beta1=beta1, beta2=beta2, lam=lam, kappa=k
         )
         xs[t + 1], ms[t + 1] = x, m
     return LionTrajectory(xs=xs, ms=ms, lrs=lrs)
@@ -303,7 +330,8 @@ def chatter_amplitude(
     lam : float
         Weight decay lambda > 0.
     horizon, window : float
-        Run length and averaging window in units of lr-time (horizon > window > 0).
+        Run length and averaging window in units of lr-time (horizon > window > 0,
+        horizon / lr <= ``MAX_STEPS``).
     beta1, beta2 : float
         As in :func:`lion_run`.
     {kappa}
@@ -319,6 +347,10 @@ def chatter_amplitude(
     if not window < horizon:
         raise ValueError(f"window must be < horizon, got {window}, {horizon}")
     x_opt = _as_vector(x_opt, "x_opt")
+    if horizon / lr > MAX_STEPS:
+        raise ValueError(
+            f"horizon / lr (the number of steps) must be <= {MAX_STEPS}, got {horizon / lr:.3g}"
+        )
     steps = max(int(round(horizon / lr)), 2)
     tail = max(int(round(window / lr)), 1)
     tr = lion_run(grad_f, x0, steps=steps, lr=lr, beta1=beta1, beta2=beta2, lam=lam, kappa=kappa)

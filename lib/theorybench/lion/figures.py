@@ -192,10 +192,17 @@ def digits_rows(run: DigitsRun) -> list[str]:
     return rows
 
 
+def _spread(values: Any) -> str:
+    """min-max of values, 1 decimal."""
+    return f"{np.min(values):.1f}-{np.max(values):.1f}"
+
+
 def digits_comparison_rows(run: DigitsRun) -> list[str]:
     """Median final test accuracy (in %) of Lion and AdamW at each matched per-step decay, with
-    the paired difference Lion - AdamW over seeds (median [min, max], in points), then each at
-    its best decay (by validation accuracy), then Muon's largest lam ||W||_op at the end."""
+    the paired difference Lion - AdamW over seeds (median [min, max], in points) and how far
+    out AdamW's weights end (lam max|w|, min-max over seeds; Lion's box is lam max|w| <= 1),
+    then each at its best decay (by validation accuracy; AdamW's sweep includes the lower
+    decays ``run.adamw_low``), then Muon's largest lam ||W||_op at the end."""
 
     def pct(runs: Any) -> str:
         return f"{100 * np.median(runs.final_test_accuracy):.1f} %"
@@ -205,7 +212,8 @@ def digits_comparison_rows(run: DigitsRun) -> list[str]:
         rows.append(
             f"decay/step {lion_runs.per_step_decay:.4f} (Lion lam {lion_runs.weight_decay:g}, "
             f"AdamW wd {adamw_runs.weight_decay:.3g}): Lion {pct(lion_runs)}, AdamW "
-            f"{pct(adamw_runs)}, paired {_paired(lion_runs, adamw_runs)} points"
+            f"{pct(adamw_runs)}, paired {_paired(lion_runs, adamw_runs)} points; AdamW's "
+            f"lam max|w| at the end {_spread(lion_runs.weight_decay * adamw_runs.max_abs_weight[:, -1])}"
         )
     bl, ba = run.best("lion"), run.best("adamw")
     rows.append(
@@ -320,7 +328,8 @@ def plot_muon_limit() -> Any:
 def plot_statement() -> Any:
     """The chapter's result in one picture: sign Lion (lam = 1) on the explorer's 2-D quadratic.
     Left: the iterates enter the box ||x||_inf <= 1 and settle at the minimiser of f on the box
-    (scipy); right: H(x_t, m_t), infinite until the iterates are inside, then decreasing."""
+    (scipy); right: H(x_t, m_t), infinite until the iterates are inside, then falling, up to
+    rises of order lr once the iterates chatter near the optimum (constant step)."""
     from ..plotting import COLORS, figure
     from .interactive import EXPLORER_X0, explorer_frame, explorer_problem
 
@@ -344,7 +353,7 @@ def plot_statement() -> Any:
     axh.plot(fr["t"], fr["H"], color=COLORS["theory"])
     axh.axvline(fr["entry_t"], color=COLORS["constraint"], ls="--", lw=1, label="enters the box")
     axh.set(xscale="log", xlabel=r"$t$ = step $\times$ lr", ylabel="$H(x_t, m_t)$",
-            title="H is infinite outside the box, then decreases")  # fmt: skip
+            title="H: infinite outside the box, then falling")  # fmt: skip
     axh.legend(loc="upper right")
     return fig
 

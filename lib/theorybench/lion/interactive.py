@@ -140,7 +140,7 @@ def explorer() -> Any:
         "lam": widgets.slider("λ", 0.3, 3.0, 1.0, log=True),
         "beta1": widgets.slider("β₁", 0.0, 0.99, 0.9, step=0.01),
         "beta2": widgets.slider("β₂", 0.9, 0.999, 0.99, step=0.001),
-        "lr": widgets.slider("lr ε", 1e-3, 0.1, 0.01, log=True),
+        "lr": widgets.slider("lr η", 1e-3, 0.1, 0.01, log=True),
         "kappa": widgets.choice(
             "K",
             {

@@ -32,6 +32,11 @@ KAPPA_PARAM = """kappa : str or Kappa
         ``"nuclear"`` (Muon; ``Kappa("nuclear", shape=(r, c))`` for flattened r x c matrices)."""
 
 
+def _size(x: Any) -> int:
+    """Number of entries of a numpy array or torch tensor."""
+    return int(x.numel()) if hasattr(x, "numel") else int(np.size(x))
+
+
 def kappa_doc(fn: F) -> F:
     """Put ``KAPPA_PARAM`` where a docstring has the line ``{kappa}``."""
     fn.__doc__ = (fn.__doc__ or "").replace("    {kappa}", "    " + KAPPA_PARAM)
@@ -107,7 +112,7 @@ class Kappa:
     # -- K and its subgradient (value/conj/norm act on the last axis: rows are points) -------
     def value(self, x: ArrayLike) -> Array:
         """K(x), over the last axis (a float for a single point)."""
-        x = np.asarray(x, dtype=float)
+        x = _checks.finite_array(x, "x", min_size=0)
         a = np.abs(x)
         if self.name == "l1":
             out = a.sum(-1)
@@ -130,16 +135,29 @@ class Kappa:
         """A subgradient of K at x; ``xp`` is the array namespace (``numpy`` or ``torch``).
 
         The same code serves the numpy reference and
-        :class:`~theorybench.lion.optimizer.LionK`. l1: sign(x); l2: x/||x||_2 (0 at 0);
+        :class:`~theorybench.lion.optimizer.LionK`. ``x`` is ONE point: l2, linf and lp
+        normalise over the whole array (the optimizer passes each parameter tensor whole), so a
+        numpy array with two or more axes is refused for them (use one row at a time); l1, sq
+        and huber act entry-wise and nuclear on matrices. l1: sign(x); l2: x/||x||_2 (0 at 0);
         linf: sign(x_i) e_i at the largest abs(x_i) (ties share the unit mass, a convex
         combination of subgradients); sq: x; huber: clip(x/delta, -1, 1); lp:
         sign(x_i) abs(x_i)^(p-1) / ||x||_p^(p-1); nuclear: U V^T over the nonzero singular values.
         """
+        if xp is np:
+            x = _checks.finite_array(x, "x", min_size=0)
+            if x.ndim >= 2 and self.name in ("l2", "linf", "lp"):
+                raise ValueError(
+                    f"x must be one point (1-D) for kappa {self.name!r}, whose gradient "
+                    f"normalises over the whole array; got shape {x.shape}"
+                )
         if self.name == "l1":
             return xp.sign(x)
-        if self.name == "l2":
-            norm = (x * x).sum() ** 0.5
-            return x / norm if norm > 0 else x * 0
+        if self.name == "l2":  # scaled by max|x_i| first: ||x||_2 of huge x would overflow
+            top = abs(x).max() if _size(x) else 0.0
+            if not top > 0:
+                return x * 0
+            y = x / top
+            return y / (y * y).sum() ** 0.5
         if self.name == "linf":
             a = abs(x)
             top = a == a.max()
@@ -149,8 +167,12 @@ class Kappa:
         if self.name == "lp":  # sign(x_i) |x_i|^{p-1} / ||x||_p^{p-1} (sign at p = 1; 0 at 0)
             if self.p == 1:
                 return xp.sign(x)
-            norm = (abs(x) ** self.p).sum() ** (1 / self.p)
-            return xp.sign(x) * abs(x) ** (self.p - 1) / norm ** (self.p - 1) if norm > 0 else x * 0
+            top = abs(x).max() if _size(x) else 0.0
+            if not top > 0:
+                return x * 0
+            a = abs(x) / top  # scaled first (no overflow or underflow of |x|^p)
+            norm = (a**self.p).sum() ** (1 / self.p)
+            return xp.sign(x) * a ** (self.p - 1) / norm ** (self.p - 1)
         if self.name == "nuclear":
             mats = x if (self.shape is None and x.ndim >= 2) else self._matrices(x)
             if mats.shape[-1] == 1:  # columns: U V^T = x / ||x||_2 (0 at 0), no SVD needed
@@ -166,7 +188,7 @@ class Kappa:
     # -- the conjugate and the constraint it encodes ------------------------------------------
     def constraint_norm(self, x: ArrayLike) -> Array:
         """The norm whose ball {||x|| <= 1/lam} is the constraint set (last axis; sq: 0)."""
-        a = np.abs(np.asarray(x, dtype=float))
+        a = np.abs(_checks.finite_array(x, "x", min_size=0))
         if self.name in ("l1", "huber"):
             return a.max(-1, initial=0.0)
         if self.name == "l2":
@@ -188,7 +210,7 @@ class Kappa:
     def conj(self, y: ArrayLike) -> Array:
         """K*(y) = sup_x (y.x - K(x)) over the last axis; ``inf`` outside its domain
         (up to ``DOMAIN_TOL``)."""
-        y = np.asarray(y, dtype=float)
+        y = _checks.finite_array(y, "y", min_size=0)
         if self.name in ("sq", "huber"):
             scale = 1.0 if self.name == "sq" else self.delta
             out = 0.5 * scale * (y * y).sum(-1)
@@ -200,7 +222,7 @@ class Kappa:
 
     def conj_grad(self, y: ArrayLike) -> Array:
         """A subgradient u of K* at y in its domain (so that y is a subgradient of K at u)."""
-        y = np.asarray(y, dtype=float)
+        y = _checks.finite_array(y, "y", min_size=0)
         if self.name == "sq":
             return y.copy()
         if self.name == "huber":
@@ -226,6 +248,6 @@ def get_kappa(kappa: str | Kappa) -> Kappa:
     """
     if isinstance(kappa, Kappa):
         return kappa
-    if kappa not in KAPPAS:
+    if not isinstance(kappa, str) or kappa not in KAPPAS:
         raise ValueError(f"kappa must be one of {_KAPPA_NAMES} or a Kappa, got {kappa!r}")
     return KAPPAS[kappa]

@@ -25,7 +25,15 @@ from numpy.typing import ArrayLike
 from scipy import integrate
 
 from .. import _checks
-from .discrete import Array, _as_finite, _as_vector, _check_hyper, _lion_k_update
+from .discrete import (
+    Array,
+    _as_finite,
+    _as_vector,
+    _check_hyper,
+    _gradient,
+    _lion_k_update,
+    _value,
+)
 from .kappa import Kappa, get_kappa, kappa_doc
 
 __all__ = [
@@ -49,6 +57,20 @@ def _check_ode(alpha: float, gamma: float, lam: float, eps: float) -> None:
     # eps gamma = 1 - beta1 exactly for discrete Lion; with beta1 = 0 it rounds to 1 + 2e-16
     if _checks.non_negative(eps, "eps") * gamma > 1 + 1e-12:
         raise ValueError(f"eps must satisfy 0 <= eps and eps * gamma <= 1, got eps={eps!r}")
+
+
+def _check_params(p: object) -> LionODEParams:
+    if not isinstance(p, LionODEParams):
+        raise ValueError(f"p must be a LionODEParams (see ode_params), got {p!r}")
+    return p
+
+
+def _same_shape(**arrays: Array) -> None:
+    """ValueError naming the arguments whose shapes differ."""
+    shapes = {n: a.shape for n, a in arrays.items()}
+    if len(set(shapes.values())) > 1:
+        listed = ", ".join(f"{n} {sh}" for n, sh in shapes.items())
+        raise ValueError(f"{', '.join(shapes)} must have one shape, got {listed}")
 
 
 @dataclass(frozen=True)
@@ -100,10 +122,13 @@ def lion_ode_rhs(
 ) -> tuple[Array, Array]:
     """(dx/dt, dm/dt) of the Lion-K ODE at (x, m), given grad f(x) (§2, eq. lion-ode).
 
+    K acts on the whole parameter vector, so the state is one point: 2-D input is refused
+    (for l2, linf, lp, a batch of rows would be normalised as one vector).
+
     Parameters
     ----------
     x, m : ndarray
-        State of the ODE.
+        State of the ODE, 1-D of one length.
     grad_fx : ndarray
         grad f(x).
     p : LionODEParams
@@ -115,8 +140,10 @@ def lion_ode_rhs(
     tuple of ndarray
         ``(dx/dt, dm/dt)``.
     """
+    p = _check_params(p)
     k = get_kappa(kappa)
-    x, m, grad_fx = (_as_finite(v, n) for v, n in ((x, "x"), (m, "m"), (grad_fx, "grad_fx")))
+    x, m, grad_fx = (_as_vector(v, n) for v, n in ((x, "x"), (m, "m"), (grad_fx, "grad_fx")))
+    _same_shape(x=x, m=m, grad_fx=grad_fx)
     push = p.alpha * grad_fx + p.gamma * m
     return k.grad(m - p.eps * push) - p.lam * x, -push
 
@@ -155,8 +182,10 @@ def integrate_lion_ode(
     tuple of ndarray
         ``(xs, ms)`` at ``t_eval``, one row per time.
     """
+    p = _check_params(p)
     x0 = _as_vector(x0, "x0")
     m0 = _as_vector(m0, "m0")
+    _same_shape(x0=x0, m0=m0)
     _checks.in_range(rtol, "rtol", 1e-14, 0.1)
     _checks.in_range(atol, "atol", 1e-16, 1.0)
     t_eval = _checks.finite_array(t_eval, "t_eval", ndim=1, min_size=2)
@@ -212,8 +241,12 @@ def lyapunov_H(
     ndarray
         H per point.
     """
+    p = _check_params(p)
     k = get_kappa(kappa)
     x, m, fx = (_as_finite(v, n) for v, n in ((x, "x"), (m, "m"), (fx, "fx")))
+    _same_shape(x=x, m=m)
+    if fx.shape != x.shape[:-1]:
+        raise ValueError(f"fx must have one entry per point of x ({x.shape[:-1]}), got {fx.shape}")
     kstar = k.conj(p.lam * x)
     c = p.c
     with np.errstate(invalid="ignore"):  # inf - finite stays inf; nothing else can be nan
@@ -246,8 +279,10 @@ def lyapunov_dissipation(
     tuple of float
         ``(term1, term2)``; Delta = term1 + term2.
     """
+    p = _check_params(p)
     k = get_kappa(kappa)
-    x, m, g = (_as_finite(v, n) for v, n in ((x, "x"), (m, "m"), (grad_fx, "grad_fx")))
+    x, m, g = (_as_vector(v, n) for v, n in ((x, "x"), (m, "m"), (grad_fx, "grad_fx")))
+    _same_shape(x=x, m=m, grad_fx=g)
     c = p.c
     mdot = -(p.alpha * g + p.gamma * m)
     m_tilde = m + p.eps * mdot
@@ -383,7 +418,8 @@ def discrete_lyapunov_run(
     p = ode_params(lr, beta1, beta2, lam)
     k = get_kappa(kappa)
     x, m = _as_vector(x0, "x0"), _as_vector(m0, "m0")
-    xs, H = [x], [float(lyapunov_H(x, m, f(x), p, k))]
+    _same_shape(x0=x, m0=m)
+    xs, H = [x], [float(lyapunov_H(x, m, _value(f, x), p, k))]
     if not np.isfinite(H[0]):
         raise ValueError(
             "x0 must lie in the constraint ball ||lam x0|| <= 1 of K (H is infinite outside)"
@@ -391,12 +427,12 @@ def discrete_lyapunov_run(
     t1s, t2s, allowance = np.empty(steps), np.empty(steps), np.empty(steps)
     for t in range(steps):
         x1, m, t1s[t], t2s[t] = discrete_dissipation(
-            x, m, grad_f(x), lr=lr, beta1=beta1, beta2=beta2, lam=lam, kappa=k
+            x, m, _gradient(grad_f, x), lr=lr, beta1=beta1, beta2=beta2, lam=lam, kappa=k
         )
         allowance[t] = p.alpha * L / 2 * float((x1 - x) @ (x1 - x))
         x = x1
         xs.append(x)
-        H.append(float(lyapunov_H(x, m, f(x), p, k)))
+        H.append(float(lyapunov_H(x, m, _value(f, x), p, k)))
     return DiscreteLyapunovRun(
         xs=np.array(xs),
         H=np.array(H),

@@ -34,6 +34,8 @@ class LionK(torch.optim.Optimizer):
         weight_decay: float = 0.0,
         kappa: str | Kappa = "l1",
     ) -> None:
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"betas must be a pair (beta1, beta2) in [0, 1), got {betas!r}")
         _check_hyper(lr, betas[0], betas[1], weight_decay, lam_positive=False)
         defaults = {
             "lr": lr,
