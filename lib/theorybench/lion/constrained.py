@@ -240,6 +240,8 @@ def ball_outline(lam: float, kappa: str | Kappa, n: int = 241) -> Array:
     n = _checks.integer_at_least(n, "n", 3)
     if not k.constrains:
         return np.empty((0, 2))
+    if 1 / lam > 1e300:
+        raise ValueError(f"lam must be >= 1e-300 (the outline has radius 1/lam), got {lam!r}")
     theta = np.linspace(0, 2 * np.pi, n)
     u = np.stack([np.cos(theta), np.sin(theta)], 1)
-    return u / (lam * k.constraint_norm(u))[:, None]
+    return u / lam / k.constraint_norm(u)[:, None]

@@ -316,7 +316,8 @@ def chatter_amplitude(
 ) -> float:
     """Mean distance max_i abs(x_t - x_opt)_i of constant-step Lion-K's iterates from the
     constrained optimum over the last ``window / lr`` of ``horizon / lr`` steps: the size of
-    the chatter around the KKT point (O(lr) for sign Lion; §4.1).
+    the chatter around the KKT point (O(lr) for sign Lion, except at the centre or at a corner
+    optimum whose gradient points outward in every coordinate, where the iterates settle; §4.1).
 
     Parameters
     ----------

@@ -61,7 +61,10 @@ def logistic_loss_np(w: Array, X: Array, y: Array) -> tuple[float, Array]:
     y = _checks.finite_array(y, "y", ndim=1)
     if X.shape != (y.size, w.size):
         raise ValueError(f"X must have shape (len(y), len(w)) = {(y.size, w.size)}, got {X.shape}")
-    z = -y * (X @ w)
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = -y * (X @ w)
+    if not np.all(np.isfinite(z)):
+        raise ValueError("w is too large: the margins y x.w overflow (scale w down)")
     loss = float(np.mean(np.logaddexp(0.0, z)))
     sig = 0.5 * (1 + np.tanh(0.5 * z))  # = sigmoid(z), overflow-free
     return loss, -(X.T @ (y * sig)) / len(y)
