@@ -96,7 +96,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 def _plain(value: object) -> object:
     """A recorded value as a JSON-able Python value (numpy scalars as floats or ints)."""
-    if isinstance(value, (str, int, float, bool)) or value is None:
+    if type(value) in (str, int, float, bool) or value is None:  # np.float64 is a float subclass
         return value
     if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
         return value.item()
