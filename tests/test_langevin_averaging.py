@@ -17,20 +17,27 @@ ROOT2PI = math.sqrt(2 * math.pi)
 S = la.sizes("ci")
 
 
-def _results(seed: int = 0) -> dict:
-    """The notebook's experiments at the ci sizes, for master seed ``seed``."""
-    k3 = la.estimator_sweep(3, S.k3_ds, S.k3_factors, runs=S.runs, seed=seed)
+def _k3(seed: int = 0):
+    """The notebook's k* = 3 sweep at the ci sizes, for master seed ``seed``."""
+    return la.estimator_sweep(3, S.k3_ds, S.k3_factors, runs=S.runs, seed=seed)
+
+
+def _k4(seed: int = 0) -> dict:
+    """The notebook's k* = 4 sweeps (average and online SGD) at the ci sizes."""
     k4 = la.estimator_sweep(4, S.k4_ds, S.k4_factors, runs=2 * S.runs, seed=seed)
     sgd4 = la.sgd_sweep(
         4, S.sgd4_ds, S.sgd4_factors, lr_factors=S.sgd4_lr_factors, runs=S.runs, seed=seed
     )
-    pipe, alone = la.pipeline_sweep(S.pipeline_ds, S.pipeline_factors, runs=S.runs, seed=seed)
-    return {"k3": k3, "k4": k4, "sgd4": sgd4, "pipeline": pipe, "alone": alone}
+    return {"k4": k4, "sgd4": sgd4}
 
 
-@pytest.fixture(scope="module")
-def ci_results() -> dict:
-    return _results(0)
+def _pipeline(seed: int = 0):
+    """The notebook's warm-start pipeline sweep at the ci sizes: (pipeline, average alone)."""
+    return la.pipeline_sweep(S.pipeline_ds, S.pipeline_factors, runs=S.runs, seed=seed)
+
+
+#: master seeds of the seed-set claims (0 is the notebook's)
+MASTERS = (0, 1, 2, 3, 4)
 
 
 @pytest.fixture(scope="module")
@@ -187,36 +194,55 @@ def test_chains_across_the_threshold_follow_the_hot_limit(seed, record_property)
     record_property("predicted", f"<= {HOT_LIMIT_GAP} (largest |chain - hot limit| beyond 2 SE)")
 
 
-#: k* = 4: the plain mean of a chain whose law is symmetric under w -> -w carries no direction:
-#: its overlap stays at the level of a random direction (sqrt(2 / (pi d)) = 0.28 at d = 8)
-MEAN_FAILS_BELOW = 0.5
-#: while the second moment's top eigenvector recovers w*
-SECOND_MOMENT_ABOVE = 0.8
+#: k* = 4: the second moment's top eigenvector ignores the sign of w and recovers w*, ending above
+#: this (the hot limit on these data is 0.8-0.97) ...
+SECOND_MOMENT_ABOVE = 0.75
+#: ... and above the plain mean (over chains) by at least this: a chain's law is symmetric under
+#: w -> -w only over windows with many crossings between +w* and -w*; within the figure's window
+#: a chain rarely crosses, so its mean keeps the sign it found and is NOT at the level of a random
+#: direction (0.28 at d = 8): only the margin to the second moment is claimed
+MEAN_MARGIN = 0.15
+#: seed sets of the k* = 4 figure claim
+PAPER_SEEDS = (0, 1, 2, 3, 4, 5)
 
 
-@pytest.mark.slow  # the paper's figure at ci size (shared with the notebook)
+@pytest.mark.slow  # six seed sets of k* = 4 full-batch chains (about 10 s)
 @pytest.mark.claim(
     "la-paper-k4",
     chapter="langevin_averaging",
-    statement="The paper's figure at ci size (d = 8, n = 10 d^2, k* = 4): with full-batch "
-    "gradients and with batch-size-1 updates alike, the running mean of the iterates stays "
-    f"below {MEAN_FAILS_BELOW} while the top eigenvector of their running second moment ends "
-    f"above {SECOND_MOMENT_ABOVE}",
+    statement="The paper's figure at ci size (d = 8, n = 10 d^2, k* = 4, beta = 4, 3,000 "
+    "full-batch steps of 0.1, 4 chains, 6 seed sets): in every seed set the top eigenvector of "
+    f"the running second moment ends above {SECOND_MOMENT_ABOVE} and at least {MEAN_MARGIN} "
+    "above the running mean (mean over chains). The plain mean is not at the level of a random "
+    "direction in this window: chains rarely cross between +w* and -w*, so a chain's mean keeps "
+    "the sign it found (single chains reach 0.9); the symmetry argument needs far longer windows. "
+    "Batch-size-1 updates (seed set 0) show the same margin",
     worst="min",
 )
 def test_even_k_plain_average_fails_where_the_second_moment_succeeds(
     paper_ci, record_property
 ) -> None:
-    margin = []
-    for name, run in (("full batch", paper_ci.full_batch[4]), ("batch 1", paper_ci.minibatch[4])):
+    margins = []
+    runs = [(f"seed {s}", _paper_k4(s).full_batch[4]) for s in PAPER_SEEDS]
+    for name, run in [*runs, ("seed 0, batch 1", paper_ci.minibatch[4])]:
         mean, second = run.mean_overlap[:, -1].mean(), run.second_moment_overlap[:, -1].mean()
-        record_property("measured", f"{name}: mean {mean:.2f}, second moment {second:.2f}")
-        assert mean < MEAN_FAILS_BELOW and second > SECOND_MOMENT_ABOVE
-        margin.append(second - mean)
-    record_property("measured", float(min(margin)))
+        record_property("measured", f"{name}: mean {mean:.2f} (chains "
+                        f"{np.round(run.mean_overlap[:, -1], 2).tolist()}), second moment {second:.2f}")  # fmt: skip
+        assert second > SECOND_MOMENT_ABOVE and second - mean >= MEAN_MARGIN, name
+        margins.append(second - mean)
+    record_property("measured", float(min(margins)))
     record_property(
-        "predicted", f"mean < {MEAN_FAILS_BELOW}, second moment > {SECOND_MOMENT_ABOVE}"
+        "predicted",
+        f"second moment > {SECOND_MOMENT_ABOVE} and >= mean + {MEAN_MARGIN} (smallest margin)",
     )
+
+
+def _paper_k4(seed: int):
+    """The figure's k* = 4 full-batch chains for seed set ``seed`` (no batch-1 chain)."""
+    return la.reproduce_paper_figure(
+        (4,), S.paper_d, factor=S.paper_factor, beta=S.paper_beta, runs=S.paper_runs, seed=seed,
+        train=S.paper_train, minibatch_train=S.paper_train.replace(steps=2),
+    )  # fmt: skip
 
 
 @pytest.mark.slow
@@ -232,19 +258,27 @@ def test_paper_figure_records_every_k_and_both_updates(paper_ci) -> None:
     assert np.isnan(paper_ci.hot_limit[5])
 
 
+#: the torch seed of the start stream of train seed 0 (SeedSequence(0, spawn_key=(1,)))
+_START_SEED_OF_0 = 1445747666553143162
+
+
 @pytest.mark.claim(
     "la-independent-start",
     chapter="langevin_averaging",
     statement="A chain's start (Langevin and online SGD) is drawn from its own random stream: "
-    "its initial overlap with w* is that of a uniform direction, mean sqrt(2/(pi d)), whatever "
-    "the data and train seeds (equal seeds included)",
+    "its initial overlap with w* is that of a uniform direction, mean sqrt(2/(pi d)), for equal, "
+    "different and colliding data and train seeds (every stream, the data's included, is spawned "
+    "from its seed under its own key, so no seed of one stream reproduces another)",
     worst="max",
 )
 def test_a_chain_never_starts_at_the_answer(record_property) -> None:
     d, runs = 64, 256
     expected = math.sqrt(2 / (math.pi * d))  # E|<u, w*>| for uniform u, large d
     worst = 0.0
-    for data_seed, train_seed in [(0, 0), (3, 3), (7, 7), (0, 1), (1, 0)]:
+    # 1445747666553143162: the seed that the start stream derives from train seed 0, which
+    # once seeded the data stream directly (the chain then started at w*)
+    pairs = [(0, 0), (3, 3), (7, 7), (0, 1), (1, 0), (_START_SEED_OF_0, 0)]
+    for data_seed, train_seed in pairs:
         # small blocks: w* is the generator's first draw whatever the block size
         X, y = next(la.SingleIndexStream(d, 3, runs=runs, seed=data_seed, chunk=8).take(8))
         w = la.SingleIndexStream(d, 3, runs=runs, seed=data_seed, chunk=1).w_star
@@ -269,12 +303,13 @@ def test_a_chain_never_starts_at_the_answer(record_property) -> None:
 
 def test_long_hot_chain_average_points_along_the_partial_trace() -> None:
     """k* = 3, d = 32, n = 400, beta = 8, 12,000 steps: the final running mean has cosine >= 0.7
-    with the partial trace u of the same data and beats the last iterate by >= 0.2."""
+    with the partial trace u of the same data and beats the last iterate by >= 0.1 (the hot limit
+    itself is only 0.61 here, so the gap cannot be large)."""
     X, y, w_star = la.single_index_data(400, 32, 3, runs=8, seed=4)
     run = la.langevin(X, y, w_star, 3, beta=8.0, train=TrainConfig(steps=12000, lr=0.05))
     u = la.high_temperature_estimate(X, y, 3).numpy()
     assert np.mean(np.sum(run.estimate * u, 1)) >= 0.7
-    assert run.average_overlap[:, -1].mean() >= run.iterate_overlap[:, -1].mean() + 0.2
+    assert run.average_overlap[:, -1].mean() >= run.iterate_overlap[:, -1].mean() + 0.1
 
 
 #: the closed form is leading order in 1/n and 1/d: its allowance, beyond 3 standard errors
@@ -310,80 +345,83 @@ def _k4_ratios(res) -> np.ndarray:
 
 
 @pytest.mark.slow  # a statistic over many runs: in make test, not the fast lane
+@pytest.mark.parametrize("master", [0, 1, 2, 3])
 @pytest.mark.claim(
     "la-k3-exponent",
     chapter="langevin_averaging",
     statement="k* = 3: the averaged estimate (the hot chain's limit, streamed, d = 64-256, 32 data "
     f"sets per point) follows the closed form: every mean overlap within {K3_ALLOWANCE} + 3 "
-    "standard errors of it (master seed 0 here, 1-3 in the seed-set test)",
+    "standard errors of it (4 seed sets)",
     worst="max",
 )
-def test_partial_trace_sweep_matches_the_closed_form(ci_results, record_property) -> None:
-    excess, text = _k3_checks(ci_results["k3"])
+def test_partial_trace_sweep_matches_the_closed_form(master, record_property) -> None:
+    excess, text = _k3_checks(_k3(master))
     record_property("measured", excess + K3_ALLOWANCE)
-    record_property("measured", text)
+    record_property("measured", f"seed set {master}: {text}")
     record_property(
         "predicted",
         f"<= {K3_ALLOWANCE} (largest |mean - closed form| beyond 3 SE, + {K3_ALLOWANCE})",
     )
 
 
-@pytest.mark.slow  # a statistic over many runs: in make test, not the fast lane
+#: the asymptotic exponent of the averaged second moment (Theorem 3: n ~ d^{k*/2})
+K4_ASYMPTOTIC = 2.0
+
+
+@pytest.mark.slow  # one seed set of the k* = 4 sweeps per case (about 12 s each)
+@pytest.mark.parametrize("master", MASTERS)
 @pytest.mark.claim(
     "la-k4-vs-sgd",
     chapter="langevin_averaging",
-    statement="k* = 4, at equal samples: the infinite-window limit of the averaged chain (the top "
-    "eigenvector of the matrix partial trace) reaches overlap 0.5 with at least "
-    f"{K4_RATIO} times fewer samples than one pass of online SGD (best of two step sizes; SGD's "
-    "largest n where it never gets there) at d = 16 and 32, for 4 seed sets; its fitted "
-    "exponent is below online SGD's asymptotic 3. The chain itself needs a window of order "
-    "d^4 full-batch steps, so at equal computation online SGD is the cheaper",
+    statement="k* = 4, at equal samples (5 seed sets): the infinite-window limit of the averaged "
+    "chain (the top eigenvector of the matrix partial trace, 64 data sets per point) reaches "
+    f"overlap 0.5 with at least {K4_RATIO} times fewer samples than one pass of online SGD (best "
+    "of two step sizes, 32 data sets; SGD's largest n where it never gets there) at d = 16 and "
+    "32. Its threshold exponent fitted over d = 16-64 lies above the asymptotic "
+    f"{K4_ASYMPTOTIC:g} in every seed set (threshold / d^2 still grows with d: the asymptotic "
+    "d^2 is not yet visible at these d). The chain itself needs a window of order d^4 "
+    "full-batch steps, so at equal computation online SGD is the cheaper",
     worst="min",
 )
-def test_even_k_average_needs_far_fewer_samples_than_online_sgd(
-    ci_results, record_property
-) -> None:
-    ratio = _k4_ratios(ci_results)
-    avg, sgd = ci_results["k4"].exponent(), ci_results["sgd4"].exponent()
+def test_even_k_average_needs_far_fewer_samples_than_online_sgd(master, record_property) -> None:
+    res = _k4(master)
+    ratio = _k4_ratios(res)
+    avg, sgd = res["k4"].exponent(), res["sgd4"].exponent()
+    per_d2 = avg.thresholds / np.array(res["k4"].ds, dtype=float) ** 2
     record_property("measured", float(ratio.min()))
-    record_property("measured", f"ratios {np.round(ratio, 1).tolist()} at d = "
-                    f"{ci_results['sgd4'].ds}; exponents: average {avg}, online SGD {sgd}")  # fmt: skip
-    record_property("predicted", f"ratio >= {K4_RATIO} at every d; average exponent < 3")
+    record_property("measured", f"seed set {master}: ratios {np.round(ratio, 1).tolist()} at d = "
+                    f"{res['sgd4'].ds}; exponents: average {avg}, online SGD {sgd}; average's "
+                    f"threshold / d^2 {np.round(per_d2, 2).tolist()} at d = {res['k4'].ds}")  # fmt: skip
+    record_property("predicted", f"ratio >= {K4_RATIO} at every d; average exponent > "
+                    f"{K4_ASYMPTOTIC:g} at these d (asymptotically {K4_ASYMPTOTIC:g})")  # fmt: skip
     assert np.all(ratio >= K4_RATIO)
-    assert avg.value < 3
+    assert avg.value > K4_ASYMPTOTIC
 
 
-@pytest.mark.slow  # a statistic over many runs: in make test, not the fast lane
+@pytest.mark.slow  # one seed set of the pipeline sweep per case (about 25 s each)
+@pytest.mark.parametrize("master", MASTERS)
 @pytest.mark.claim(
     "la-pipeline",
     chapter="langevin_averaging",
-    statement="k* = 3: averaging as a warm start for online SGD (the corollary's pipeline, its "
-    "step size chosen on held-out data sets) has a smaller fitted threshold exponent (point "
-    "estimate) than the average alone, and needs fewer samples at the largest d (d = 32-128, 32 "
-    "data sets, 4 seed sets); the 95 % intervals of the two exponents overlap, so these d do not "
-    "separate the predicted 1.5 from 2",
+    statement="k* = 3 (d = 32-128, 32 data sets per point, 5 seed sets): averaging as a warm start "
+    "for online SGD (the corollary's pipeline, its step size chosen on held-out data sets) has a "
+    "smaller fitted threshold exponent (point estimate) than the average of all n samples alone "
+    "in every seed set, but at the smallest d it needs more samples than the average alone "
+    "(half its samples go to online SGD, which gains little from so weak a start). At the "
+    "largest d it needs up to about a quarter fewer (reported, not asserted: a margin within the "
+    "scatter between seed sets). The 95 % "
+    "intervals of the two exponents overlap, so these d do not separate the predicted 1.5 from 2",
 )
-def test_warm_start_pipeline_scales_better_than_the_average_alone(
-    ci_results, record_property
-) -> None:
-    pipe, alone = ci_results["pipeline"].exponent(), ci_results["alone"].exponent()
-    record_property("measured", f"pipeline {pipe}, average alone {alone}; thresholds "
-                    f"{np.round(pipe.thresholds).tolist()} vs {np.round(alone.thresholds).tolist()}")  # fmt: skip
-    record_property("predicted", "exponent 1.5 vs 2 asymptotically: pipeline smaller")
+def test_warm_start_pipeline_scales_better_than_the_average_alone(master, record_property) -> None:
+    pipe_sweep, alone_sweep = _pipeline(master)
+    pipe, alone = pipe_sweep.exponent(), alone_sweep.exponent()
+    record_property("measured", f"seed set {master}: pipeline {pipe}, average alone {alone}; "
+                    f"thresholds {np.round(pipe.thresholds).tolist()} vs "
+                    f"{np.round(alone.thresholds).tolist()} at d = {pipe_sweep.ds}")  # fmt: skip
+    record_property("predicted", "exponent 1.5 vs 2 asymptotically: pipeline smaller; at the "
+                    "smallest d the pipeline needs more samples")  # fmt: skip
     assert pipe.value < alone.value
-    assert pipe.thresholds[-1] < alone.thresholds[-1]
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("master", [1, 2, 3])
-def test_exponent_claims_hold_for_other_master_seeds(master) -> None:
-    """The thresholds above, fixed before the runs, for three other master seeds."""
-    res = _results(master)
-    _k3_checks(res["k3"])
-    assert np.all(_k4_ratios(res) >= K4_RATIO)
-    assert res["k4"].exponent().value < 3
-    pipe, alone = res["pipeline"].exponent(), res["alone"].exponent()
-    assert pipe.value < alone.value and pipe.thresholds[-1] < alone.thresholds[-1]
+    assert pipe.thresholds[0] > alone.thresholds[0]
 
 
 def test_threshold_exponent_recovers_a_known_exponent() -> None:
@@ -404,34 +442,41 @@ CLOSED_FORM_SLOPE_16_64 = 1.53
 SMALL_D_RATIO = 0.85
 
 
-@pytest.mark.slow  # five seed sets of streamed partial traces
+#: data sets per pooled fit (4 blocks of 48): a fit on 48 data sets scatters too much to tell
+SMALL_D_BLOCKS, SMALL_D_RUNS = 4, 48
+
+
+@pytest.mark.slow  # one pooled seed set of streamed partial traces per case (about 9 s)
+@pytest.mark.parametrize("pool", [0, 1, 2, 3, 4])
 @pytest.mark.claim(
     "la-k3-small-d",
     chapter="langevin_averaging",
-    statement="k* = 3 at d = 16-64 (48 data sets per point, 5 seed sets): the simulated partial-"
-    f"trace threshold grows faster than the closed form's local slope {CLOSED_FORM_SLOPE_16_64} "
-    "(fitted slope above it in every seed set), because the leading-order closed form "
-    f"overestimates the threshold at d = 16 (measured / closed form < {SMALL_D_RATIO})",
+    statement="k* = 3 at d = 16-64 (5 seed sets, each pooling 4 x 48 = 192 data sets per point): "
+    "the simulated partial-trace threshold grows faster than the closed form's local slope "
+    f"{CLOSED_FORM_SLOPE_16_64} (pooled fitted slope above it in every seed set), because the "
+    "leading-order closed form overestimates the threshold at d = 16 (measured / closed form "
+    f"< {SMALL_D_RATIO}). Fits on 48 data sets alone scatter from about 1.3 to 2.2",
     worst="min",
 )
-def test_partial_trace_slope_at_small_d_exceeds_the_closed_form(record_property) -> None:
-    ds, slopes = [16, 32, 64], []
+def test_partial_trace_slope_at_small_d_exceeds_the_closed_form(pool, record_property) -> None:
+    ds = [16, 32, 64]
     closed = la.partial_trace_threshold(np.array(ds))
-    for seed in range(5):
-        ns, over = [], []
-        for i, d in enumerate(ds):
-            grid = np.unique(np.round(np.geomspace(0.2, 5, 8) * closed[i])).astype(int)
-            over.append(la.estimator_overlaps(d, 3, grid, runs=48, seed=1000 * seed + d).mean(0))
-            ns.append(grid)
-        a, thr = la.threshold_exponent(ds, ns, over)
-        record_property(
-            "measured", f"seed set {seed}: slope {a:.2f}, thresholds {np.round(thr).tolist()}"
-        )
-        assert a > CLOSED_FORM_SLOPE_16_64
-        assert thr[0] / closed[0] < SMALL_D_RATIO
-        slopes.append(a)
-    record_property("measured", float(min(slopes)))
-    record_property("predicted", f"> {CLOSED_FORM_SLOPE_16_64} (smallest slope over seed sets)")
+    ns, over = [], []
+    for i, d in enumerate(ds):
+        grid = np.unique(np.round(np.geomspace(0.2, 5, 8) * closed[i])).astype(int)
+        blocks = [
+            la.estimator_overlaps(d, 3, grid, runs=SMALL_D_RUNS, seed=1000 * b + d)
+            for b in range(SMALL_D_BLOCKS * pool, SMALL_D_BLOCKS * (pool + 1))
+        ]
+        over.append(np.concatenate(blocks).mean(0))
+        ns.append(grid)
+    a, thr = la.threshold_exponent(ds, ns, over)
+    record_property("measured", float(a))
+    record_property("measured", f"seed set {pool}: slope {a:.2f}, measured / closed form "
+                    f"{np.round(thr / closed, 2).tolist()} at d = {ds}")  # fmt: skip
+    record_property("predicted", f"> {CLOSED_FORM_SLOPE_16_64}; ratio at d = 16 < {SMALL_D_RATIO}")
+    assert a > CLOSED_FORM_SLOPE_16_64
+    assert thr[0] / closed[0] < SMALL_D_RATIO
 
 
 def test_stream_gives_the_same_samples_however_it_is_taken() -> None:
@@ -450,6 +495,12 @@ def test_online_sgd_from_the_answer_stays_there() -> None:
         train=TrainConfig(steps=None, lr=2e-4),
     )  # fmt: skip
     assert overlap[:, 0] == pytest.approx(1.0) and overlap[:, -1].min() > 0.95
+
+
+_X, _Y, _W = la.single_index_data(20, 4, 3, runs=2)
+_NAN_X, _INF_X = _X.clone(), _X.clone()
+_NAN_X[0, 0, 0], _INF_X[0, 0, 0] = float("nan"), float("inf")
+_T = TrainConfig(steps=20, lr=0.05)
 
 
 @pytest.mark.parametrize(
@@ -491,6 +542,30 @@ def test_online_sgd_from_the_answer_stays_there() -> None:
         (lambda: la.reproduce_paper_figure((3,), 1), "d must"),
         (lambda: la.reproduce_paper_figure((3,), 4, burn_in_fraction=1.0), "burn_in_fraction"),
         (lambda: la.peak_memory(None), "LangevinSizes"),
+        (lambda: la.langevin(_NAN_X, _Y, _W, 3, beta=1.0, burn_in=0, train=_T), "X must be"),
+        (lambda: la.langevin(_INF_X, _Y, _W, 3, beta=1.0, burn_in=0, train=_T), "X must be"),
+        (lambda: la.langevin(_X, _Y, _W, 3, beta=5e-324, burn_in=0, train=_T), "beta"),
+        (
+            lambda: la.langevin(_X, _Y, _W, 3, beta=1.0, burn_in=0, train=_T.replace(lr=1e308)),
+            "train.lr",
+        ),  # fmt: skip
+        (lambda: la.online_sgd(10, 4, 3, runs=2, w0=np.zeros((2, 4))), "w0"),
+        (lambda: la.partial_trace_estimator(_NAN_X, _Y), "X must be"),
+        (lambda: la.high_temperature_estimate(_NAN_X, _Y, 3), "X must be"),
+        (lambda: la.hot_limit_overlap(_NAN_X, _Y, _W, 3), "X must be"),
+        (lambda: la.partial_trace_threshold(16, target=1e-200), "target"),
+        (lambda: la.information_exponent(lambda z: z**3 - 3 * z, tol=-1.0), "tol"),
+        (lambda: la.information_exponent(lambda z: z**3 - 3 * z, tol=float("nan")), "tol"),
+        (lambda: la.hermite_coefficients(np.sin, 3, points=10**9), "points"),
+        (lambda: la.hermite_coefficients(np.sin, 400), "kmax"),
+        (lambda: la.single_index_data(10, 4, 200), "k must"),
+        (lambda: la.SingleIndexStream(10**12, 3), "d, runs and chunk"),
+        (lambda: la.single_index_data(10**12, 100, 3), "n, d and runs"),
+        (lambda: la.reproduce_paper_figure((3,), 10**6), "d must"),
+        (lambda: la.estimator_overlaps(8, 3, [1e30]), "ns must"),
+        (lambda: la.sgd_sweep(4, [8, 12], [1.0], lr_factors=()), "lr_factors"),
+        (lambda: la.warm_start_pipeline(16, [-5], runs=2), "ns must"),
+        (lambda: la.warm_start_pipeline(16, [0, 0], runs=2), "ns must"),
     ],
 )
 def test_bad_input_raises_value_error(call, match) -> None:
@@ -633,3 +708,18 @@ def test_peak_memory_bounds_the_measured_cuda_peak() -> None:
         train=s.paper_train, minibatch_train=s.paper_minibatch_train,
     )  # fmt: skip
     assert torch.cuda.max_memory_allocated() - base <= la.peak_memory(s)["paper_figure k*=5"]
+
+
+@pytest.mark.slow  # the six static frames of the explorer (a few seconds each)
+def test_every_static_explorer_frame_shows_the_estimate_above_online_sgd() -> None:
+    """The static book's frames (k* in {3, 4}, n in {64, 256, 1024}, the other controls at their
+    defaults), as the notebook's "Try:" line states: in every frame the running estimate ends
+    above online SGD, and for k* = 3 by at least 0.1."""
+    ex = la.explorer()
+    ex.drawn_figure()
+    for k in (3, 4):
+        for n in (64.0, 256.0, 1024.0):
+            ex.controls["k"].value, ex.controls["n"].value = k, n
+            ex.redraw()
+            _, estimate, sgd = (line.get_ydata() for line in ex.fig.axes[0].lines[:3])
+            assert estimate[-1] > sgd[-1] + (0.1 if k == 3 else 0.0), (k, n)

@@ -65,17 +65,25 @@ def _he(z, k: int):
     )
 
 
-#: independent random streams of one seed: each is spawned from the seed by numpy's SeedSequence
-#: under its own key, so no stream of a run repeats the numbers of the data stream (whose torch
-#: generator is seeded with the data seed itself), whatever the data and train seeds are
-_STREAMS = {"langevin-start": 1, "langevin-noise": 2, "sgd-start": 3, "minibatch-index": 4}
+#: independent random streams of one seed: each, the data stream included, is spawned from the
+#: seed by numpy's SeedSequence under its own key, so no stream of a run repeats the numbers of
+#: the data stream whatever the data and train seeds are (disjoint spawn keys)
+_STREAMS = {
+    "data": 0, "langevin-start": 1, "langevin-noise": 2, "sgd-start": 3, "minibatch-index": 4,
+}  # fmt: skip
+#: the largest block of samples a stream may hold (bytes): runs x chunk x d in float64, twice
+MAX_BLOCK_BYTES = 4e9
+#: the largest resident data set :func:`single_index_data` may allocate (bytes)
+MAX_DATA_BYTES = 1e11
+#: the largest information exponent of the experiments' links (k! stays a finite float)
+MAX_K = 150
 
 
 def _generator(seed: int, stream: str):
     """A torch CPU generator for ``stream`` (a key of ``_STREAMS``) of ``seed``: seeded from
-    ``SeedSequence(seed, spawn_key=(key,))``, independent of ``torch.Generator().manual_seed(s)``
-    for every s (the data stream), so a chain started with train seed s on data seeded s does not
-    start at w* (its initial overlap is of order d^{-1/2})."""
+    ``SeedSequence(seed, spawn_key=(key,))``. The data stream has key 0 and every other stream
+    its own key, so no two streams of any seeds coincide: a chain started with train seed s on
+    data seeded s' does not start at w* (its initial overlap is of order d^{-1/2})."""
     import torch
 
     state = np.random.SeedSequence(int(seed), spawn_key=(_STREAMS[stream],)).generate_state(2)
@@ -99,10 +107,17 @@ class SingleIndexStream:
 
         self.d = _integer_at_least(d, "d", 2)
         self.k = _integer_at_least(k, "k", 1)
+        if self.k > MAX_K:
+            raise ValueError(f"k must be an integer in [1, {MAX_K}], got {k!r}")
         self.runs = _integer_at_least(runs, "runs", 1)
         self.chunk = _integer_at_least(chunk, "chunk", 1)
+        if 16 * self.runs * self.chunk * self.d > MAX_BLOCK_BYTES:
+            raise ValueError(
+                f"d, runs and chunk must keep one block (16 runs chunk d bytes) below "
+                f"{MAX_BLOCK_BYTES:.0e} bytes, got d = {d}, runs = {runs}, chunk = {chunk}"
+            )
         self.device = pick_device(device)
-        self._gen = torch.Generator().manual_seed(_integer_at_least(seed, "seed", 0))
+        self._gen = _generator(_integer_at_least(seed, "seed", 0), "data")
         w = torch.randn(self.runs, self.d, generator=self._gen, dtype=torch.float64)
         self.w_star = (w / w.norm(dim=1, keepdim=True)).to(self.device)
         self.seen = 0
@@ -142,10 +157,16 @@ def single_index_data(
     import torch
 
     n = _integer_at_least(n, "n", 1)
-    stream = SingleIndexStream(d, k, runs=runs, seed=seed, device=device)
-    # one copy: chunks are written into a preallocated tensor (no concatenation of all chunks)
     if dtype not in ("float64", "float32"):
         raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+    stream = SingleIndexStream(d, k, runs=runs, seed=seed, device=device)
+    need = stream.runs * n * (stream.d + 1) * (8 if dtype == "float64" else 4)
+    if need > MAX_DATA_BYTES:
+        raise ValueError(
+            f"n, d and runs must keep the data set (runs n (d + 1) bytes per number) below "
+            f"{MAX_DATA_BYTES:.0e} bytes, got n = {n}, d = {d}, runs = {runs}"
+        )
+    # one copy: chunks are written into a preallocated tensor (no concatenation of all chunks)
     tdtype = getattr(torch, dtype)
     X = torch.empty(stream.runs, n, stream.d, dtype=tdtype, device=stream.device)
     y = torch.empty(stream.runs, n, dtype=tdtype, device=stream.device)
@@ -167,6 +188,9 @@ def _sphere_step(w, direction):
 def _tangent(v, w):
     return v - (v * w).sum(-1, keepdim=True) * w
 
+
+#: the largest step online SGD accepts (a / d^{k*/2} with a <= 100 at d >= 2 stays below it)
+MAX_SGD_LR = 1e3
 
 #: online SGD's step for k* = 3 at d = 32 (a / d^{k*/2} with a = 1); steps are one per sample
 SGD_TRAIN = TrainConfig(steps=None, lr=32**-1.5, dtype="float64")
@@ -192,6 +216,8 @@ def online_sgd(
 
     TrainConfig.check(train)
     n, lr = _integer_at_least(n, "n", 1), train.lr
+    if lr > MAX_SGD_LR:
+        raise ValueError(f"train.lr must lie in (0, {MAX_SGD_LR:g}], got {lr!r}")
     if stream is None:
         stream = SingleIndexStream(d, k, runs=runs, seed=train.seed, device=train.device)
     elif (stream.d, stream.k, stream.runs) != (d, k, runs):
@@ -204,6 +230,8 @@ def online_sgd(
         w = torch.as_tensor(w0, dtype=torch.float64, device=dev).clone()
         if w.shape != (runs, d) or not bool(torch.isfinite(w).all()):
             raise ValueError(f"w0 must be a finite (runs, d) = {(runs, d)} array")
+        if not bool((w.norm(dim=1) > 0).all()):
+            raise ValueError("w0 must have a non-zero row for every run (a direction)")
     # the pass is sequential: tiny per-sample steps run faster in numpy than as torch kernels
     w = (w / w.norm(dim=1, keepdim=True)).cpu().numpy()
     w_star = stream.w_star
@@ -222,7 +250,32 @@ def online_sgd(
             w /= np.sqrt(np.einsum("rd,rd->r", w, w))[:, None]
             i += 1
             overlap[:, i] = np.abs(np.einsum("rd,rd->r", w, ws))
+    if not np.all(np.isfinite(overlap)):
+        raise ValueError("the pass diverged: train.lr is too large for these data")
     return overlap, torch.as_tensor(w, device=dev), w_star
+
+
+def _check_data(X, y, w_star=None) -> None:
+    """ValueError naming X, y or w_star unless X is (runs, n, d), y (runs, n) and w_star
+    (runs, d), all finite (a NaN or inf in the data would make every estimate NaN)."""
+    import torch
+
+    if not (torch.is_tensor(X) and torch.is_tensor(y)):
+        raise ValueError("X and y must be torch tensors (see single_index_data)")
+    if X.ndim != 3 or y.shape != X.shape[:2]:
+        raise ValueError(f"X must be (runs, n, d) and y (runs, n), got {tuple(X.shape)} and "
+                         f"{tuple(y.shape)}")  # fmt: skip
+    if not bool(torch.isfinite(X).all()):
+        raise ValueError("X must be finite (no NaN or inf)")
+    if not bool(torch.isfinite(y).all()):
+        raise ValueError("y must be finite (no NaN or inf)")
+    if float(X.abs().max()) > 1e30 or float(y.abs().max()) > 1e30:
+        raise ValueError("X and y must have entries of magnitude <= 1e30")
+    if w_star is not None:
+        if not torch.is_tensor(w_star) or w_star.shape != (X.shape[0], X.shape[2]):
+            raise ValueError(f"w_star must be a (runs, d) = {(X.shape[0], X.shape[2])} tensor")
+        if not bool(torch.isfinite(w_star).all()):
+            raise ValueError("w_star must be finite (no NaN or inf)")
 
 
 @dataclass(frozen=True)
@@ -254,6 +307,11 @@ class LangevinRun:
         j = int(np.searchsorted(self.steps, (1 - fraction) * self.steps[-1]))
         return float(np.mean(np.abs(self.average_overlap[:, -1] - self.average_overlap[:, j])))
 
+
+#: the smallest inverse temperature a chain accepts (its noise step sqrt(2 lr / beta) stays finite)
+MIN_BETA = 1e-6
+#: the largest Langevin step (a step of the sphere's own size already loses the dynamics)
+MAX_LANGEVIN_LR = 1.0
 
 #: spherical Langevin with step 0.05, 2,000 steps (float64 unless the call says otherwise)
 LANGEVIN_TRAIN = TrainConfig(steps=2000, lr=0.05)
@@ -292,16 +350,28 @@ def langevin(
     import torch
 
     k = _integer_at_least(k, "k", 1)
-    beta = _positive(beta, "beta")
+    if k > MAX_K:
+        raise ValueError(f"k must be an integer in [1, {MAX_K}], got {k!r}")
+    beta = _in_range(beta, "beta", MIN_BETA, 1e12)
     train = TrainConfig.resolve(train, lambda: LANGEVIN_TRAIN)
     steps, lr = train.require_steps(), train.lr
+    if lr > MAX_LANGEVIN_LR:
+        raise ValueError(f"train.lr must lie in (0, {MAX_LANGEVIN_LR:g}], got {lr!r}")
+    _check_data(X, y, w_star)
     if not (isinstance(burn_in, (int, np.integer)) and 0 <= burn_in < steps):
         raise ValueError(f"burn_in must be an integer in [0, steps), got {burn_in!r}")
     if moment not in (1, 2):
         raise ValueError(f"moment must be 1 or 2, got {moment!r}")
     if batch is not None:
         batch = _integer_at_least(batch, "batch", 1)
+        if 8 * X.shape[0] * batch * X.shape[2] > MAX_BLOCK_BYTES:
+            raise ValueError(f"batch must keep a minibatch (8 runs batch d bytes) below "
+                             f"{MAX_BLOCK_BYTES:.0e} bytes, got {batch!r}")  # fmt: skip
     records = _integer_at_least(records, "records", 2)
+    records = min(records, steps + 1)
+    if X.shape[0] * X.shape[2] ** 2 * 8 > MAX_BLOCK_BYTES:
+        raise ValueError(f"X's runs and d must keep the running second moment (runs d^2) below "
+                         f"{MAX_BLOCK_BYTES:.0e} bytes, got shape {tuple(X.shape)}")  # fmt: skip
     dtype = getattr(torch, train.dtype) if train.dtype else X.dtype
     if X.dtype != dtype:  # a converted copy only where the dtype differs
         X, y = X.to(dtype), y.to(dtype)
@@ -330,6 +400,8 @@ def langevin(
             mean_total += w
             second_total.baddbmm_(w[:, :, None], w[:, None, :])
         if t == record[j]:
+            if not bool(torch.isfinite(w).all()):
+                raise ValueError("the chain diverged: X, y, beta or train.lr out of range")
             it_over[:, j] = (w * w_star).sum(1).abs().cpu().numpy()
             if t > burn_in:
                 for total, over, m in ((mean_total, m1_over, 1), (second_total, m2_over, 2)):
@@ -383,6 +455,7 @@ def partial_trace_estimator(X, y):
     """u = (1/n) sum_i y_i x_i (||x_i||^2 - d - 2), k* = 3 (§3.1): proportional to the first-order
     high-temperature Gibbs mean E_0[w Phi(w)] over the uniform sphere, i.e. the gradient of the
     fully smoothed objective. Batched over the leading axis (torch)."""
+    _check_data(X, y)
     d = X.shape[-1]
     return ((y * ((X**2).sum(-1) - d - 2))[..., None] * X).mean(-2)
 
@@ -393,6 +466,7 @@ def second_moment_estimator(X, y):
     sqrt(24) w* w*'. Batched over the leading axis (torch); returns (..., d, d)."""
     import torch
 
+    _check_data(X, y)
     d = X.shape[-1]
     return torch.einsum("...n,...nd,...ne->...de", y * ((X**2).sum(-1) - d - 4), X, X) / X.shape[-2]
 
@@ -416,6 +490,7 @@ def hot_limit_overlap(X, y, w_star, k: int) -> float:
 
     if k not in (3, 4):
         raise ValueError(f"k must be 3 or 4, got {k!r}")
+    _check_data(X, y, w_star)
     runs, n, d = X.shape
     shape = (runs, d) if k == 3 else (runs, d, d)
     total = torch.zeros(shape, dtype=torch.float64, device=X.device)
@@ -440,9 +515,7 @@ def estimator_overlaps(
 
     if k not in (3, 4):
         raise ValueError(f"k must be 3 or 4, got {k!r}")
-    grid = np.asarray(ns, dtype=int)
-    if grid.ndim != 1 or grid.size == 0 or grid[0] < 1 or np.any(np.diff(grid) <= 0):
-        raise ValueError(f"ns must be a strictly increasing grid of positive integers, got {ns!r}")
+    grid = _sample_grid(ns)
     stream = SingleIndexStream(d, k, runs=runs, seed=seed, device=device)
     shape = (runs, d) if k == 3 else (runs, d, d)
     total = torch.zeros(shape, dtype=torch.float64, device=stream.device)
@@ -457,6 +530,45 @@ def estimator_overlaps(
         est = _estimate_from(total, 1 if k == 3 else 2)
         out[:, j] = (est * stream.w_star).sum(1).abs().cpu().numpy()
     return out
+
+
+def _sample_grid(ns: ArrayLike) -> np.ndarray:
+    """``ns`` as a strictly increasing grid of integer sample sizes in [1, MAX_SAMPLES]
+    (ValueError naming ``ns`` otherwise)."""
+    f = np.atleast_1d(np.asarray(ns, dtype=float)) if _numeric(ns) else None
+    if (
+        f is None
+        or f.ndim != 1
+        or f.size == 0
+        or not np.all(np.isfinite(f))
+        or np.any(f < 1)
+        or np.any(f > MAX_SAMPLES)
+        or np.any(f != np.round(f))
+        or np.any(np.diff(f) <= 0)
+    ):
+        raise ValueError(
+            f"ns must be a strictly increasing grid of integers in [1, {MAX_SAMPLES:.0e}], "
+            f"got {ns!r}"
+        )
+    return f.astype(np.int64)
+
+
+def _numeric(x) -> bool:
+    try:
+        np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _step_factors(lr_factors: ArrayLike) -> list[float]:
+    """``lr_factors`` as a non-empty list of step factors in (0, 100] (ValueError naming it)."""
+    arr = np.atleast_1d(np.asarray(lr_factors, dtype=object))
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(
+            f"lr_factors must list at least one factor in (0, 100], got {lr_factors!r}"
+        )
+    return [_in_range(a, "lr_factors", 0, 100, lo_open=True) for a in arr]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -543,9 +655,7 @@ def sgd_sweep(
     of the step size with the best mean overlap there (generous to SGD)."""
     k = _integer_at_least(k, "k", 1)
     ds = _dimensions(ds)
-    lr_factors = [
-        _in_range(a, "lr_factors", 0, 100, lo_open=True) for a in np.atleast_1d(lr_factors)
-    ]
+    lr_factors = _step_factors(lr_factors)
     ns, over = [], []
     for d in tqdm(ds, desc=f"online SGD k={k}", leave=False, disable=not progress):
         grid = _grid(factors, d ** (k / 2))
@@ -594,7 +704,8 @@ def warm_start_pipeline(
     overlap of the warm start alone), each (runs, len(ns))."""
     d = _integer_at_least(d, "d", 2)
     runs = _integer_at_least(runs, "runs", 1)
-    grid = np.asarray(ns, dtype=int)
+    grid = _sample_grid(ns)
+    lr_factors = _step_factors(lr_factors)
     after, start = np.empty((runs, grid.size)), np.empty((runs, grid.size))
     for j, n in enumerate(grid):
         held_out = seed + d + HELD_OUT_OFFSET

@@ -10,7 +10,16 @@ import numpy as np
 from numpy.polynomial import hermite_e
 from numpy.typing import ArrayLike, NDArray
 
+from .._checks import in_range as _in_range
 from .._checks import integer_at_least as _integer_at_least
+
+#: the largest Hermite degree: k! stays a finite float up to 170, He_k by quadrature is exact far
+#: below that
+MAX_DEGREE = 150
+#: the most Gauss-Hermite nodes (numpy's hermegauss builds a points x points matrix)
+MAX_POINTS = 2000
+#: the largest dimension the closed forms accept (far beyond any experiment; keeps d^2 / n finite)
+MAX_DIMENSION = 1e12
 
 __all__ = [
     "hermite_coefficients",
@@ -41,9 +50,9 @@ def hermite_coefficients(link: Callable[[Array], Array], kmax: int, points: int 
     link : callable
         The link function sigma, applied to a numpy array.
     kmax : int
-        Highest degree (>= 0).
+        Highest degree, in [0, MAX_DEGREE].
     points : int
-        Gauss-Hermite nodes.
+        Gauss-Hermite nodes, in [2, MAX_POINTS].
 
     Returns
     -------
@@ -51,10 +60,16 @@ def hermite_coefficients(link: Callable[[Array], Array], kmax: int, points: int 
         c_0, ..., c_kmax.
     """
     kmax = _integer_at_least(kmax, "kmax", 0)
+    if kmax > MAX_DEGREE:
+        raise ValueError(f"kmax must be an integer in [0, {MAX_DEGREE}], got {kmax!r}")
     points = _integer_at_least(points, "points", 2)
+    if points > MAX_POINTS:
+        raise ValueError(f"points must be an integer in [2, {MAX_POINTS}], got {points!r}")
     z, weights = hermite_e.hermegauss(points)
     weights = weights / np.sqrt(2 * np.pi)
     values = np.asarray(link(z), dtype=float)
+    if values.shape != z.shape or not np.all(np.isfinite(values)):
+        raise ValueError("link must map an array to finite values of the same shape")
     coeffs = []
     for k in range(kmax + 1):
         he_k = hermite_e.hermeval(z, [0] * k + [1])
@@ -72,13 +87,15 @@ def information_exponent(link: Callable[[Array], Array], kmax: int = 12, tol: fl
     kmax : int
         Highest degree searched.
     tol : float
-        Relative size below which a coefficient counts as zero.
+        Relative size below which a coefficient counts as zero, in (0, 1).
 
     Returns
     -------
     int
         k*; ValueError if no coefficient of degree 1..kmax is non-zero.
     """
+    tol = _in_range(tol, "tol", 0.0, 1.0, lo_open=True, hi_open=True)
+    kmax = _integer_at_least(kmax, "kmax", 1)
     c = hermite_coefficients(link, kmax)
     norm = math.sqrt(sum(math.factorial(k) * ck**2 for k, ck in enumerate(c))) or 1.0
     for k in range(1, kmax + 1):
@@ -109,6 +126,8 @@ def predicted_exponents(k: int) -> dict[str, float]:
         Exponent a of n ~ d^a by method name.
     """
     k = _integer_at_least(k, "k", 1)
+    if k > MAX_DEGREE:
+        raise ValueError(f"k must be an integer in [1, {MAX_DEGREE}], got {k!r}")
     return {
         "online SGD": float(max(1, k - 1)),
         "averaged Langevin": float(max(1, math.ceil(k / 2))),
@@ -143,8 +162,10 @@ def high_temperature_weight(r2: ArrayLike, d: ArrayLike, k: int) -> Array:
         c(r2), broadcast over r2 and d.
     """
     r2, d = np.asarray(r2, dtype=float), np.asarray(d, dtype=float)
-    if np.any(~np.isfinite(r2)) or np.any(r2 < 0) or np.any(~np.isfinite(d)) or np.any(d < 2):
-        raise ValueError("r2 must be finite and >= 0 and d finite and >= 2")
+    if np.any(~np.isfinite(r2)) or np.any(r2 < 0) or np.any(r2 > 1e100):
+        raise ValueError("r2 must be finite and lie in [0, 1e100]")
+    if np.any(~np.isfinite(d)) or np.any(d < 2) or np.any(d > MAX_DIMENSION):
+        raise ValueError(f"d must lie in [2, {MAX_DIMENSION:.0e}]")
     if k == 3:
         return 3 * (r2 - d - 2) / (d * (d + 2))
     if k == 4:
@@ -164,9 +185,9 @@ def partial_trace_overlap(n: ArrayLike, d: ArrayLike) -> Array:
     Parameters
     ----------
     n : array_like
-        Sample sizes (> 0).
+        Sample sizes (finite, >= 1).
     d : array_like
-        Dimensions (>= 2).
+        Dimensions, in [2, MAX_DIMENSION].
 
     Returns
     -------
@@ -174,10 +195,10 @@ def partial_trace_overlap(n: ArrayLike, d: ArrayLike) -> Array:
         The predicted overlap in [0, 1), broadcast over n and d.
     """
     n, d = np.asarray(n, dtype=float), np.asarray(d, dtype=float)
-    if not np.all(np.isfinite(n)) or np.any(n <= 0):
-        raise ValueError("n must be finite and > 0")
-    if not np.all(np.isfinite(d)) or np.any(d < 2):
-        raise ValueError("d must be finite and >= 2")
+    if not np.all(np.isfinite(n)) or np.any(n < 1):
+        raise ValueError("n must be finite and >= 1 (a sample size)")
+    if not np.all(np.isfinite(d)) or np.any(d < 2) or np.any(d > MAX_DIMENSION):
+        raise ValueError(f"d must lie in [2, {MAX_DIMENSION:.0e}]")
     return np.sqrt(6) / np.sqrt(6 + (d - 1) * (2 * d + 64) / n)
 
 
@@ -191,17 +212,16 @@ def partial_trace_threshold(d: ArrayLike, target: float = 0.5) -> Array:
     d : array_like
         Dimensions (>= 2).
     target : float
-        Overlap in (0, 1).
+        Overlap in [1e-6, 1).
 
     Returns
     -------
     ndarray
     """
     d = np.asarray(d, dtype=float)
-    if np.any(~np.isfinite(d)) or np.any(d < 2) or np.any(d > 1e12):
-        raise ValueError("d must be finite, >= 2 and <= 1e12")
-    if not 0 < target < 1:
-        raise ValueError(f"target must lie in (0, 1), got {target!r}")
+    if np.any(~np.isfinite(d)) or np.any(d < 2) or np.any(d > MAX_DIMENSION):
+        raise ValueError(f"d must lie in [2, {MAX_DIMENSION:.0e}]")
+    target = _in_range(target, "target", 1e-6, 1.0, hi_open=True)
     return (d - 1) * (2 * d + 64) / (6 * (1 / target**2 - 1))
 
 

@@ -24,6 +24,9 @@ from .scales import LangevinSizes, paper_samples, sizes
 
 __all__ = ["PaperFigure", "reproduce_paper_figure"]
 
+#: the largest dimension of the figure (its chains hold a d x d running second moment each)
+MAX_PAPER_D = 4096
+
 
 @dataclass(frozen=True)
 class PaperFigure:
@@ -67,6 +70,8 @@ def reproduce_paper_figure(
     if not ks:
         raise ValueError("ks must name at least one information exponent")
     d = _integer_at_least(d, "d", 2)
+    if d > MAX_PAPER_D:
+        raise ValueError(f"d must be an integer in [2, {MAX_PAPER_D}], got {d!r}")
     factor, beta = _positive(factor, "factor"), _positive(beta, "beta")
     runs = _integer_at_least(runs, "runs", 1)
     if not 0 <= burn_in_fraction < 1:
