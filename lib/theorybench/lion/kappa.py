@@ -47,19 +47,19 @@ def kappa_doc(fn: F) -> F:
 class Kappa:
     r"""A convex K for Lion-K, with its subgradient and convex conjugate.
 
-    ============  ======================  ==================================  =====================
-    ``name``      K(x)                    K*(y)                               Lion-K solves
-    ============  ======================  ==================================  =====================
-    ``"l1"``      ||x||_1                 0 if ||y||_inf <= 1 else inf        f on ||x||_inf <= 1/lam
-    ``"l2"``      ||x||_2                 0 if ||y||_2 <= 1 else inf          f on ||x||_2 <= 1/lam
-    ``"linf"``    ||x||_inf               0 if ||y||_1 <= 1 else inf          f on ||x||_1 <= 1/lam
-    ``"sq"``      ||x||^2 / 2             ||y||^2 / 2                         f + lam/2 ||x||^2
-    ``"huber"``   sum huber_delta(x_i)    delta/2 ||y||^2 if ||y||_inf <= 1   f + delta lam/2 ||x||^2
-                                                                              on ||x||_inf <= 1/lam
-    ``"lp"``      ||x||_p, 1 <= p <= 2    0 if ||y||_q <= 1 else inf          f on ||x||_q <= 1/lam
-    ``"nuclear"`` ||X||_* (sum of         0 if ||Y||_op <= 1 else inf         f on ||X||_op <= 1/lam
-                  singular values)
-    ============  ======================  ==================================  =====================
+    ==============  ======================  ==================================  =====================
+    ``name``        K(x)                    K*(y)                               Lion-K solves
+    ==============  ======================  ==================================  =====================
+    ``"l1"``        ||x||_1                 0 if ||y||_inf <= 1 else inf        f on ||x||_inf <= 1/lam
+    ``"l2"``        ||x||_2                 0 if ||y||_2 <= 1 else inf          f on ||x||_2 <= 1/lam
+    ``"linf"``      ||x||_inf               0 if ||y||_1 <= 1 else inf          f on ||x||_1 <= 1/lam
+    ``"sq"``        ||x||^2 / 2             ||y||^2 / 2                         f + lam/2 ||x||^2
+    ``"huber"``     sum huber_delta(x_i)    delta/2 ||y||^2 if ||y||_inf <= 1   f + delta lam/2 ||x||^2
+                                                                                on ||x||_inf <= 1/lam
+    ``"lp"``        ||x||_p, 1 <= p <= 2    0 if ||y||_q <= 1 else inf          f on ||x||_q <= 1/lam
+    ``"nuclear"``   ||X||_* (sum of         0 if ||Y||_op <= 1 else inf         f on ||X||_op <= 1/lam
+                    singular values)
+    ==============  ======================  ==================================  =====================
 
     Lion-lp: q = p/(p-1) is the dual exponent (q = inf at p = 1: sign Lion; q = 2 at p = 2).
     Nuclear (Muon, Chen, Li & Liu 2025): grad K(X) = U V^T from the thin SVD X = U S V^T (the

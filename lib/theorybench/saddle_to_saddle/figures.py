@@ -692,7 +692,7 @@ def attention_init_induced() -> object:
 
 
 def conv_staircase() -> object:
-    """Linear convolution (§7): left, the teacher kernel's spectrum |t_hat_k| (strengths 4, 2, 1
+    """Linear convolution (§7): left, the teacher kernel's spectrum abs(t_hat_k) (strengths 4, 2, 1
     at frequencies 1, 3, 5 of d = 16, each with its mirror d - k); right, the closed-form loss of
     the two-layer convolutional network from a small aligned start (each frequency a two-layer
     mode, u_0 = 1e-6) with the rank of the end-to-end circulant map, which grows by two per
