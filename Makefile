@@ -60,7 +60,7 @@ lint: $(STAMP)  ## ruff
 
 unit: $(STAMP)  ## unit, property and symbolic tests of lib/ + every notebook (nbval), on every core
 	THEORYBENCH_TORCH_THREADS=1 $(BIN)/python -m pytest -m "not browser" -n $(JOBS) \
-	    --dist loadscope tests $(NBVAL) notebooks
+	    --dist loadscope --durations=25 tests $(NBVAL) notebooks
 
 nbval: $(STAMP)  ## nbval alone: it executes every notebook itself, cell by cell
 	THEORYBENCH_TORCH_THREADS=1 $(BIN)/python -m pytest -m "not browser" -n $(JOBS) \
