@@ -42,23 +42,32 @@ for (const url of urls) {
     const before = await img.getAttribute("src");
     const shotBefore = await root.screenshot();
     const slider = root.locator("input[type=range]").first();
-    const box = await slider.boundingBox();
-    const value = Number(await slider.inputValue());
-    const max = Number(await slider.getAttribute("max"));
-    const y = box.y + box.height / 2;
-    const startX = box.x + 8 + (box.width - 16) * (value / max);
-    const endX = value < max / 2 ? box.x + box.width - 4 : box.x + 4;
-    await page.mouse.move(startX, y);
-    await page.mouse.down();
-    await page.mouse.move(endX, y, { steps: 12 });
-    await page.mouse.up();
+    let value;
+    if (await slider.count() > 0) {  // a range input: drag its handle with the mouse
+      const box = await slider.boundingBox();
+      value = Number(await slider.inputValue());
+      const max = Number(await slider.getAttribute("max"));
+      const y = box.y + box.height / 2;
+      const startX = box.x + 8 + (box.width - 16) * (value / max);
+      const endX = value < max / 2 ? box.x + box.width - 4 : box.x + 4;
+      await page.mouse.move(startX, y);
+      await page.mouse.down();
+      await page.mouse.move(endX, y, { steps: 12 });
+      await page.mouse.up();
+    } else {  // only drop-downs: pick another option, as a reader would
+      const select = root.locator("select[data-control]").first();
+      value = Number(await select.inputValue());
+      const count = await select.locator("option").count();
+      await select.selectOption(String(value === count - 1 ? 0 : value + 1));
+    }
     await page.waitForTimeout(200);
     const after = await img.getAttribute("src");
     const shotAfter = await root.screenshot();
     writeFileSync(`${shotDir}/${name}-slider-before.png`, shotBefore);
     writeFileSync(`${shotDir}/${name}-slider-after.png`, shotAfter);
     entry.changed = before !== after && !shotBefore.equals(shotAfter);
-    entry.value = [value, Number(await slider.inputValue())];
+    entry.value = [value, Number(await (await slider.count() > 0
+      ? slider : root.locator("select[data-control]").first()).inputValue())];
     // the other side of theorybench.static_view.SCHEMA: which frame the script chose, and where
     entry.frame = Number(await root.getAttribute("data-frame"));
     entry.positions = await root.locator("[data-control]").evaluateAll(

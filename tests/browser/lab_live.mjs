@@ -74,20 +74,28 @@ async function check(nb) {
     entry.rawMyst = markdown.filter((t) => /\{(doc|cite|ref|eq|numref)\}|`\.\.\/theory/.test(t))
       .map((t) => t.slice(0, 160));
     entry.firstMarkdown = (markdown[0] || "").slice(0, 600);
-    // the first explorer: the first widget box holding both a slider and an image
-    const explorer = page.locator(".jp-OutputArea-output .widget-vbox:has(.widget-image):has(.noUi-handle)").first();
+    // the first explorer: the first widget box holding an image and a slider or a drop-down
+    const explorer = page.locator(
+      ".jp-OutputArea-output .widget-vbox:has(.widget-image):has(.noUi-handle, .widget-dropdown select)").first();
     await explorer.scrollIntoViewIfNeeded();
     const img = explorer.locator("img").first();
     await page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await img.elementHandle(), { timeout: 60000 });
     const before = await img.getAttribute("src");
     const shotBefore = await explorer.screenshot();
     const handle = explorer.locator(".noUi-handle").first();
-    const box = await handle.boundingBox();
-    const y = box.y + box.height / 2;
-    await page.mouse.move(box.x + box.width / 2, y);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width / 2 + 70, y, { steps: 10 });
-    await page.mouse.up();
+    if (await handle.count() > 0) {  // drag the first slider's handle
+      const box = await handle.boundingBox();
+      const y = box.y + box.height / 2;
+      await page.mouse.move(box.x + box.width / 2, y);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width / 2 + 70, y, { steps: 10 });
+      await page.mouse.up();
+    } else {  // an explorer of drop-downs: pick the first one's next option
+      const select = explorer.locator(".widget-dropdown select").first();
+      const options = await select.locator("option").evaluateAll((os) => os.map((o) => o.value));
+      const current = await select.inputValue();
+      await select.selectOption(options[(options.indexOf(current) + 1) % options.length]);
+    }
     await page.waitForFunction(([el, old]) => el.getAttribute("src") !== old,
       [await img.elementHandle(), before], { timeout: 120000, polling: 200 }).catch(() => {});
     await page.waitForTimeout(300);
