@@ -92,7 +92,8 @@ def test_the_page_form_renders_and_a_stale_claim_id_fails_the_build(tmp_path: Pa
     src = tmp_path / "src"
     (src / "book").mkdir(parents=True)
     (src / "tests").mkdir()
-    (src / "tests" / "test_x.py").write_text('@pytest.mark.claim("demo-claim", chapter="x")\n')
+    marker = "@pytest.mark." + 'claim("demo-claim", chapter="x")'  # split: not a claim of ours
+    (src / "tests" / "test_x.py").write_text(marker + "\n")
     (src / "conf.py").write_text(
         textwrap.dedent(
             f"""
