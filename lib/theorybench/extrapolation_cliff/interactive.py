@@ -27,6 +27,7 @@ def explorer() -> object:
     (point,) = ax.plot([], [], "o", color=COLORS["experiment"], ms=7, label=r"current $\lambda$")
     cliff = ax.axvline(1, color=COLORS["muted"], ls="--", lw=1, label=r"$\lambda^*$")
     ax.set(yscale="log", xlim=(0, 4), ylim=(1e-6, 1), xlabel=r"$\lambda$", ylabel="tail mass")
+    ax.minorticks_off()  # a log axis' minor ticks were most of each redraw's time
     ax.legend(loc="lower left", fontsize=8)
     image = axh.imshow(
         np.zeros_like(P),
@@ -36,7 +37,9 @@ def explorer() -> object:
         vmin=0,
         vmax=3,
         cmap="viridis",
+        interpolation="nearest",  # the grid is already fine; resampling costs redraw time
     )
+    heat: dict[float, np.ndarray] = {}  # lambda*(p, b) depends on c only: one map per c
     fig.colorbar(image, ax=axh, label=r"$\lambda^*$ (clipped at 3)")
     (mark,) = axh.plot([], [], "x", color="white", ms=9, mew=2)
     axh.set(xlabel=r"$-\log_{10}(1-p)$ (teacher)", ylabel=r"$-\log_{10}(1-b)$ (base)")
@@ -53,7 +56,9 @@ def explorer() -> object:
         star = float(lambda_star(p, b, c))
         cliff.set_xdata([star, star])
         point.set_data([lam], [1 - extrapolated_fixed_point(p, b, lam)])
-        image.set_data(np.minimum(lambda_star(P, B, c), 3))
+        if c not in heat:
+            heat[c] = np.minimum(lambda_star(P, B, c), 3)
+        image.set_data(heat[c])
         mark.set_data([-np.log10(tail_p)], [-np.log10(tail_b)])
         ax.set_title(
             f"λ* = {star:.3g}; λ = {lam:.3g} is {'clip-safe' if lam < star else 'past the cliff'}"
