@@ -7,16 +7,18 @@ alone shows the last recorded results with their dates; the book renders its Cla
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
-import re
+import sys
 import time
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "_ext"))
+import theorybench_book  # noqa: E402  (the ledger's library key and claim ids, shared)
 
 # No per-example deadline: a loaded CI machine made a 1 ms example take 0.7 s and fail. Speed is
 # measured by bench/run.py, not asserted in tests. In CI (CI set, as .ci/run's caller does)
@@ -37,7 +39,6 @@ ROOT = Path(__file__).resolve().parents[1]
 #: a partial run, ``pytest -k ...`` or a failing stage, never shrinks it)
 LEDGER = ROOT / "book" / "ledger.json"
 _results: dict[str, dict] = {}
-CLAIM_MARK = re.compile(r"""mark\.claim\(\s*["']([^"']+)["']""")
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -129,21 +130,16 @@ def summarise(entry: dict) -> dict:
 
 
 def library_key() -> str:
-    """A short hash of the library's source: the ledger marks claims recorded with another one."""
-    h = hashlib.sha256()
-    for f in sorted((ROOT / "lib" / "theorybench").rglob("*.py")):
-        h.update(f.relative_to(ROOT).as_posix().encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()[:12]
+    """The library's source hash, computed by the book extension that compares it (one function,
+    so that the ledger page's "earlier library" mark and this record can never disagree)."""
+    return theorybench_book.library_key(ROOT)
 
 
 def claim_ids_in_tests() -> set[str]:
     """Every claim id some test carries (read from the test sources, so that a run of a few
-    tests still knows which ledger entries belong to tests that were removed)."""
-    ids: set[str] = set()
-    for f in (ROOT / "tests").rglob("test_*.py"):
-        ids |= set(CLAIM_MARK.findall(f.read_text()))
-    return ids
+    tests still knows which ledger entries belong to tests that were removed); the book
+    extension gives each of the same ids an anchor."""
+    return theorybench_book.claim_ids_in_tests(ROOT)
 
 
 def merge_ledger(old: dict | None, ran: list[dict], known: set[str], stamp: dict) -> dict:

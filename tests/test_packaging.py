@@ -118,10 +118,9 @@ def _test_names() -> set[str]:
 
 
 def _claim_ids() -> set[str]:
-    ids: set[str] = set()
-    for path in (ROOT / "tests").glob("test_*.py"):
-        ids |= set(re.findall(r"""mark\.claim\(\s*["']([^"']+)["']""", path.read_text()))
-    return ids
+    from conftest import claim_ids_in_tests
+
+    return claim_ids_in_tests()
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "theory").rglob("*.md")), ids=lambda p: p.name)
