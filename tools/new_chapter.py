@@ -9,8 +9,8 @@ forms, a torch experiment, figures, an explorer, sizes at ``ci`` and ``full``, t
 the textbook form, the notebook (its checked cell's output stored), the claim tests, the
 validation examples and the API page -- and registers it: ``lib/theorybench/chapters.py`` (the
 registry), ``book/_toc.yml`` (a part with the page and the notebook before the "Trust" part, and
-the API page before the shared one) and, while ``tests/test_validation.py`` lists each chapter's
-examples by hand, one line there. Every generated file says what the author should replace;
+the API page before the shared one); the validation walk finds ``tests/api_examples/<name>.py``
+through the registry. Every generated file says what the author should replace;
 CONTRIBUTING.md says how.
 
 ``add`` refuses, changing nothing, a name that is not a lowercase Python identifier (letters,
@@ -18,7 +18,7 @@ digits, underscores; a letter first; at most 30 characters), is a keyword or a s
 module, collides with a module of ``theorybench`` or an existing test, or exists as a chapter
 (package, page, notebook or registry entry). ``remove`` refuses a chapter that ``add`` did not
 make (its package carries ``GENERATED_BY``); it deletes exactly the files ``add`` wrote, takes
-the lines it added back out of the registry, the table of contents and the validation walk, and
+the lines it added back out of the registry and the table of contents, and
 drops the chapter's claims from ``book/ledger.json`` (the tests write them there; a ledger left
 empty is deleted), so that a repository is byte for byte as before ``add``.
 """
@@ -55,9 +55,7 @@ FILES = {
 }
 REGISTRY = Path("lib/theorybench/chapters.py")
 TOC = Path("book/_toc.yml")
-VALIDATION = Path("tests/test_validation.py")
 LEDGER = Path("book/ledger.json")
-EXAMPLES_OPEN = "EXAMPLES: dict[Any, dict[str, Any]] = {\n"
 
 
 class Refused(Exception):
@@ -99,21 +97,6 @@ def add_to_toc(text: str, name: str, title: str) -> str:
         raise Refused(f"{TOC}: expected one `{TRUST.strip()}` part and one book/api_shared entry")
     text = text.replace(TRUST, toc_part(name, title) + TRUST)
     return text.replace(SHARED_API, api_line(name) + SHARED_API)
-
-
-def validation_line(name: str) -> str:
-    return f'    **__import__("api_examples.{name}", fromlist=["EXAMPLES"]).EXAMPLES,\n'
-
-
-def validation_lists_chapters_by_hand(text: str) -> bool:
-    """Whether tests/test_validation.py imports each chapter's examples by name (then ``add``
-    adds one line); a walk that finds ``api_examples.<chapter>`` for every registered chapter
-    itself needs no line."""
-    return EXAMPLES_OPEN in text and 'import_module(f"api_examples.' not in text
-
-
-def add_to_validation(text: str, name: str) -> str:
-    return text.replace(EXAMPLES_OPEN, EXAMPLES_OPEN + validation_line(name), 1)
 
 
 def remove_once(text: str, piece: str, where: Path) -> str:
@@ -178,9 +161,6 @@ def add(root: Path, name: str, title: str) -> list[Path]:
         )
     writes[root / REGISTRY] = add_to_registry((root / REGISTRY).read_text(), name, title)
     writes[root / TOC] = add_to_toc((root / TOC).read_text(), name, title)
-    validation = (root / VALIDATION).read_text() if (root / VALIDATION).exists() else ""
-    if validation_lists_chapters_by_hand(validation):
-        writes[root / VALIDATION] = add_to_validation(validation, name)
     for path, text in writes.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
@@ -209,9 +189,6 @@ def remove(root: Path, name: str) -> list[Path]:
             remove_once((root / TOC).read_text(), toc_part(name, title), TOC), api_line(name), TOC
         ),
     }
-    validation = (root / VALIDATION).read_text() if (root / VALIDATION).exists() else ""
-    if validation_line(name) in validation:
-        writes[root / VALIDATION] = remove_once(validation, validation_line(name), VALIDATION)
     if (root / LEDGER).exists():
         ledger = json.loads((root / LEDGER).read_text())
         kept = [c for c in ledger.get("claims", []) if c.get("chapter") != name]
