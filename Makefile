@@ -19,7 +19,8 @@ export PYTHONHASHSEED := 0
 # a test module (so a notebook's cells, and the tests reading the cached executions) on one worker
 JOBS   ?= $(shell $(PYTHON) -c 'import os; print(os.cpu_count() or 1)')
 # nbval runs every notebook in `make unit`: the words of each checked cell's output are compared
-# by nbval (numbers sanitised), its numbers within the cell's tolerance by tests/test_notebooks.py
+# by nbval (numbers sanitised), its numbers within the cell's tolerance by tests/nbval_book.py,
+# which also stores nbval's execution in the jupyter-cache the book reads (one execution per change)
 NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with tools/nbval_sanitize.cfg
 # torch threads per process: half the cores (theorybench.device.torch_threads), so two notebook
 # kernels, or a notebook beside the tests, never oversubscribe the machine

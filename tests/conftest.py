@@ -18,6 +18,7 @@ import pytest
 from hypothesis import settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "_ext"))
+import nbval_book  # noqa: E402  (nbval's run is the one notebook execution: tests/nbval_book.py)
 import theorybench_book  # noqa: E402  (the ledger's library key and claim ids, shared)
 
 # No per-example deadline: a loaded CI machine made a 1 ms example take 0.7 s and fail. Speed is
@@ -39,6 +40,13 @@ ROOT = Path(__file__).resolve().parents[1]
 #: a partial run, ``pytest -k ...`` or a failing stage, never shrinks it)
 LEDGER = ROOT / "book" / "ledger.json"
 _results: dict[str, dict] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """When nbval runs notebooks, its run is their one execution (tests/nbval_book.py; registered
+    as a plugin, since this conftest's item hooks reach only the items under tests/)."""
+    if nbval_book.nbval_runs_notebooks(config):
+        config.pluginmanager.register(nbval_book, "theorybench-nbval-book")
 
 
 @pytest.hookimpl(hookwrapper=True)

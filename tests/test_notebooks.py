@@ -4,8 +4,10 @@ states in its metadata (tools/nbnumbers.py). nbval runs the notebooks too (``mak
 every number sanitised: it checks the words, this module the numbers.
 
 The notebooks are executed once per change of notebook or library, into the jupyter-cache that
-the book build reads (tools/nbcache.py): ``make test`` runs each notebook once, and ``make book``
-after it executes nothing. ``make nbval`` runs nbval itself, cell by cell, as a cross-check.
+the book build reads (tools/nbcache.py). In ``make test`` that one execution is nbval's: the same
+checks run on nbval's outputs (tests/nbval_book.py) and tests/conftest.py deselects these tests
+for the notebooks nbval runs; run alone (``pytest tests/test_notebooks.py``), they execute what
+is not cached. ``make book`` after either executes nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 import nbcache  # noqa: E402
 import nbnumbers  # noqa: E402
+from nbval_book import checked_cell_problems, has_static_explorer, missing_widget_models  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -37,27 +40,6 @@ def executed() -> dict[str, nbformat.NotebookNode]:
     jobs = max(1, (os.cpu_count() or 2) // torch_threads())
     nbcache.run(nbcache.NOTEBOOKS, jobs=1 if os.environ.get("PYTEST_XDIST_WORKER") else jobs)
     return {p.name: nbcache.executed(p, cache)[0] for p in nbcache.NOTEBOOKS}
-
-
-def _texts(outputs: list) -> list[str]:
-    """What nbval compares in lax mode, as text: streams (consecutive chunks of one stream
-    joined, as nbval does) and text/plain results."""
-    out: list[str] = []
-    last = None
-    for o in outputs:
-        if o.output_type == "stream":
-            if last == o.name:
-                out[-1] += o.text
-            else:
-                out.append(f"{o.name}: {o.text}")
-            last = o.name
-            continue
-        last = None
-        if o.output_type in ("execute_result", "display_data") and "text/plain" in o.data:
-            out.append(o.data["text/plain"])
-        elif o.output_type == "error":
-            out.append(f"error: {o.ename}: {o.evalue}")
-    return out
 
 
 @pytest.mark.parametrize("path", nbcache.NOTEBOOKS, ids=lambda p: p.name)
@@ -79,24 +61,13 @@ def test_checked_cells_print_the_stored_numbers(executed: dict, path: Path) -> N
     ]
     assert pairs, f"{path.name}: no checked cell"
     for i, old, new in pairs:
-        rtol, atol = nbnumbers.tolerance(old)
-        stored, now = _texts(old.outputs), _texts(new.outputs)
-        assert len(stored) == len(now), f"{path.name} cell {i}: outputs {stored} -> {now}"
-        for a, b in zip(stored, now, strict=True):
-            diff = nbnumbers.differences(a, b, rtol, atol)
-            assert not diff, f"{path.name} cell {i}: " + "; ".join(diff)
+        problems = checked_cell_problems(old, new.outputs)
+        assert not problems, f"{path.name} cell {i}: " + "; ".join(problems)
 
 
 @pytest.mark.parametrize("path", nbcache.NOTEBOOKS, ids=lambda p: p.name)
 def test_explorer_carries_its_static_view_for_the_book(executed: dict, path: Path) -> None:
-    nb = executed[path.name]
-    html = [
-        o.data["text/html"]
-        for c in nb.cells
-        for o in c.get("outputs", [])
-        if "text/html" in o.get("data", {})
-    ]
-    assert any("tb-static-explorer" in h for h in html), f"{path.name}: no static explorer view"
+    assert has_static_explorer(executed[path.name]), f"{path.name}: no static explorer view"
 
 
 @pytest.mark.parametrize("path", nbcache.NOTEBOOKS, ids=lambda p: p.name)
@@ -104,13 +75,5 @@ def test_widget_state_holds_every_model_the_outputs_refer_to(executed: dict, pat
     """The static book renders widgets from the notebook's stored state: a model referenced by a
     view or by another model but missing from the state breaks the page ("widget model not
     found"), as a Layout created at import time once did."""
-    import json
-    import re
-
-    nb = executed[path.name]
-    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
-    models = state.get("state", {})
-    text = json.dumps(models) + json.dumps([c.get("outputs", []) for c in nb.cells])
-    referenced = set(re.findall(r"IPY_MODEL_([0-9a-f]{32})", text))
-    referenced |= set(re.findall(r'"model_id": "([0-9a-f]{32})"', text))
-    assert referenced <= set(models), f"missing widget models: {sorted(referenced - set(models))}"
+    missing = missing_widget_models(executed[path.name])
+    assert not missing, f"missing widget models: {sorted(missing)}"

@@ -1,6 +1,11 @@
 """Execute each notebook once per change: one jupyter-cache, shared by the notebook tests and the
 book build (``execute_notebooks: cache`` in book/_config.yml points at the same folder).
 
+In ``make test`` the one execution is nbval's: tests/nbval_book.py stores each notebook nbval ran
+(its outputs, and the widget state read from its kernel) with :func:`store`, so the book build
+executes nothing. ``make book`` alone, or ``python tools/nbcache.py run``, executes what is not
+cached with nbclient.
+
 The cache is keyed by jupyter-cache on each notebook's code; this module adds the rest of the key
 -- the library's source and data, ``$THEORYBENCH_SCALE`` and the book kernel's profile -- by
 emptying the cache when their hash changes. Notebooks run in the book's kernel profile
@@ -13,6 +18,8 @@ emptying the cache when their hash changes. Notebooks run in the book's kernel p
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import hashlib
 import os
 import shutil
@@ -31,6 +38,18 @@ IPYTHONDIR = ROOT / "book" / "ipython"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 TIMEOUT = 600
 _DB_LOCK = threading.Lock()  # the cache is one SQLite file: one writer at a time
+
+
+@contextlib.contextmanager
+def _locked():
+    """One writer at a time across threads and processes (pytest-xdist workers, make jobs)."""
+    CACHE.parent.mkdir(parents=True, exist_ok=True)
+    with _DB_LOCK, open(CACHE.parent / ".jupyter_cache.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def library_key() -> str:
@@ -52,11 +71,12 @@ def prepare() -> object:
 
     key = library_key()
     stamp = CACHE / KEY_FILE
-    if CACHE.exists() and (not stamp.exists() or stamp.read_text() != key):
-        shutil.rmtree(CACHE)
-    CACHE.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(key)
-    return get_cache(str(CACHE))
+    with _locked():
+        if CACHE.exists() and (not stamp.exists() or stamp.read_text() != key):
+            shutil.rmtree(CACHE)
+        CACHE.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(key)
+        return get_cache(str(CACHE))
 
 
 def kernel_env() -> None:
@@ -71,12 +91,11 @@ def executed(path: Path, cache: object | None = None) -> tuple[nbformat.Notebook
     Returns ``(notebook, seconds spent executing)`` (0.0 for a cache hit). Raises
     ``RuntimeError`` with the traceback if a cell fails (nothing is cached then).
     """
-    from jupyter_cache.base import CacheBundleIn
     from jupyter_cache.executors.utils import single_nb_execution
 
     cache = cache or prepare()
     nb = nbformat.read(path, as_version=4)
-    with _DB_LOCK:
+    with _locked():
         try:
             cache.match_cache_notebook(nb)
         except KeyError:
@@ -89,13 +108,24 @@ def executed(path: Path, cache: object | None = None) -> tuple[nbformat.Notebook
     if result.err is not None:
         raise RuntimeError(f"{path.name} failed:\n{result.exc_string}")
     seconds = time.perf_counter() - start
-    with _DB_LOCK:
+    store(path, nb, seconds, cache)
+    return nb, seconds
+
+
+def store(
+    path: Path, nb: nbformat.NotebookNode, seconds: float, cache: object | None = None
+) -> None:
+    """Put ``nb``, the notebook at ``path`` executed elsewhere (with its outputs and widget state),
+    into the cache, where the book build finds it instead of executing ``path`` again."""
+    from jupyter_cache.base import CacheBundleIn
+
+    cache = cache or prepare()
+    with _locked():
         cache.cache_notebook_bundle(
             CacheBundleIn(nb, str(path), data={"execution_seconds": seconds}),
             check_validity=False,
             overwrite=True,
         )
-    return nb, seconds
 
 
 def run(paths: list[Path], jobs: int) -> dict[str, float]:
