@@ -3,8 +3,9 @@ host name unresolvable, so anything fetched from the network would fail.
 
 For every page of the table of contents: no console error and no failed load, no error text,
 math typeset by MathJax, every image present. On every notebook page the explorer's kernel-free
-view is present, and dragging its first slider with the mouse (playwright-core from npm driving
-the same Chromium) changes the figure. Screenshots go to ``book/_build/screenshots/``.
+view is present, and dragging its first slider with the mouse changes the figure. One browser
+(playwright-core from npm driving the same Chromium, tests/browser/drag_sliders.mjs) visits every
+page once, every non-file request aborted. Screenshots and DOMs go to ``book/_build/screenshots/``.
 Needs ``make book`` first (``make test`` builds it).
 """
 
@@ -14,7 +15,6 @@ import json
 import re
 import shutil
 import subprocess
-import tempfile
 from html import unescape
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -27,17 +27,6 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "book" / "_build" / "html"
 SHOTS = ROOT / "book" / "_build" / "screenshots"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--host-resolver-rules=MAP * ~NOTFOUND",  # offline: no host name resolves
-    "--virtual-time-budget=10000",  # let MathJax and the widget manager finish
-]
 ERROR_TEXT = [
     "Traceback (most recent call last)",
     "Error displaying widget",
@@ -72,39 +61,26 @@ def chromium() -> str:
     return exe
 
 
-def run_chromium(*args: str) -> subprocess.CompletedProcess:
-    with tempfile.TemporaryDirectory() as profile:
-        return subprocess.run(
-            [chromium(), *FLAGS, f"--user-data-dir={profile}", *args],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
-
 @pytest.fixture(scope="module", params=toc_pages())
-def page(request) -> dict:
+def page(request, dragged: dict) -> dict:
+    """One page as the browser left it (tests/browser/drag_sliders.mjs, one Chromium for every
+    page): its DOM after MathJax and the widget manager ran, its console errors and failed
+    loads, its first screen at 1100 px."""
     path = HTML / request.param
     if not path.exists():
         pytest.fail(f"{path} is missing: build the book first (make book)")
-    url = path.as_uri()
-    dom = run_chromium("--enable-logging=stderr", "--v=0", "--dump-dom", url)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    shot = SHOTS / (request.param.replace("/", "_").removesuffix(".html") + ".png")
-    run_chromium("--window-size=1100,1600", f"--screenshot={shot}", url)
-    console = [line for line in dom.stderr.splitlines() if ":CONSOLE" in line]
+    entry = dragged[request.param]
     return {
         "name": request.param,
         "path": path,
-        "dom": dom.stdout,
-        "console": console,
-        "shot": shot,
+        "dom": Path(entry["dom"]).read_text(),
+        "console": entry["errors"],
+        "shot": Path(entry["shot"]),
     }
 
 
 def test_page_has_no_console_errors(page: dict) -> None:
-    bad = [c for c in page["console"] if re.search(r"Uncaught|Error|Failed to load|net::ERR", c)]
-    assert not bad, "\n".join(bad)
+    assert not page["console"], "\n".join(page["console"])
 
 
 def test_page_shows_no_error_text(page: dict) -> None:

@@ -1,5 +1,7 @@
-// For each page: console errors, failed loads and images that did not decode; then drag the first
-// slider of its first static explorer and report, as JSON, whether the figure changed. Usage: node drag_sliders.mjs SCREENSHOT_DIR file:///.../page.html ...
+// For each page, in one browser: console errors, failed loads, images that did not decode, the DOM
+// once MathJax and the widget manager are done (written to SCREENSHOT_DIR/<page>.dom.html) and the
+// first screen; then drag the first slider of its first static explorer and report, as JSON,
+// whether the figure changed; then the page at 390 px. Usage: node drag_sliders.mjs SCREENSHOT_DIR file:///.../page.html ...
 // Chromium is Debian's (/usr/bin/chromium or $CHROMIUM); every non-file request is aborted.
 import { chromium } from "playwright-core";
 import { writeFileSync } from "node:fs";
@@ -19,9 +21,20 @@ for (const url of urls) {
   page.on("requestfailed", (r) => {
     if (r.url().startsWith("file:")) errors.push(`failed to load ${r.url()}`);
   });
-  await page.route("**/*", (route) =>
-    route.request().url().startsWith("file:") ? route.continue() : route.abort());
+  await page.route("**/*", (route) => {  // offline: a page that asks the network fails
+    if (route.request().url().startsWith("file:")) return route.continue();
+    errors.push(`network request to ${route.request().url().slice(0, 120)}`);
+    return route.abort();
+  });
   await page.goto(url, { waitUntil: "load" });
+  // what --virtual-time-budget gave `chromium --dump-dom`: MathJax typeset, widgets rendered
+  await page.evaluate(async () => {
+    const mj = window.MathJax;
+    if (mj && mj.startup && mj.startup.promise) await mj.startup.promise;
+    if (mj && mj.typesetPromise) await mj.typesetPromise();
+  }).catch((e) => errors.push(`MathJax: ${e}`));
+  await page.waitForLoadState("networkidle");
+  await page.waitForTimeout(300);
   const explorers = page.locator(".tb-static-explorer[data-ready='true']");
   const count = await explorers.count();
   const name = url.split("/").slice(-2).join("_").replace(".html", "");
@@ -33,8 +46,11 @@ for (const url of urls) {
     .map((el) => (el.querySelector("th") || el).textContent.trim().slice(0, 40)));
   const entry = { url, explorers: count, errors, changed: null, images: await page.evaluate(
     () => document.images.length), broken, overflow };
-  // the first screen as a reader sees it (the README shows the chapters' openings)
-  writeFileSync(`${shotDir}/${name}-first-screen.png`, await page.screenshot());
+  // the first screen as a reader sees it (the README shows the chapters' openings), and the DOM
+  entry.shot = `${shotDir}/${name}-first-screen.png`;
+  writeFileSync(entry.shot, await page.screenshot());
+  entry.dom = `${shotDir}/${name}.dom.html`;
+  writeFileSync(entry.dom, await page.content());
   if (count > 0) {
     const root = explorers.first();
     await root.scrollIntoViewIfNeeded();
