@@ -114,7 +114,7 @@ def test_lazy_name_lists_match_each_modules_all(name: str) -> None:
     import pkgutil
 
     package = chapters.chapter(name).module()
-    for info in pkgutil.iter_modules(package.__path__):
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
+    for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+        module = importlib.import_module(info.name)  # sub-packages' modules too
         missing = set(getattr(module, "__all__", [])) - set(package.__all__)
         assert not missing, f"{info.name} exports {sorted(missing)}, not listed by the package"

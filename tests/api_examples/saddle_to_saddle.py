@@ -144,6 +144,7 @@ EXAMPLES: dict[Any, dict[str, Any]] = {
     },
     sts.attention_loss: {"M": np.diag([0.5, 0.2]), "lam": [1.0, 0.5], "context": 8},
     sts.detect_plateaus: {"t": np.arange(50.0), "loss": np.r_[np.ones(25), np.zeros(25)]},
+    sts.plateau_middles: {"t": np.arange(50.0), "transition_times": [10.0, 30.0]},
     sts.attention_targets: {"lam": [1.0, 0.5], "context": 8},
     sts.attention_plateau_losses: {"lam": [1.0, 0.5], "context": 8},
     sts.attention_escape_times: {"lam": [1.0, 0.5], "a0": [0.01, 0.01], "context": 8},

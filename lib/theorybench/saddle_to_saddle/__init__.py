@@ -29,31 +29,71 @@ maximiser of abs(G), the unit correlation with the residual, and settles at the 
 point downhill from it (kink inside or outside the data), for teachers drawn from a family. ReLU
 convolutional networks (§10): the same on the signals' patches, one kernel per plateau.
 
-Layout: ``attention``, ``attention_training``, ``conv_training``, ``convolution``, ``embedding``, ``interactive``, ``figures``, ``linear``, ``linear_training``, ``plateaus``, ``quadratic``, ``quadratic_training``, ``relu``, ``relu_family``, ``relu_training``. Closed forms (``linear``, ``attention``, ``convolution``, ``plateaus``, ``quadratic``, ``relu``) import only numpy/scipy; the other modules load on first use of one of their names."""
+Layout: one sub-package per architecture family, mirroring the chapter's parts, each with its
+``closed_forms`` (numpy/scipy, imported with the package), its torch ``training`` and its
+``figures`` (loaded on first use of one of their names):
+
+- ``linear`` (Type I, fully connected; §1-5, also ``embedding``: the plateaus' saddles),
+- ``convolution`` (Type I, linear convolutional; §7),
+- ``attention`` (Type III, linear self-attention; §6),
+- ``quadratic`` (Type III; §8),
+- ``relu`` (Type II, ReLU fully connected and convolutional; §9-10, also ``family``: teachers
+  drawn from the stated family).
+
+Shared by the families: ``plateaus`` (the plateau detector), ``scales`` (every family's sizes),
+``interactive`` (the explorer) and the private ``_shared`` (input checks, the GD loop)."""
 
 from .._lazy import lazy_exports
-from . import attention, convolution, linear, plateaus, quadratic, relu, scales
-from .attention import *  # noqa: F403
-from .convolution import *  # noqa: F403
-from .linear import *  # noqa: F403
+from . import plateaus, scales
+from .attention import closed_forms as _attention
+from .attention.closed_forms import *  # noqa: F403
+from .convolution import closed_forms as _convolution
+from .convolution.closed_forms import *  # noqa: F403
+from .linear import closed_forms as _linear
+from .linear.closed_forms import *  # noqa: F403
 from .plateaus import *  # noqa: F403
-from .quadratic import *  # noqa: F403
-from .relu import *  # noqa: F403
+from .quadratic import closed_forms as _quadratic
+from .quadratic.closed_forms import *  # noqa: F403
+from .relu import closed_forms as _relu
+from .relu.closed_forms import *  # noqa: F403
 from .scales import *  # noqa: F403
 
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
     [
-        *linear.__all__,
+        *_linear.__all__,
         *scales.__all__,
-        *attention.__all__,
-        *convolution.__all__,
+        *_attention.__all__,
+        *_convolution.__all__,
         *plateaus.__all__,
-        *quadratic.__all__,
-        *relu.__all__,
+        *_quadratic.__all__,
+        *_relu.__all__,
     ],
     {
-        "attention_training": [
+        "linear.training": [
+            "LinearRun",
+            "LINEAR_TRAIN",
+            "train_linear_network",
+            "WidthSweep",
+            "WIDTH_TRAIN",
+            "width_sweep",
+        ],
+        "linear.embedding": ["SaddleCheck", "EMBEDDING_TRAIN", "embedded_saddles"],
+        "linear.figures": [
+            "experiment_rows",
+            "plot_experiment",
+            "plot_saddles",
+            "saddle_rows",
+            "plot_width",
+            "width_rows",
+            "loss_staircase",
+            "saddle_sketch",
+            "width_times",
+            "depth_times",
+        ],
+        "convolution.training": ["ConvRun", "CONV_TRAIN", "train_conv_network"],
+        "convolution.figures": ["plot_conv", "conv_rows", "conv_staircase"],
+        "attention.training": [
             "AttentionRun",
             "ATTENTION_TRAIN",
             "train_attention",
@@ -61,10 +101,17 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "SPECIALISATION_TRAIN",
             "head_specialisation",
         ],
-        "embedding": ["SaddleCheck", "EMBEDDING_TRAIN", "embedded_saddles"],
-        "conv_training": ["ConvRun", "CONV_TRAIN", "train_conv_network"],
-        "quadratic_training": ["QuadraticRun", "QUADRATIC_TRAIN", "train_quadratic_network"],
-        "relu_training": [
+        "attention.figures": [
+            "attention_rows",
+            "plot_attention",
+            "plot_specialisation",
+            "specialisation_rows",
+            "attention_staircase",
+            "attention_init_induced",
+        ],
+        "quadratic.training": ["QuadraticRun", "QUADRATIC_TRAIN", "train_quadratic_network"],
+        "quadratic.figures": ["plot_quadratic", "quadratic_rows", "quadratic_escapes"],
+        "relu.training": [
             "ReluRun",
             "RELU_TRAIN",
             "train_relu_network",
@@ -72,7 +119,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "CONV_RELU_TRAIN",
             "train_conv_relu_network",
         ],
-        "relu_family": [
+        "relu.family": [
             "RAMP_FAMILY",
             "draw_ramp_teachers",
             "ReluFamilyRun",
@@ -83,47 +130,17 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "first_transition_times",
             "plateau_small_units",
         ],
-        "interactive": ["explorer"],
-        "figures": [
-            "experiment_rows",
-            "plot_experiment",
-            "attention_rows",
-            "plot_attention",
-            "plot_saddles",
-            "saddle_rows",
-            "plot_specialisation",
-            "specialisation_rows",
-            "plot_conv",
-            "conv_rows",
-            "plot_width",
-            "width_rows",
-            "plot_quadratic",
-            "quadratic_rows",
+        "relu.figures": [
             "plot_relu",
             "relu_rows",
             "plot_conv_relu",
             "conv_relu_rows",
             "plot_relu_family",
             "relu_family_rows",
-            "loss_staircase",
-            "saddle_sketch",
-            "width_times",
-            "depth_times",
-            "attention_staircase",
-            "attention_init_induced",
-            "conv_staircase",
-            "quadratic_escapes",
             "relu_profile",
             "relu_curvature",
             "conv_relu_patches",
         ],
-        "linear_training": [
-            "LinearRun",
-            "LINEAR_TRAIN",
-            "train_linear_network",
-            "WidthSweep",
-            "WIDTH_TRAIN",
-            "width_sweep",
-        ],
+        "interactive": ["explorer"],
     },
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .linear import (
+from .linear.closed_forms import (
     deep_escape_time,
     deep_mode_trajectory,
     mode_trajectory,

@@ -8,9 +8,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import signal
 
-from .linear import Array
+from ._shared.inputs import Array
 
-__all__ = ["Plateaus", "detect_plateaus"]
+__all__ = ["Plateaus", "detect_plateaus", "plateau_middles"]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -77,10 +77,28 @@ def detect_plateaus(t: ArrayLike, loss: ArrayLike, *, min_drop: float = 0.02) ->
     return Plateaus(transition_times=np.array(times), levels=levels)
 
 
-def _plateau_middles(t: ArrayLike, transition_times: ArrayLike) -> Array:
+def plateau_middles(t: ArrayLike, transition_times: ArrayLike) -> Array:
     """Indices into ``t`` of the sample nearest the middle of each plateau that ends at a
-    transition: between 0 and the first transition, then between consecutive transitions."""
+    transition: between 0 and the first transition, then between consecutive transitions (§3).
+
+    Parameters
+    ----------
+    t : array_like
+        Strictly increasing finite times (1-D, at least 2).
+    transition_times : array_like
+        Finite transition times (1-D, e.g. detect_plateaus' ``transition_times``).
+
+    Returns
+    -------
+    ndarray
+        One index per transition.
+    """
     t = np.asarray(t, dtype=float)
-    edges = np.r_[0.0, np.asarray(transition_times, dtype=float)]
+    if t.ndim != 1 or t.size < 2 or not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0):
+        raise ValueError("t must be a 1-D array of at least 2 finite, strictly increasing times")
+    found = np.asarray(transition_times, dtype=float)
+    if found.ndim != 1 or not np.all(np.isfinite(found)):
+        raise ValueError("transition_times must be a 1-D array of finite times")
+    edges = np.r_[0.0, found]
     mids = 0.5 * (edges[:-1] + edges[1:])
     return np.abs(t[None, :] - mids[:, None]).argmin(axis=1)

@@ -26,7 +26,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class LinearSizes(Sizes):
-    """Init scales, steps and step size of :func:`~theorybench.saddle_to_saddle.linear_training.train_linear_network`."""
+    """Init scales, steps and step size of :func:`~theorybench.saddle_to_saddle.linear.training.train_linear_network`."""
 
     sigmas: tuple[float, ...]
     train: TrainConfig
@@ -34,7 +34,7 @@ class LinearSizes(Sizes):
 
 @dataclass(frozen=True)
 class AttentionSizes(Sizes):
-    """Init scales, steps and batch of :func:`~theorybench.saddle_to_saddle.attention_training.train_attention`."""
+    """Init scales, steps and batch of :func:`~theorybench.saddle_to_saddle.attention.training.train_attention`."""
 
     sigmas: tuple[float, ...]
     batch: int
@@ -43,7 +43,7 @@ class AttentionSizes(Sizes):
 
 @dataclass(frozen=True)
 class ConvSizes(Sizes):
-    """Seeds, channels, length and steps of :func:`~theorybench.saddle_to_saddle.conv_training.train_conv_network`."""
+    """Seeds, channels, length and steps of :func:`~theorybench.saddle_to_saddle.convolution.training.train_conv_network`."""
 
     seeds: int
     channels: int
@@ -53,7 +53,7 @@ class ConvSizes(Sizes):
 
 @dataclass(frozen=True)
 class WidthSizes(Sizes):
-    """Widths, seeds and steps of :func:`~theorybench.saddle_to_saddle.linear_training.width_sweep`."""
+    """Widths, seeds and steps of :func:`~theorybench.saddle_to_saddle.linear.training.width_sweep`."""
 
     widths: tuple[int, ...]
     seeds: int
@@ -62,7 +62,7 @@ class WidthSizes(Sizes):
 
 @dataclass(frozen=True)
 class QuadraticSizes(Sizes):
-    """Seeds and steps of :func:`~theorybench.saddle_to_saddle.quadratic_training.train_quadratic_network`."""
+    """Seeds and steps of :func:`~theorybench.saddle_to_saddle.quadratic.training.train_quadratic_network`."""
 
     seeds: int
     train: TrainConfig
@@ -70,7 +70,7 @@ class QuadraticSizes(Sizes):
 
 @dataclass(frozen=True)
 class ReluSizes(Sizes):
-    """Seeds, width and steps of :func:`~theorybench.saddle_to_saddle.relu_training.train_relu_network`."""
+    """Seeds, width and steps of :func:`~theorybench.saddle_to_saddle.relu.training.train_relu_network`."""
 
     seeds: int
     width: int
@@ -79,7 +79,7 @@ class ReluSizes(Sizes):
 
 @dataclass(frozen=True)
 class ConvReluSizes(Sizes):
-    """Seeds, channels and steps of :func:`~theorybench.saddle_to_saddle.relu_training.train_conv_relu_network`."""
+    """Seeds, channels and steps of :func:`~theorybench.saddle_to_saddle.relu.training.train_conv_relu_network`."""
 
     seeds: int
     channels: int

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .. import _checks
-from .._memo import reused
-from ..training import TrainConfig
-from ._gd import plain_gd
-from .linear import Array
-from .plateaus import _plateau_middles, detect_plateaus
-from .quadratic import quadratic_escape_sequence
-from .scales import CI, sizes
+from ... import _checks
+from ..._memo import reused
+from ...training import TrainConfig
+from .._shared.gd import plain_gd
+from .._shared.inputs import Array
+from ..plateaus import detect_plateaus, plateau_middles
+from ..scales import CI, sizes
+from .closed_forms import quadratic_escape_sequence
 
 __all__ = ["QuadraticRun", "QUADRATIC_TRAIN", "train_quadratic_network"]
 
@@ -59,7 +59,7 @@ class QuadraticRun:
         for i, ((_, _, dirs), times) in enumerate(
             zip(self.predicted(), self.measured_times(), strict=True)
         ):
-            for r, j in enumerate(_plateau_middles(self.time, times[: dirs.shape[0]])):
+            for r, j in enumerate(plateau_middles(self.time, times[: dirs.shape[0]])):
                 target = self.s * dirs[:r].T @ dirs[:r]
                 out[i, r] = np.linalg.norm(self.M[i, j] - target) / norm
         return out

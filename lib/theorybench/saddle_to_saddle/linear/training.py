@@ -7,19 +7,18 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .. import _checks
-from .._memo import reused
-from ..training import TrainConfig
-from ._gd import plain_gd
-from .linear import (
-    Array,
-    _spectrum,
+from ... import _checks
+from ..._memo import reused
+from ...training import TrainConfig
+from .._shared.gd import plain_gd
+from .._shared.inputs import Array, spectrum
+from ..plateaus import detect_plateaus
+from ..scales import CI, sizes
+from .closed_forms import (
     effective_initial_strength,
     teacher,
     width_transition_times,
 )
-from .plateaus import detect_plateaus
-from .scales import CI, sizes
 
 __all__ = [
     "LinearRun",
@@ -69,7 +68,7 @@ def train_linear_network(
     """
     import torch
 
-    s = _spectrum(s)
+    s = spectrum(s)
     sig = _checks.positive_array(sigmas, "sigmas", ndim=1)
     depth = _checks.integer_at_least(depth, "depth", 2)
     hidden = _checks.integer_at_least(hidden, "hidden", 1)
@@ -156,9 +155,9 @@ def width_sweep(
     (layer gain ``sigma``, :func:`train_linear_network` with ``init="random"``; one teacher per
     sweep, drawn from ``train.seed``). The transitions are read off each loss curve by
     :func:`~theorybench.saddle_to_saddle.plateaus.detect_plateaus` and set beside the median
-    prediction :func:`~theorybench.saddle_to_saddle.linear.width_transition_times` (§3.1). A curve
+    prediction :func:`~theorybench.saddle_to_saddle.linear.closed_forms.width_transition_times` (§3.1). A curve
     with a transition count other than len(s) raises RuntimeError."""
-    s = _spectrum(s, strictly_decreasing=True)
+    s = spectrum(s, strictly_decreasing=True)
     widths = np.asarray(widths)
     if widths.ndim != 1 or widths.size < 2:
         raise ValueError("widths must be a 1-D list of at least two hidden widths")

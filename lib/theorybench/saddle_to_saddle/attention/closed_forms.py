@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._checks import integer_at_least as _integer_at_least
-from .linear import Array, deep_escape_time, deep_mode_trajectory, steepest_fraction
+from .._shared.inputs import Array, context_length, eigenvalues
+from ..linear.closed_forms import deep_escape_time, deep_mode_trajectory, steepest_fraction
 
 __all__ = [
     "attention_targets",
@@ -20,24 +20,9 @@ __all__ = [
 # ----------------------------------------------------------------------------------------------
 # A nonlinear architecture: multi-head linear attention learns one head per plateau (§6)
 # ----------------------------------------------------------------------------------------------
-def _eigenvalues(lam: ArrayLike) -> Array:
-    lam = np.asarray(lam, dtype=float)
-    if lam.ndim != 1 or lam.size == 0:
-        raise ValueError(
-            f"lam (input covariance eigenvalues) must be a non-empty 1-D array, got {lam.shape}"
-        )
-    if not np.all(np.isfinite(lam)) or np.any(lam <= 0) or np.any(lam > 1e100):
-        raise ValueError("lam (input covariance eigenvalues) must be finite, > 0 and <= 1e100")
-    return lam
-
-
-def _context(context: int) -> int:
-    return _integer_at_least(context, "context", 1)
-
-
 def _attention_gamma(lam: Array, context: int) -> Array:
     """gamma_i = E[Sigma_hat^2]_ii = lam_i^2 + (lam_i^2 + tr(Lambda) lam_i) / N (§6.1)."""
-    return lam**2 + (lam**2 + lam.sum() * lam) / _context(context)
+    return lam**2 + (lam**2 + lam.sum() * lam) / context_length(context)
 
 
 def attention_targets(lam: ArrayLike, context: int) -> tuple[Array, Array]:
@@ -60,7 +45,7 @@ def attention_targets(lam: ArrayLike, context: int) -> tuple[Array, Array]:
     tuple of ndarray
         ``(m_star, c)`` per mode.
     """
-    lam = _eigenvalues(lam)
+    lam = eigenvalues(lam)
     gamma = _attention_gamma(lam, context)
     return lam / gamma, lam * gamma
 
@@ -87,7 +72,7 @@ def attention_loss(M: ArrayLike, lam: ArrayLike, context: int) -> float:
     float
         L(M).
     """
-    lam = _eigenvalues(lam)
+    lam = eigenvalues(lam)
     M = np.asarray(M, dtype=float)
     if not np.all(np.isfinite(M)) or np.any(np.abs(M) > 1e100):
         raise ValueError("M must be finite with every entry in [-1e100, 1e100]")
@@ -115,7 +100,7 @@ def attention_plateau_losses(lam: ArrayLike, context: int) -> Array:
     ndarray
         L_0, ..., L_len(lam).
     """
-    lam = _eigenvalues(lam)
+    lam = eigenvalues(lam)
     m_star, _ = attention_targets(lam, context)
     gain = 0.5 * lam**2 * m_star  # = lam^3 / (2 gamma)
     return 0.5 * lam.sum() - np.concatenate([[0.0], np.cumsum(gain)])
@@ -178,7 +163,7 @@ def attention_loss_curve(t: ArrayLike, lam: ArrayLike, a0: ArrayLike, context: i
     ndarray
         L(t), shape (len(t),).
     """
-    lam = _eigenvalues(lam)
+    lam = eigenvalues(lam)
     m_star, curv = attention_targets(lam, context)
     a0 = np.broadcast_to(np.asarray(a0, dtype=float), lam.shape)
     t = np.atleast_1d(np.asarray(t, dtype=float))

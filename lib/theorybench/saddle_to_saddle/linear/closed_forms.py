@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 from scipy import integrate
 
-from .. import _checks
-from .._checks import integer_at_least as _integer_at_least
-from .._checks import positive as _positive
+from ... import _checks
+from ..._checks import integer_at_least as _integer_at_least
+from ..._checks import positive as _positive
+from .._shared.inputs import Array, bounded_array, spectrum
 
 __all__ = [
     "mode_trajectory",
@@ -24,32 +25,6 @@ __all__ = [
     "width_transition_times",
     "deep_mode_trajectory",
 ]
-
-Array = NDArray[np.float64]
-
-
-#: the largest magnitude a teacher strength, weight or time may have: its square stays finite
-BOUND = 1e100
-
-
-def _bounded_array(x: ArrayLike, name: str, **kwargs) -> Array:  # noqa: ANN003
-    """_checks.finite_array, and every entry within [-BOUND, BOUND]."""
-    arr = _checks.finite_array(x, name, **kwargs)
-    if np.any(np.abs(arr) > BOUND):
-        raise ValueError(f"{name} must have every entry in [-{BOUND:g}, {BOUND:g}]")
-    return arr
-
-
-def _spectrum(s: ArrayLike, *, strictly_decreasing: bool = False) -> Array:
-    try:
-        s = _bounded_array(s, "s (teacher singular values)", ndim=1, positive=True)
-    except ValueError as err:
-        raise ValueError(
-            f"{err}: s must be a non-empty 1-D array of finite numbers in (0, {BOUND:g}]"
-        ) from None
-    if strictly_decreasing and np.any(np.diff(s) >= 0):
-        raise ValueError("s (teacher singular values) must be strictly decreasing")
-    return s
 
 
 # ----------------------------------------------------------------------------------------------
@@ -78,12 +53,12 @@ def mode_trajectory(t: ArrayLike, s: ArrayLike, u0: float, tau: float = 1.0) -> 
     ndarray
         u_k(t), shape (len(t), len(s)).
     """
-    s = _spectrum(s)
+    s = spectrum(s)
     _positive(u0, "u0")
     _positive(tau, "tau")
     if np.any(s <= u0):
         raise ValueError(f"u0 must be smaller than every s_k (small initialisation), got u0={u0}")
-    t = np.atleast_1d(_bounded_array(t, "t"))[:, None]
+    t = np.atleast_1d(bounded_array(t, "t"))[:, None]
     return s / (1 + np.exp(np.log(s / u0 - 1) - 2 * s * t / tau))
 
 
@@ -107,7 +82,7 @@ def learning_times(s: ArrayLike, u0: float, tau: float = 1.0) -> Array:
     ndarray
         t_k per mode.
     """
-    s = _spectrum(s)
+    s = spectrum(s)
     _positive(u0, "u0")
     _positive(tau, "tau")
     if np.any(s <= 2 * u0):
@@ -133,7 +108,7 @@ def steepest_descent_times(s: ArrayLike, u0: float, tau: float = 1.0) -> Array:
     ndarray
         The time of steepest descent per mode.
     """
-    s = _spectrum(s)
+    s = spectrum(s)
     _positive(u0, "u0")
     _positive(tau, "tau")
     if np.any(s <= 3 * u0):
@@ -160,7 +135,7 @@ def loss_curve(t: ArrayLike, s: ArrayLike, u0: float, tau: float = 1.0) -> Array
     ndarray
         L(t), shape (len(t),).
     """
-    return 0.5 * ((_spectrum(s) - mode_trajectory(t, s, u0, tau)) ** 2).sum(1)
+    return 0.5 * ((spectrum(s) - mode_trajectory(t, s, u0, tau)) ** 2).sum(1)
 
 
 def plateau_losses(s: ArrayLike) -> Array:
@@ -177,7 +152,7 @@ def plateau_losses(s: ArrayLike) -> Array:
     ndarray
         The n + 1 plateau levels.
     """
-    s = _spectrum(s, strictly_decreasing=True)
+    s = spectrum(s, strictly_decreasing=True)
     tail = np.cumsum((s**2)[::-1])[::-1]
     return np.append(0.5 * tail, 0.0)
 
@@ -269,7 +244,7 @@ def teacher(s: ArrayLike, d_in: int, d_out: int, seed: int = 0) -> tuple[Array, 
     tuple of ndarray
         ``(M, U, V)`` with M = U diag(s) V'.
     """
-    s = _spectrum(s)
+    s = spectrum(s)
     d_in = _integer_at_least(d_in, "d_in", s.size)
     d_out = _integer_at_least(d_out, "d_out", s.size)
     rng = np.random.default_rng(_integer_at_least(seed, "seed", 0))
@@ -299,8 +274,8 @@ def effective_initial_strength(W1: ArrayLike, W2: ArrayLike, U: ArrayLike, V: Ar
     ndarray
         Effective u_k(0), shape (B, n).
     """
-    W1, W2 = _bounded_array(W1, "W1"), _bounded_array(W2, "W2")
-    U, V = _bounded_array(U, "U"), _bounded_array(V, "V")
+    W1, W2 = bounded_array(W1, "W1"), bounded_array(W2, "W2")
+    U, V = bounded_array(U, "U"), bounded_array(V, "V")
     a = W1 @ np.asarray(V, dtype=float)  # (B, H, n)
     b = np.swapaxes(W2, -1, -2) @ np.asarray(U, dtype=float)  # (B, H, n)
     return 0.25 * ((a + b) ** 2).sum(-2)
@@ -405,14 +380,14 @@ def deep_mode_trajectory(
     ndarray
         u_k(t), shape (len(t), len(s)).
     """
-    s = _spectrum(s)
+    s = spectrum(s)
     _positive(sigma, "sigma")
     _positive(tau, "tau")
     depth = _integer_at_least(depth, "depth", 2)
     if np.any(depth * np.log(sigma) >= np.log(s)):  # in logs: sigma^depth may overflow
         raise ValueError("sigma^depth must be below every s_k (small initialisation)")
     u0 = sigma**depth
-    t = np.atleast_1d(_bounded_array(t, "t"))
+    t = np.atleast_1d(bounded_array(t, "t"))
     out = np.empty((t.size, s.size))
     for k, sk in enumerate(s):
         v = np.linspace(np.log(u0 / (sk - u0)), 40.0, 4000)

@@ -10,14 +10,14 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .. import _checks
-from .._memo import reused
-from ..training import TrainConfig
-from ._gd import plain_gd
-from .linear import Array
-from .plateaus import _plateau_middles, detect_plateaus
-from .relu import (
-    _ramps,
+from ... import _checks
+from ..._memo import reused
+from ...training import TrainConfig
+from .._shared.gd import plain_gd
+from .._shared.inputs import Array, ramps
+from ..plateaus import detect_plateaus, plateau_middles
+from ..scales import CI, sizes
+from .closed_forms import (
     best_single_unit,
     circular_patches,
     first_fixed_point,
@@ -26,7 +26,6 @@ from .relu import (
     relu_plateau_levels,
     unit_escape,
 )
-from .scales import CI, sizes
 
 __all__ = [
     "ReluRun",
@@ -300,7 +299,7 @@ class ReluRun(_UnitRun):
             if not self._escaped[i]:
                 kinks.append([])
                 continue
-            js = list(_plateau_middles(self.time, times)) + [self.time.size - 1]
+            js = list(plateau_middles(self.time, times)) + [self.time.size - 1]
             for r, j in enumerate((js[0], self._unit_plateau(i, 0.5))):
                 d = np.linalg.norm(fps - self._function(i, j), axis=1) / norm
                 nearest[i, r], dist[i, r] = int(np.argmin(d)), d[r]
@@ -330,7 +329,7 @@ def train_relu_network(
     weight N(0, sigma^2)), one start per seed (§9.3). Recorded every ``record_every`` steps."""
     import torch
 
-    k, s, d = _ramps(kinks, slopes, sides)
+    k, s, d = ramps(kinks, slopes, sides)
     n_points = _checks.integer_at_least(n_points, "n_points", 3)
     width = _checks.integer_at_least(width, "width", 1)
     seeds = _checks.integer_at_least(seeds, "seeds", 1)

@@ -7,13 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .. import _checks
-from .._checks import integer_at_least as _integer_at_least
-from .._memo import reused
-from ..training import TrainConfig
-from .attention import _context, _eigenvalues
-from .linear import Array
-from .scales import CI, sizes
+from ... import _checks
+from ..._checks import integer_at_least as _integer_at_least
+from ..._memo import reused
+from ...training import TrainConfig
+from .._shared.inputs import Array, context_length, eigenvalues
+from ..scales import CI, sizes
 
 __all__ = [
     "AttentionRun",
@@ -89,8 +88,8 @@ def train_attention(
     """
     import torch
 
-    lam = _eigenvalues(lam)
-    context = _context(context)
+    lam = eigenvalues(lam)
+    context = context_length(context)
     d = lam.size
     sig = _checks.positive_array(sigmas, "sigmas", ndim=1)
     if np.any(sig > 10):
@@ -194,8 +193,8 @@ def head_specialisation(
     head ends up carrying which component i (its part v_h k_hi q_hi of M_ii, against the
     component's optimum m_i*), when each component is acquired (its total share reaches 1/2),
     and the transitions found on the loss curve alone (``detect_plateaus``)."""
-    from .attention import attention_targets
-    from .plateaus import detect_plateaus
+    from ..plateaus import detect_plateaus
+    from .closed_forms import attention_targets
 
     lam_arr = np.asarray(lam, dtype=float)
     seeds = _integer_at_least(seeds, "seeds", 1)

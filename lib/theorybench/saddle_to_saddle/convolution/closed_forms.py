@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .. import _checks
-from .linear import Array, _bounded_array, _spectrum
+from ... import _checks
+from .._shared.inputs import Array, bounded_array, spectrum
 
 __all__ = ["conv_teacher", "conv_plateau_losses", "conv_initial_strength"]
 
@@ -57,16 +57,16 @@ def conv_teacher(s: ArrayLike, d: int, freqs: ArrayLike | None = None, seed: int
     ndarray
         The kernel t, shape (d,), with abs(DFT(t))[freqs] = s.
     """
-    s = _spectrum(s)
+    s = spectrum(s)
     d = _checks.integer_at_least(d, "d", 2 * s.size + 2)
     freqs = _frequencies(np.arange(1, s.size + 1) if freqs is None else freqs, s.size, d)
     phase = np.random.default_rng(_checks.integer_at_least(seed, "seed", 0)).uniform(
         0, 2 * np.pi, s.size
     )
-    spectrum = np.zeros(d, dtype=complex)
-    spectrum[freqs] = s * np.exp(1j * phase)
-    spectrum[d - freqs] = np.conj(spectrum[freqs])
-    return np.fft.ifft(spectrum).real
+    spec = np.zeros(d, dtype=complex)
+    spec[freqs] = s * np.exp(1j * phase)
+    spec[d - freqs] = np.conj(spec[freqs])
+    return np.fft.ifft(spec).real
 
 
 def conv_plateau_losses(s: ArrayLike, d: int) -> Array:
@@ -88,7 +88,7 @@ def conv_plateau_losses(s: ArrayLike, d: int) -> Array:
         Levels before the first transition, between transitions and after the last
         (len(s) + 1 values, the last 0), in order of decreasing s.
     """
-    s = np.sort(_spectrum(s))[::-1]
+    s = np.sort(spectrum(s))[::-1]
     d = _checks.integer_at_least(d, "d", 2 * s.size + 1)
     return np.r_[np.cumsum((s**2)[::-1])[::-1], 0.0] / d
 
@@ -101,7 +101,7 @@ def conv_initial_strength(w: ArrayLike, a: ArrayLike, t: ArrayLike, freqs: Array
     a^ = e^{i theta/2} y they read tau x' = s conj(y), tau y' = s conj(x), so x + conj(y) grows like
     e^{s t/tau} while x - conj(y) decays, and abs(P_k) ~ sum_c abs(x_c + conj(y_c))^2 e^{2 s t/tau} / 4:
     the logistic of the two-layer network with this u0 (the analogue of
-    :func:`~theorybench.saddle_to_saddle.linear.effective_initial_strength`). Batched over a
+    :func:`~theorybench.saddle_to_saddle.linear.closed_forms.effective_initial_strength`). Batched over a
     leading axis.
 
     Parameters
@@ -120,7 +120,7 @@ def conv_initial_strength(w: ArrayLike, a: ArrayLike, t: ArrayLike, freqs: Array
     ndarray
         u_k, shape (B, len(freqs)).
     """
-    w, a = _bounded_array(w, "w"), _bounded_array(a, "a")
+    w, a = bounded_array(w, "w"), bounded_array(a, "a")
     t = _checks.finite_array(t, "t")
     if w.ndim != 3 or a.shape != w.shape or t.shape != w.shape[-1:]:
         raise ValueError("w and a must have shape (B, channels, d) and t shape (d,)")

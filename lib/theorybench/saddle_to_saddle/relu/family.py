@@ -9,13 +9,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .. import _checks
-from .._memo import reused
-from ..training import TrainConfig
-from ._gd import plain_gd
-from .linear import Array
-from .plateaus import detect_plateaus
-from .relu import (
+from ... import _checks
+from ..._memo import reused
+from ...training import TrainConfig
+from .._shared.gd import plain_gd
+from .._shared.inputs import Array
+from ..plateaus import detect_plateaus
+from .closed_forms import (
     first_fixed_point,
     ramp_teacher,
     relu_escape,

@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .. import _checks
-from .linear import Array
+from ... import _checks
+from .._shared.inputs import Array
 
 __all__ = ["quadratic_escape_time", "quadratic_unit_flow", "quadratic_escape_sequence"]
 

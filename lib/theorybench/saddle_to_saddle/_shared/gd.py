@@ -1,5 +1,5 @@
-"""One plain gradient-descent loop for the chapter's full-batch experiments (linear, convolutional
-and quadratic networks), batched over independent runs."""
+"""One plain gradient-descent loop for the chapter's full-batch experiments (linear,
+convolutional, quadratic and ReLU networks), batched over independent runs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .linear import Array
+from .inputs import Array
 
 
 def plain_gd(

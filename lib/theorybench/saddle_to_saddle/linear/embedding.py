@@ -10,11 +10,12 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .. import _checks
-from .._memo import reused
-from ..training import TrainConfig
-from .linear import Array, _spectrum, teacher
-from .plateaus import detect_plateaus
+from ... import _checks
+from ..._memo import reused
+from ...training import TrainConfig
+from .._shared.inputs import Array, spectrum
+from ..plateaus import detect_plateaus
+from .closed_forms import teacher
 
 __all__ = ["SaddleCheck", "EMBEDDING_TRAIN", "embedded_saddles"]
 
@@ -55,7 +56,7 @@ def embedded_saddles(
     Seeds whose curve shows fewer than n transitions raise RuntimeError."""
     import torch
 
-    s = _spectrum(s, strictly_decreasing=True)
+    s = spectrum(s, strictly_decreasing=True)
     seeds = _checks.integer_at_least(seeds, "seeds", 1)
     sigma = _checks.positive(sigma, "sigma")
     hidden = _checks.integer_at_least(hidden, "hidden", s.size)

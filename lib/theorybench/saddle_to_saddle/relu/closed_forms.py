@@ -9,8 +9,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import optimize
 
-from .. import _checks
-from .linear import Array
+from ... import _checks
+from .._shared.inputs import Array, ramps
 
 __all__ = [
     "ramp_teacher",
@@ -48,20 +48,6 @@ def _points(x: ArrayLike, name: str = "x") -> Array:
     return _bounded(x, name)
 
 
-def _ramps(kinks: ArrayLike, slopes: ArrayLike, sides: ArrayLike) -> tuple[Array, Array, Array]:
-    k = np.atleast_1d(np.asarray(kinks, dtype=float))
-    s = np.atleast_1d(np.asarray(slopes, dtype=float))
-    d = np.atleast_1d(np.asarray(sides, dtype=float))
-    if k.ndim != 1 or k.shape != s.shape or k.shape != d.shape or k.size == 0:
-        raise ValueError("kinks, slopes and sides must be 1-D arrays of one length >= 1")
-    _bounded(k, "kinks")
-    if not np.all(_bounded(s, "slopes") > 0):
-        raise ValueError("slopes must be > 0")
-    if not np.all(np.isin(d, (-1.0, 1.0))):
-        raise ValueError("sides must be +1 (ramp rising to the right) or -1 (to the left)")
-    return k, s, d
-
-
 def ramp_teacher(x: ArrayLike, kinks: ArrayLike, slopes: ArrayLike, sides: ArrayLike) -> Array:
     """The teacher y(x) = sum_j s_j relu(d_j (x - k_j)): ramps with kinks k_j, slopes s_j > 0,
     rising to the right (d_j = +1) or to the left (d_j = -1) (§9.1).
@@ -79,7 +65,7 @@ def ramp_teacher(x: ArrayLike, kinks: ArrayLike, slopes: ArrayLike, sides: Array
         y at each x.
     """
     x = _points(x)
-    k, s, d = _ramps(kinks, slopes, sides)
+    k, s, d = ramps(kinks, slopes, sides)
     return (s * np.maximum(d * (x[:, None] - k), 0.0)).sum(axis=1)
 
 

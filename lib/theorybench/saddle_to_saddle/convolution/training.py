@@ -8,14 +8,15 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .. import _checks
-from .._memo import reused
-from ..training import TrainConfig
-from ._gd import plain_gd
-from .convolution import conv_initial_strength, conv_plateau_losses, conv_teacher
-from .linear import Array, _spectrum, steepest_descent_times
-from .plateaus import _plateau_middles, detect_plateaus
-from .scales import CI, sizes
+from ... import _checks
+from ..._memo import reused
+from ...training import TrainConfig
+from .._shared.gd import plain_gd
+from .._shared.inputs import Array, spectrum
+from ..linear.closed_forms import steepest_descent_times
+from ..plateaus import detect_plateaus, plateau_middles
+from ..scales import CI, sizes
+from .closed_forms import conv_initial_strength, conv_plateau_losses, conv_teacher
 
 __all__ = ["ConvRun", "CONV_TRAIN", "train_conv_network"]
 
@@ -82,7 +83,7 @@ class ConvRun:
         nearest, dist = np.empty((len(self.loss), n), int), np.empty((len(self.loss), n))
         learned = np.empty((len(self.loss), n, n), bool)
         for i in range(len(self.loss)):
-            for r, j in enumerate(_plateau_middles(self.time, times[i])):
+            for r, j in enumerate(plateau_middles(self.time, times[i])):
                 d = np.linalg.norm(truncs - self.kernels[i, j], axis=1) / norm
                 nearest[i, r], dist[i, r] = int(np.argmin(d)), d[r]
                 learned[i, r] = self.strengths[i, j] > self.s / 2
@@ -113,7 +114,7 @@ def train_conv_network(
     import torch
     import torch.nn.functional as F
 
-    s = _spectrum(s, strictly_decreasing=True)
+    s = spectrum(s, strictly_decreasing=True)
     train = TrainConfig.resolve(train, lambda: sizes().conv.train)
     teacher = conv_teacher(s, d, freqs, train.seed)
     freqs = np.arange(1, s.size + 1) if freqs is None else np.asarray(freqs)
