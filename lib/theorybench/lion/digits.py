@@ -11,7 +11,9 @@ norm of each weight matrix in place of ||w||_inf (§7).
 
 The seeds of one configuration train as one batched network: every parameter carries a leading
 seed axis, and the loss is the sum of the seeds' losses, so each seed gets its own gradient.
-Sign Lion and AdamW act entry by entry and Muon matrix by matrix, so batching changes nothing.
+Sign Lion and AdamW act entry by entry and Muon matrix by matrix, so batching changes nothing;
+likewise every weight decay of one optimizer trains as rows of the same tensors (one
+batched program per optimizer instead of one per configuration).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -27,7 +30,8 @@ from numpy.typing import NDArray
 from .. import _checks
 from .._memo import reused
 from ..training import TrainConfig
-from .optimizer import LionK, Muon
+from .discrete import _lion_k_update
+from .kappa import get_kappa
 from .scales import CI, sizes
 
 __all__ = [
@@ -275,23 +279,75 @@ def _minibatches(n: int, seeds: int, batch: int, steps: int, master: int) -> tor
     return out
 
 
+class _RowDecayLionK:
+    """Lion-K (:class:`~theorybench.lion.optimizer.LionK`'s update, the very
+    ``_lion_k_update``) with one weight decay per leading row of every parameter: rows are
+    (configuration, seed) pairs, so several weight decays train as one batched program. Each row
+    gets exactly the arithmetic of ``LionK`` at its own lam (the update is entry- or
+    matrix-wise, so rows never mix)."""
+
+    def __init__(self, params: list[torch.Tensor], lr: float, lams: torch.Tensor, kappa: str):
+        self.params, self.lr, self.lams = params, lr, lams
+        self.kappa = get_kappa(kappa)
+        self.m = [torch.zeros_like(p) for p in params]
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        for p, m in zip(self.params, self.m, strict=True):
+            lam = self.lams.view(-1, *([1] * (p.dim() - 1)))
+            x_next, m_next, _, _ = _lion_k_update(
+                p, m, p.grad, lr=self.lr, beta1=0.9, beta2=0.99, lam=lam, kappa=self.kappa,
+                xp=torch,
+            )  # fmt: skip
+            p.copy_(x_next)
+            m.copy_(m_next)
+
+
+class _RowDecayAdamW:
+    """torch's AdamW with one (decoupled) weight decay per leading row: AdamW multiplies each
+    parameter by 1 - lr wd and then takes Adam's step, which is what this does, row by row."""
+
+    def __init__(self, params: list[torch.Tensor], lr: float, decays: torch.Tensor):
+        self.params = params
+        self.adam = torch.optim.Adam(params, lr=lr)
+        self.keep = 1 - lr * decays
+
+    def zero_grad(self) -> None:
+        self.adam.zero_grad()
+
+    @torch.no_grad()
+    def step(self) -> None:
+        for p in self.params:
+            p.mul_(self.keep.view(-1, *([1] * (p.dim() - 1))))
+        self.adam.step()
+
+
 def _train(
-    make_optimizer: Callable[[list[torch.Tensor]], torch.optim.Optimizer],
+    make_optimizer: Callable[[list[torch.Tensor], torch.Tensor], Any],
     init: list[torch.Tensor],
     data: _Data,
     batches: torch.Tensor,
     record: np.ndarray,
-    lam: float,
-) -> dict[str, np.ndarray]:
-    """Train every seed's copy of ``init`` for len(batches) steps; record what OptimizerRuns
-    holds (``lam`` sets the box of the boundary fraction; the largest weight at every step)."""
-    params = [p.clone().requires_grad_(True) for p in init]
-    opt = make_optimizer(params)
+    lams: list[float],
+) -> list[dict[str, np.ndarray]]:
+    """Train every seed's copy of ``init`` for len(batches) steps at each decay of ``lams``, all
+    as one batched program (row c * seeds + s: decay c, seed s; the loss is the sum of the rows'
+    losses, so each row gets its own gradient); record, per decay, what OptimizerRuns holds
+    (``lams`` set the box of the boundary fraction; the largest weight at every step)."""
+    k, seeds = len(lams), init[0].shape[0]
+    params = [p.repeat(k, *([1] * (p.dim() - 1))).requires_grad_(True) for p in init]
+    lam_rows = torch.tensor(lams, dtype=torch.float64).repeat_interleave(seeds)
+    lam_rows = lam_rows.to(init[0].device, init[0].dtype)
+    opt = make_optimizer(params, lam_rows)
     (X, y), steps = data.fit, batches.shape[0]
-    seeds = init[0].shape[0]
     rows = {k: [] for k in ("test_accuracy", "train_loss", "boundary_fraction", "spectral_norms")}
-    max_abs = np.empty((seeds, steps + 1))
+    max_abs = np.empty((k * seeds, steps + 1))
     recorded = set(record.tolist())
+    box = lam_rows.view(-1, 1, 1)
     for t in range(steps + 1):
         with torch.no_grad():
             tops = torch.stack([p.abs().flatten(1).amax(1) for p in params])
@@ -299,20 +355,21 @@ def _train(
             if t in recorded:
                 rows["test_accuracy"].append(_accuracy(params, *data.test))
                 rows["train_loss"].append(_losses(params, X, y).cpu().numpy())
-                on = sum((lam * p.abs() >= 1 - TOL).flatten(1).sum(1) for p in params)
+                on = sum((box * p.abs() >= 1 - TOL).flatten(1).sum(1) for p in params)
                 rows["boundary_fraction"].append((on / sum(p[0].numel() for p in params)).cpu())
                 norms = [torch.linalg.matrix_norm(p, ord=2) for p in params[::2]]
                 rows["spectral_norms"].append(torch.stack(norms, 1).cpu().numpy())
         if t == steps:
             break
-        idx = batches[t].to(X.device)
+        idx = batches[t].repeat(k, 1).to(X.device)
         opt.zero_grad()
         _losses(params, X[idx], y[idx]).sum().backward()
         opt.step()
     with torch.no_grad():
         val = _accuracy(params, *data.validation)
     out = {k: np.stack([np.asarray(r, dtype=float) for r in v], 1) for k, v in rows.items()}
-    return out | {"max_abs_weight": max_abs, "validation_accuracy": val}
+    out |= {"max_abs_weight": max_abs, "validation_accuracy": val}
+    return [{name: a[c * seeds : (c + 1) * seeds] for name, a in out.items()} for c in range(k)]
 
 
 @reused
@@ -395,37 +452,28 @@ def train_digits(
     batches = _minibatches(n_fit, seeds, batch, steps, seed)
     record = np.unique(np.r_[0, np.geomspace(1, steps, records - 1).astype(int)])
 
-    def runs(name: str, step: float, decay: float, make) -> OptimizerRuns:
-        out = _train(make, init, data, batches, record, decay)
-        return OptimizerRuns(optimizer=name, lr=step, weight_decay=decay, **out)
+    def runs(name: str, step: float, decays: list[float], make) -> tuple[OptimizerRuns, ...]:
+        if not decays:
+            return ()
+        outs = _train(make, init, data, batches, record, decays)
+        return tuple(
+            OptimizerRuns(optimizer=name, lr=step, weight_decay=decay, **out)
+            for decay, out in zip(decays, outs, strict=True)
+        )
 
     start = time.perf_counter()
-    lion = tuple(
-        runs("lion", lr, lam, lambda ps, lam=lam: LionK(ps, lr=lr, weight_decay=lam))
-        for lam in map(float, lams_arr)
+    # one batched program per optimizer: every decay's seeds are rows of one set of tensors
+    lion = runs("lion", lr, [float(lam) for lam in lams_arr],
+                lambda ps, lam: _RowDecayLionK(ps, lr, lam, "l1"))  # fmt: skip
+    adamw_all = runs(
+        "adamw",
+        adamw_lr,
+        [float(lam) * lr / adamw_lr for lam in lams_arr] + [float(wd) for wd in low_arr],
+        lambda ps, wd: _RowDecayAdamW(ps, adamw_lr, wd),
     )
-    adamw = tuple(
-        runs(
-            "adamw",
-            adamw_lr,
-            wd,
-            lambda ps, wd=wd: torch.optim.AdamW(ps, lr=adamw_lr, weight_decay=wd),
-        )  # fmt: skip
-        for wd in (float(lam) * lr / adamw_lr for lam in lams_arr)
-    )
-    adamw_low = tuple(
-        runs(
-            "adamw",
-            adamw_lr,
-            wd,
-            lambda ps, wd=wd: torch.optim.AdamW(ps, lr=adamw_lr, weight_decay=wd),
-        )
-        for wd in map(float, low_arr)
-    )
-    muon = tuple(
-        runs("muon", muon_lr, lam, lambda ps, lam=lam: Muon(ps, lr=muon_lr, weight_decay=lam))
-        for lam in map(float, muon_arr)
-    )
+    adamw, adamw_low = adamw_all[: lams_arr.size], adamw_all[lams_arr.size :]
+    muon = runs("muon", muon_lr, [float(lam) for lam in muon_arr],
+                lambda ps, lam: _RowDecayLionK(ps, muon_lr, lam, "nuclear"))  # fmt: skip
     return DigitsRun(
         lams=lams_arr,
         muon_lams=muon_arr,
