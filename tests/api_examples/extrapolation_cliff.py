@@ -11,6 +11,15 @@ from theorybench.training import TrainConfig
 
 _P3, _B3 = [0.9, 0.02, 0.08], [0.9, 0.09, 0.01]
 _RUN = ec.simulate_validity(_P3, _B3, [0.5, 1.0, 2.0], L=4, steps=8, records=3)
+_CLIFF_INST = ec.draw_cliff_instances(2, seed=0)
+_SWEEPS = ec.train_categorical_family(
+    _CLIFF_INST, [[0.5, 1.0], [0.5, 1.0]], batch=8, train=TrainConfig(steps=3, lr=0.01)
+)
+_VALIDITY_INST = [(_P3, _B3, 3), ([0.99, 0.002, 0.008], [0.95, 0.0495, 0.0005], 2)]
+_FAMILY = ec.train_validity_family(
+    _VALIDITY_INST, [[0.0, 1.0, 2.0], [0.0, 1.5, 3.0]], batch=8, records=2,
+    train=TrainConfig(steps=4, lr=0.05),
+)  # fmt: skip
 _TRAINING = ec.train_structured_policy(
     _P3, _B3, [0.5, 1.0, 2.0], L=4, seeds=2, batch=8, records=2,
     train=TrainConfig(steps=4, lr=0.05),
@@ -93,4 +102,28 @@ EXAMPLES: dict[Any, dict[str, Any]] = {
         "training": _TRAINING,
         "budgets": (4, 8),
     },  # fmt: skip
+    ec.draw_cliff_instances: {"n": 2, "seed": 0},
+    ec.draw_validity_instances: {"n": 2, "seed": 0},
+    ec.cliff_grid: {"star": 1.352},
+    ec.validity_grid: {"cliff": 1.619},
+    ec.train_categorical_family: {
+        "instances": _CLIFF_INST,
+        "lams": [[0.5, 1.0], [1.0, 1.5]],
+        "batch": 8,
+        "train": TrainConfig(steps=3, lr=0.01),
+    },
+    ec.train_validity_family: {
+        "instances": _VALIDITY_INST,
+        "lams": [[0.0, 1.0], [1.0, 2.0]],
+        "seeds": 2,
+        "batch": 8,
+        "epochs": 2,
+        "eps": 0.2,
+        "records": 2,
+        "train": TrainConfig(steps=3, lr=0.05),
+    },
+    ec.plot_cliff_family: {"instances": _CLIFF_INST, "sweeps": _SWEEPS},
+    ec.cliff_family_rows: {"instances": _CLIFF_INST, "sweeps": _SWEEPS, "step": 0.01},
+    ec.plot_validity_family: {"instances": _VALIDITY_INST, "runs": _FAMILY},
+    ec.validity_family_rows: {"instances": _VALIDITY_INST, "runs": _FAMILY},
 }

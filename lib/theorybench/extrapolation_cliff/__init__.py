@@ -24,7 +24,8 @@ Layout: ``experiment``, ``interactive``, ``figures``, ``model``, ``simulator``, 
 ``validity_training``. Closed forms (``model``, ``simulator``, ``validity_model``) import only numpy/scipy; the other modules load on first use of one of their names."""
 
 from .._lazy import lazy_exports
-from . import model, scales, simulator, validity_model
+from . import families, model, scales, simulator, validity_model
+from .families import *  # noqa: F403
 from .model import *  # noqa: F403
 from .scales import *  # noqa: F403
 from .simulator import *  # noqa: F403
@@ -32,13 +33,25 @@ from .validity_model import *  # noqa: F403
 
 __getattr__, __dir__, __all__ = lazy_exports(
     __name__,
-    [*model.__all__, *scales.__all__, *simulator.__all__, *validity_model.__all__],
+    [
+        *families.__all__,
+        *model.__all__,
+        *scales.__all__,
+        *simulator.__all__,
+        *validity_model.__all__,
+    ],
     {
-        "experiment": ["PolicySweep", "DEFAULT_TRAIN", "train_categorical_policy"],
+        "experiment": [
+            "PolicySweep",
+            "DEFAULT_TRAIN",
+            "train_categorical_policy",
+            "train_categorical_family",
+        ],
         "validity_training": [
             "ValidityTraining",
             "VALIDITY_TRAIN",
             "train_structured_policy",
+            "train_validity_family",
         ],
         "interactive": ["explorer"],
         "figures": [
@@ -57,6 +70,10 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "STEEP_EXAMPLE",
             "plot_cliff_overview",
             "plot_base_clip_window",
+            "plot_cliff_family",
+            "cliff_family_rows",
+            "plot_validity_family",
+            "validity_family_rows",
         ],
     },
 )

@@ -1,18 +1,20 @@
-"""The torch experiment: a categorical policy trained by sampled clipped OPD over a grid of lambda."""
+"""The torch experiment: categorical policies trained by sampled clipped OPD over grids of lambda."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from .._checks import integer_at_least as _integer_at_least
+from .._memo import reused
 from ..training import TrainConfig
 from .model import Array, _clip, _lam, _pair, extrapolated_fixed_point_k, lambda_star_k
 from .scales import CI, sizes
 
-__all__ = ["PolicySweep", "DEFAULT_TRAIN", "train_categorical_policy"]
+__all__ = ["PolicySweep", "DEFAULT_TRAIN", "train_categorical_policy", "train_categorical_family"]
 
 #: Adam, step 0.01, 3,000 steps (the ci sizes' config)
 DEFAULT_TRAIN = CI.train
@@ -33,6 +35,125 @@ class PolicySweep:
     lambda_star: float  # K-ary threshold of (p, b, c)
 
 
+def _lams(lams: ArrayLike) -> Array:
+    lams = _lam(np.atleast_1d(np.asarray(lams, dtype=float)))
+    if lams.ndim != 1:
+        raise ValueError("lams must be a 1-D array of coefficients")
+    return lams
+
+
+@reused
+def train_categorical_family(
+    instances: Sequence[tuple],
+    lams: Sequence[ArrayLike],
+    *,
+    batch: int = 1024,
+    train: TrainConfig | None = None,
+) -> tuple[PolicySweep, ...]:
+    """Train categorical policies of several instances (p, b, c), each over its own grid of
+    lambda, by sampled, clipped, extrapolated OPD with Adam: every (instance, lambda) pair is one
+    row of one tensor program (§7); instances with fewer tokens are padded with tokens of mass 0,
+    which are never sampled and never move.
+
+    Each step samples ``batch`` tokens per row from the current student (on-policy), scores
+    them with r_lambda(y) = lambda log p(y) + (1-lambda) log b(y) - log pi(y) (detached), masks
+    tokens whose base-relative ratio leaves [1/c, c], and descends
+    -mean(mask * r_lambda * log pi(y)), for ``train.steps`` Adam steps of size ``train.lr``.
+
+    Parameters
+    ----------
+    instances : sequence of (p, b, c)
+        Teacher and base distributions over K >= 2 tokens (token 0 the format token; K may differ
+        between instances) and the clip strength c > 1.
+    lams : sequence of array_like
+        One 1-D grid of extrapolation coefficients (>= 0) per instance.
+    batch : int
+        Sampled tokens per row and step (>= 1).
+    train : TrainConfig, optional
+        Steps, step size, seed and device; the ci or full sizes' ``train`` by default.
+
+    Returns
+    -------
+    tuple of PolicySweep
+        One per instance. Its ``lambda_star`` is
+        :func:`~theorybench.extrapolation_cliff.model.lambda_star_k`'s: inf when no ratio leaves
+        [1/c, c] below lambda = 100 (a very loose clip).
+    """
+    import torch
+
+    if isinstance(instances, (str, bytes)) or len(instances) == 0:
+        raise ValueError(f"instances must be a non-empty sequence of (p, b, c), got {instances!r}")
+    if len(lams) != len(instances):
+        raise ValueError(
+            f"lams must hold one grid per instance, got {len(lams)} for {len(instances)}"
+        )
+    checked = []
+    for inst in instances:
+        if len(inst) != 3:
+            raise ValueError(f"instances must be (p, b, c) triples, got {inst!r}")
+        pd, bd = _pair(inst[0], inst[1])
+        checked.append((pd, bd, float(_clip(inst[2]))))
+    grids = [_lams(g) for g in lams]
+    _integer_at_least(batch, "batch", 1)
+    train = TrainConfig.resolve(train, lambda: sizes().train)
+    steps, lr = train.require_steps(), train.lr
+    K = max(pd.size for pd, _, _ in checked)
+    rows = [(i, lam) for i, g in enumerate(grids) for lam in g]
+    R = len(rows)
+    log_p, log_b = np.full((R, K), -np.inf), np.full((R, K), -np.inf)
+    log_c, lam_r = np.empty(R), np.empty(R)
+    for r, (i, lam) in enumerate(rows):
+        pd, bd, c = checked[i]
+        log_p[r, : pd.size], log_b[r, : bd.size] = np.log(pd), np.log(bd)
+        log_c[r], lam_r[r] = np.log(c), lam
+    real = np.isfinite(log_b)
+    target = np.where(real, (1 - lam_r[:, None]) * np.where(real, log_b, 0)
+                      + lam_r[:, None] * np.where(real, log_p, 0), 0.0)  # fmt: skip
+    dev = train.torch_device()
+    dtype = train.torch_dtype(dev)
+    gen = torch.Generator(device=dev).manual_seed(train.seed)
+    log_b_t = torch.tensor(log_b, device=dev, dtype=dtype)
+    log_c_t = torch.tensor(log_c, device=dev, dtype=dtype)[:, None]
+    target_t = torch.tensor(target, device=dev, dtype=dtype)  # (R, K) unnormalised log pi_lambda
+    theta = log_b_t.clone().requires_grad_()
+    opt = torch.optim.Adam([theta], lr=lr)
+    idx = torch.arange(R, device=dev)[:, None]
+    masked, counted = torch.zeros(R, device=dev, dtype=dtype), 0
+    for t in range(steps):
+        log_pi = torch.log_softmax(theta, dim=1)
+        y = torch.multinomial(log_pi.detach().exp(), batch, replacement=True, generator=gen)
+        lp = log_pi[idx, y]  # (R, batch)
+        with torch.no_grad():
+            ok = (lp - log_b_t[idx, y]).abs() <= log_c_t
+            reward = target_t[idx, y] - lp
+        loss = -(ok * reward * lp).mean(1).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if t >= steps - max(1, steps // 10):
+            masked += (~ok).to(dtype).mean(1)
+            counted += 1
+    with torch.no_grad():
+        final = torch.log_softmax(theta, dim=1).cpu().numpy()
+    frac = (masked / counted).cpu().numpy()
+    out, start = [], 0
+    for (pd, bd, c), g in zip(checked, grids, strict=True):
+        sl = slice(start, start + g.size)
+        start += g.size
+        lp_i = final[sl, : pd.size]
+        out.append(
+            PolicySweep(
+                lams=g,
+                modal_mass=np.exp(lp_i[:, 0]),
+                fixed_point=np.array([extrapolated_fixed_point_k(pd, bd, lam)[0] for lam in g]),
+                clip_fraction=frac[sl],
+                tail_logit_gap=lp_i[:, 0] - lp_i[:, 1:].max(1),
+                lambda_star=lambda_star_k(pd, bd, c),
+            )
+        )
+    return tuple(out)
+
+
 def train_categorical_policy(
     p: ArrayLike,
     b: ArrayLike,
@@ -43,58 +164,10 @@ def train_categorical_policy(
     train: TrainConfig | None = None,
 ) -> PolicySweep:
     """Train a categorical policy over K tokens (token 0 the format-valid one) from the base by
-    clipped, extrapolated OPD with Adam, every lambda batched in one tensor program (§7).
+    clipped, extrapolated OPD with Adam, every lambda batched in one tensor program (§7): one
+    instance of :func:`train_categorical_family`.
 
-    Each step samples ``batch`` tokens per lambda from the current student (on-policy), scores
-    them with r_lambda(y) = lambda log p(y) + (1-lambda) log b(y) - log pi(y) (detached), masks
-    tokens whose base-relative ratio leaves [1/c, c], and descends
-    -mean(mask * r_lambda * log pi(y)), for ``train.steps`` Adam steps of size ``train.lr``.
-    The result's ``lambda_star`` is :func:`~theorybench.extrapolation_cliff.model.lambda_star_k`'s: inf when no ratio leaves
-    [1/c, c] below lambda = 100 (a very loose clip).
+    The result's ``lambda_star`` is :func:`~theorybench.extrapolation_cliff.model.lambda_star_k`'s:
+    inf when no ratio leaves [1/c, c] below lambda = 100 (a very loose clip).
     """
-    import torch
-
-    pd, bd = _pair(p, b)
-    c = float(_clip(c))
-    lams = _lam(np.atleast_1d(np.asarray(lams, dtype=float)))
-    if lams.ndim != 1:
-        raise ValueError("lams must be a 1-D array of coefficients")
-    _integer_at_least(batch, "batch", 1)
-    train = TrainConfig.resolve(train, lambda: sizes().train)
-    steps, lr = train.require_steps(), train.lr
-    dev = train.torch_device()
-    dtype = train.torch_dtype(dev)
-    gen = torch.Generator(device=dev).manual_seed(train.seed)
-    log_p = torch.tensor(np.log(pd), device=dev, dtype=dtype)
-    log_b = torch.tensor(np.log(bd), device=dev, dtype=dtype)
-    lam_t = torch.tensor(lams, device=dev, dtype=dtype)[:, None]
-    target = (1 - lam_t) * log_b + lam_t * log_p  # (L, K) unnormalised log pi_lambda
-    theta = log_b.repeat(lams.size, 1).clone().requires_grad_()
-    opt = torch.optim.Adam([theta], lr=lr)
-    rows = torch.arange(lams.size, device=dev)[:, None]
-    masked, counted = torch.zeros(lams.size, device=dev), 0
-    for t in range(steps):
-        log_pi = torch.log_softmax(theta, dim=1)
-        y = torch.multinomial(log_pi.detach().exp(), batch, replacement=True, generator=gen)
-        lp = log_pi[rows, y]  # (L, batch)
-        with torch.no_grad():
-            ok = (lp - log_b[y]).abs() <= np.log(c)
-            reward = target[rows, y] - lp
-        loss = -(ok * reward * lp).mean(1).sum()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        if t >= steps - max(1, steps // 10):
-            masked += (~ok).float().mean(1)
-            counted += 1
-    with torch.no_grad():
-        log_pi = torch.log_softmax(theta, dim=1).cpu().numpy()
-    fixed = np.array([extrapolated_fixed_point_k(pd, bd, lam)[0] for lam in lams])
-    return PolicySweep(
-        lams=lams,
-        modal_mass=np.exp(log_pi[:, 0]),
-        fixed_point=fixed,
-        clip_fraction=(masked / counted).cpu().numpy(),
-        tail_logit_gap=log_pi[:, 0] - log_pi[:, 1:].max(1),
-        lambda_star=lambda_star_k(pd, bd, c),
-    )
+    return train_categorical_family([(p, b, c)], [lams], batch=batch, train=train)[0]

@@ -31,6 +31,10 @@ __all__ = [
     "STEEP_EXAMPLE",
     "plot_cliff_overview",
     "plot_base_clip_window",
+    "plot_cliff_family",
+    "cliff_family_rows",
+    "plot_validity_family",
+    "validity_family_rows",
 ]
 
 #: The steep example of §8.4 (L = 20): the base's validity 0.335 (the paper's SFT parse rate),
@@ -278,7 +282,8 @@ def plot_validity_training(run, cliff: float) -> object:
 
 
 def validity_rows(p, b, L: int, runs: dict, training, budgets: tuple[int, ...]) -> list[str]:
-    """The model's thresholds, the simulator's, and the torch experiment's onset with its spread."""
+    """The model's thresholds, the simulator's, and (unless ``training`` is None) the torch
+    experiment's onset with its spread."""
     from .simulator import simulated_cliff
     from .validity_model import validity_cliff, validity_peak
 
@@ -294,6 +299,8 @@ def validity_rows(p, b, L: int, runs: dict, training, budgets: tuple[int, ...]) 
             for T in budgets
         ),
     ]
+    if training is None:
+        return rows
     c = training.cliffs()
     fin = c[np.isfinite(c)]
     lo, hi = np.quantile(fin, [0.1, 0.9]) if fin.size else (np.nan, np.nan)
@@ -465,3 +472,113 @@ def plot_base_clip_window() -> object:
            title=f"sign-aware base clip, $c_V$ = {c_v:.0f}")  # fmt: skip
     ax.legend(fontsize=7)
     return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# The torch experiments over random instances of their families (§7, §8.3)
+# ----------------------------------------------------------------------------------------------
+def _cliff_excess(p, b, c: float, lam: float) -> float:
+    """The fixed point's largest |log(pi_lambda(y)/b(y))| minus log c (> 0: outside the band)."""
+    from scipy import special
+
+    z = (1 - lam) * np.log(b) + lam * np.log(p)
+    return float(np.max(np.abs(z - special.logsumexp(z) - np.log(b))) - np.log(c))
+
+
+def plot_cliff_family(instances, sweeps) -> object:
+    """The categorical experiment over random instances (§7): for every trained (instance,
+    lambda), the fraction of sampled tokens masked at the end of training against how far the
+    fixed point's largest log-ratio to the base lies outside the band (log c at 0)."""
+    from ..plotting import COLORS, figure
+
+    fig, (ax,) = figure(1, width=6.5, height=3.4)
+    for i, ((p, b, c), sweep) in enumerate(zip(instances, sweeps, strict=True)):
+        x = [_cliff_excess(p, b, c, lam) for lam in sweep.lams]
+        ax.plot(x, sweep.clip_fraction, "o-", ms=3, lw=0.8, alpha=0.8,
+                color=COLORS["experiment"], label="trained runs" if i == 0 else None)  # fmt: skip
+    ax.axvline(
+        0.0, color=COLORS["theory"], ls="--", lw=1, label=r"band edge ($\lambda = \lambda^*_K$)"
+    )
+    ax.set(xlabel=r"fixed point's largest $|\log \pi_\lambda(y)/b(y)| - \log c$",
+           ylabel="masked fraction (last 10 %)",
+           title=f"{len(sweeps)} random instances, one seed each")  # fmt: skip
+    ax.legend(fontsize=7, loc="upper left")
+    return fig
+
+
+def cliff_family_rows(instances, sweeps, step: float) -> list[str]:
+    """One summary line: over the instances, the first masked lambda minus lambda*_K (min /
+    median / max), runs masked more than ``step`` inside the band, runs unmasked past it."""
+    from .. import _checks
+
+    step = _checks.positive(step, "step")
+    firsts, early, late = [], 0, 0
+    for (p, b, c), sweep in zip(instances, sweeps, strict=True):
+        masked = sweep.clip_fraction > 0
+        inside = np.array([_cliff_excess(p, b, c, lam) < -step for lam in sweep.lams])
+        early += int(np.sum(masked & inside))
+        late += int(np.sum(~masked & (sweep.lams >= sweep.lambda_star)))
+        firsts.append(sweep.lams[np.argmax(masked)] - sweep.lambda_star if masked.any() else np.inf)
+    f = np.array(firsts)
+    return [
+        f"{len(sweeps)} instances: first masked lambda - lambda*_K min {f.min():+.3f}, "
+        f"median {np.median(f):+.3f}, max {f.max():+.3f}; masked inside the band: {early}, "
+        f"unmasked at or past lambda*_K: {late}"
+    ]
+
+
+def _family_onsets(instances, runs) -> tuple[np.ndarray, np.ndarray]:
+    from .simulator import onset
+    from .validity_model import validity
+
+    fixed = np.array([onset(r.lams, validity(p, b, r.lams, L))
+                      for (p, b, L), r in zip(instances, runs, strict=True)])  # fmt: skip
+    trained = np.array([float(r.cliffs()[0]) for r in runs])
+    return fixed, trained
+
+
+def plot_validity_family(instances, runs) -> object:
+    """The validity experiment over random instances (§8.3). Left: trained validity (points) and
+    the fixed point's (lines) against lambda for three instances. Right: every instance's
+    trained onset against the fixed point's cliff read on the same grid, coloured by the base's
+    mass on the breaking token; onsets past the grid sit at its top."""
+    from ..plotting import COLORS, CYCLE, figure
+    from .validity_model import validity
+
+    fixed, trained = _family_onsets(instances, runs)
+    fig, (a1, a2) = figure(2, width=10.0, height=3.6)
+    for i, ((p, b, L), r) in enumerate(list(zip(instances, runs, strict=True))[:3]):
+        a1.plot(r.lams, validity(p, b, r.lams, L), color=CYCLE[i], lw=1.5)
+        a1.plot(r.lams, r.validity[0, :, -1], "o", ms=3, color=CYCLE[i], label=f"L = {L}")
+    a1.set(xlabel=r"$\lambda$", ylabel="validity", ylim=(0, 1.02),
+           title="fixed point (lines), trained (points)")  # fmt: skip
+    a1.legend(fontsize=7)
+    top = max(float(r.lams[-1]) for r in runs)
+    ok = np.isfinite(fixed)  # an instance whose fixed point never halves on its grid is left out
+    shown = np.where(np.isfinite(trained), trained, top)
+    bB = np.array([float(b[-1]) for _, b, _ in instances])
+    sc = a2.scatter(fixed[ok], shown[ok], c=np.log10(bB[ok]), cmap="viridis", s=22, zorder=3)
+    lim = (min(fixed[ok].min(initial=1.0), 1.0), top + 0.05)
+    a2.plot(lim, lim, color=COLORS["theory"], lw=1, ls="--", label="onset = fixed point's cliff")
+    a2.set(xlabel="fixed point's cliff (same grid)", ylabel="trained onset", xlim=lim, ylim=lim,
+           title=f"{len(runs)} random instances, one seed each")  # fmt: skip
+    fig.colorbar(sc, ax=a2, label=r"$\log_{10}$ base mass of the breaking token")
+    a2.legend(fontsize=7, loc="upper left")
+    return fig
+
+
+def validity_family_rows(instances, runs) -> list[str]:
+    """One summary line: trained onset minus the fixed point's cliff (same grid) over the
+    instances (min / median / max), and how many fell beyond the grid."""
+    fixed, trained = _family_onsets(instances, runs)
+    ok = np.isfinite(fixed)
+    gap = trained[ok] - fixed[ok]
+    fin = gap[np.isfinite(gap)]
+    if fin.size == 0:
+        return [
+            f"{len(runs)} instances: no onset on the grid ({ok.sum()} with a fixed-point cliff)"
+        ]
+    return [
+        f"{len(runs)} instances: onset - fixed point's cliff min {fin.min():+.3f}, median "
+        f"{np.median(gap):+.3f}, max {fin.max():+.3f} ({gap.size - fin.size} beyond the grid)"
+    ]

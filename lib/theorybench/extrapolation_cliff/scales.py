@@ -24,6 +24,9 @@ class CliffSizes(Sizes):
     validity_seeds: int
     validity_batch: int
     validity_train: TrainConfig
+    #: instances drawn from each torch claim's family (one seed each; families.py)
+    cliff_instances: int = 10
+    validity_instances: int = 10
 
 
 CI = CliffSizes(
@@ -43,6 +46,8 @@ FULL = CliffSizes(
     validity_seeds=20,
     validity_batch=512,
     validity_train=TrainConfig(steps=1000, lr=0.05),
+    cliff_instances=40,
+    validity_instances=40,
 )
 
 

@@ -1,8 +1,9 @@
-"""The torch experiment of the validity model: a policy over L structural positions trained by
-sampled, PPO-clipped, extrapolated OPD, batched over lambdas and seeds (§8.3)."""
+"""The torch experiment of the validity model: policies over L structural positions trained by
+sampled, PPO-clipped, extrapolated OPD, batched over instances, lambdas and seeds (§8.3)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,7 +17,12 @@ from .model import Array, _lam, _pair
 from .scales import sizes
 from .simulator import onset
 
-__all__ = ["ValidityTraining", "VALIDITY_TRAIN", "train_structured_policy"]
+__all__ = [
+    "ValidityTraining",
+    "VALIDITY_TRAIN",
+    "train_structured_policy",
+    "train_validity_family",
+]
 
 #: Adam, step 0.05, 150 outer steps of 4 PPO epochs each
 VALIDITY_TRAIN = TrainConfig(steps=150, lr=0.05)  #: the ci sizes' validity_train
@@ -24,7 +30,7 @@ VALIDITY_TRAIN = TrainConfig(steps=150, lr=0.05)  #: the ci sizes' validity_trai
 
 @dataclass(frozen=True)
 class ValidityTraining:
-    """Result of :func:`train_structured_policy`."""
+    """Result of :func:`train_structured_policy` (one instance)."""
 
     lams: Array
     steps: Array  # (R,) recorded outer steps
@@ -36,7 +42,143 @@ class ValidityTraining:
         return np.array([onset(self.lams, v[:, at], drop) for v in self.validity])
 
 
+def _lams(lams: ArrayLike) -> Array:
+    lams = _lam(np.atleast_1d(np.asarray(lams, dtype=float)))
+    if lams.ndim != 1:
+        raise ValueError("lams must be a 1-D array of coefficients")
+    return lams
+
+
 @reused
+def train_validity_family(
+    instances: Sequence[tuple],
+    lams: Sequence[ArrayLike],
+    *,
+    seeds: int = 1,
+    batch: int = 128,
+    epochs: int = 4,
+    eps: float = 0.2,
+    records: int = 16,
+    train: TrainConfig | None = None,
+) -> tuple[ValidityTraining, ...]:
+    """Train, for each instance (p, b, L) and each lambda of its grid, independent logits for L
+    structural positions from the base by on-policy distillation with the extrapolated per-token
+    reward r_lambda(y) = lambda log p(y) + (1 - lambda) log b(y) - log pi_old(y) as advantage and
+    PPO's clipped surrogate min(rho A, clip(rho, 1 - eps, 1 + eps) A), rho = pi(y)/pi_old(y) the
+    ratio to the behaviour policy of the outer step, ``epochs`` Adam steps per batch of
+    ``batch`` sampled outputs. Every position of every (instance, seed, lambda) is one row of one
+    tensor program (§8.3). Validity is prod_l pi_l(0); the parse rate is measured on ``batch``
+    final samples.
+
+    Parameters
+    ----------
+    instances : sequence of (p, b, L)
+        Teacher and base over the same K >= 2 tokens (token 0 valid; K the same for every
+        instance) and the number of positions L >= 1.
+    lams : sequence of array_like
+        One 1-D grid of extrapolation coefficients (>= 0) per instance.
+    seeds : int
+        Independent runs per (instance, lambda) (>= 1).
+    batch, epochs : int
+        Sampled outputs per outer step, and Adam steps per batch (>= 1).
+    eps : float
+        PPO's clip range, in (0, 1).
+    records : int
+        Recorded outer steps (>= 2, evenly spaced).
+    train : TrainConfig, optional
+        Outer steps, step size, seed and device; the sizes' ``validity_train`` by default.
+
+    Returns
+    -------
+    tuple of ValidityTraining
+        One per instance.
+    """
+    import torch
+
+    if isinstance(instances, (str, bytes)) or len(instances) == 0:
+        raise ValueError(f"instances must be a non-empty sequence of (p, b, L), got {instances!r}")
+    if len(lams) != len(instances):
+        raise ValueError(
+            f"lams must hold one grid per instance, got {len(lams)} for {len(instances)}"
+        )
+    checked = []
+    for inst in instances:
+        if len(inst) != 3:
+            raise ValueError(f"instances must be (p, b, L) triples, got {inst!r}")
+        pd, bd = _pair(inst[0], inst[1])
+        checked.append((pd, bd, _checks.integer_at_least(inst[2], "L (structural positions)", 1)))
+    K = checked[0][0].size
+    if any(pd.size != K for pd, _, _ in checked):
+        raise ValueError("instances must all have the same number of tokens K")
+    grids = [_lams(g) for g in lams]
+    seeds = _checks.integer_at_least(seeds, "seeds", 1)
+    batch = _checks.integer_at_least(batch, "batch", 1)
+    epochs = _checks.integer_at_least(epochs, "epochs", 1)
+    eps = _checks.in_range(eps, "eps", 0, 1, lo_open=True, hi_open=True)
+    records = _checks.integer_at_least(records, "records", 2)
+    train = TrainConfig.resolve(train, lambda: sizes().validity_train)
+    steps = train.require_steps()
+    dev = train.torch_device()
+    dtype = train.torch_dtype(dev)
+    # rows: (instance, seed, lambda, position), in that order; groups: (instance, seed, lambda)
+    log_b_rows, target_rows, group_of_row, n_groups = [], [], [], 0
+    for (pd, bd, L), g in zip(checked, grids, strict=True):
+        tgt = g[:, None] * np.log(pd) + (1 - g[:, None]) * np.log(bd)  # (G, K)
+        tgt = np.repeat(np.tile(tgt, (seeds, 1)), L, axis=0)  # (S G L, K)
+        target_rows.append(tgt)
+        log_b_rows.append(np.broadcast_to(np.log(bd), tgt.shape))
+        group_of_row.append(n_groups + np.repeat(np.arange(seeds * g.size), L))
+        n_groups += seeds * g.size
+    logb = torch.tensor(np.concatenate(log_b_rows), dtype=dtype, device=dev)  # (R, K)
+    target = torch.tensor(np.concatenate(target_rows), dtype=dtype, device=dev)
+    group = torch.tensor(np.concatenate(group_of_row), device=dev)
+    theta = logb.clone().requires_grad_()
+    opt = torch.optim.Adam([theta], lr=train.lr)
+    gen = torch.Generator(device=dev).manual_seed(train.seed)
+    record = np.unique(np.linspace(0, steps, records).round().astype(int))
+    out = np.empty((n_groups, record.size))
+    j = 0
+    for t in tqdm(range(steps + 1), disable=not train.progress, desc="OPD", leave=False):
+        with torch.no_grad():
+            log_old = torch.log_softmax(theta, dim=-1)
+            if t == record[j]:
+                log_v = torch.zeros(n_groups, dtype=dtype, device=dev)
+                out[:, j] = log_v.index_add_(0, group, log_old[:, 0]).exp().cpu().numpy()
+                j += 1
+            if t == steps:
+                break
+            y = torch.multinomial(log_old.exp(), batch, replacement=True, generator=gen)
+            lp_old = torch.gather(log_old, -1, y)  # (R, batch)
+            adv = torch.gather(target, -1, y) - lp_old
+        for _ in range(epochs):
+            lp = torch.gather(torch.log_softmax(theta, dim=-1), -1, y)
+            rho = torch.exp(lp - lp_old)
+            surrogate = torch.minimum(rho * adv, torch.clamp(rho, 1 - eps, 1 + eps) * adv)
+            loss = -surrogate.mean(-1).sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    with torch.no_grad():
+        pi = torch.softmax(theta, dim=-1)
+        y = torch.multinomial(pi, batch, replacement=True, generator=gen)  # (R, batch)
+        broken = torch.zeros(n_groups, batch, dtype=dtype, device=dev)
+        broken.index_add_(0, group, (y != 0).to(dtype))
+        parses = (broken == 0).to(dtype).mean(-1).cpu().numpy()
+    result, start = [], 0
+    for g in grids:
+        n = seeds * g.size
+        result.append(
+            ValidityTraining(
+                lams=g,
+                steps=record.astype(float),
+                validity=out[start : start + n].reshape(seeds, g.size, record.size),
+                parse_rate=parses[start : start + n].reshape(seeds, g.size),
+            )
+        )
+        start += n
+    return tuple(result)
+
+
 def train_structured_policy(
     p: ArrayLike,
     b: ArrayLike,
@@ -51,61 +193,12 @@ def train_structured_policy(
     train: TrainConfig | None = None,
 ) -> ValidityTraining:
     """Train independent logits for L structural positions from the base by on-policy
-    distillation with the extrapolated per-token reward r_lambda(y) = lambda log p(y) +
-    (1 - lambda) log b(y) - log pi_old(y) as advantage and PPO's clipped surrogate
-    min(rho A, clip(rho, 1 - eps, 1 + eps) A), rho = pi(y)/pi_old(y) the ratio to the behaviour
-    policy of the outer step, ``epochs`` Adam steps per batch of ``batch`` sampled outputs; every
-    (seed, lambda) pair is one slice of one tensor program (§8.3). Validity is prod_l pi_l(0);
-    the parse rate is measured on ``batch`` final samples.
+    distillation with the extrapolated per-token reward and PPO's clipped surrogate, ``seeds``
+    independent runs per lambda: one instance of :func:`train_validity_family` (§8.3).
+    Validity is prod_l pi_l(0); the parse rate is measured on ``batch`` final samples.
     """
-    import torch
-
-    p, b = _pair(p, b)
-    lams = _lam(np.atleast_1d(np.asarray(lams, dtype=float)))
     L = _checks.integer_at_least(L, "L (structural positions)", 1)
-    seeds = _checks.integer_at_least(seeds, "seeds", 1)
-    batch = _checks.integer_at_least(batch, "batch", 1)
-    epochs = _checks.integer_at_least(epochs, "epochs", 1)
-    eps = _checks.in_range(eps, "eps", 0, 1, lo_open=True, hi_open=True)
-    records = _checks.integer_at_least(records, "records", 2)
-    train = TrainConfig.resolve(train, lambda: sizes().validity_train)
-    steps = train.require_steps()
-    dev = train.torch_device()
-    dtype = train.torch_dtype(dev)
-    S, G, K = seeds, lams.size, p.size
-    logp = torch.tensor(np.log(p), dtype=dtype, device=dev)
-    logb = torch.tensor(np.log(b), dtype=dtype, device=dev)
-    lam = torch.tensor(lams, dtype=dtype, device=dev)[None, :, None, None]  # (1, G, 1, 1)
-    target = lam * logp + (1 - lam) * logb  # (1, G, 1, K)
-    theta = logb.expand(S, G, L, K).clone().requires_grad_()
-    opt = torch.optim.Adam([theta], lr=train.lr)
-    gen = torch.Generator(device=dev).manual_seed(train.seed)
-    record = np.unique(np.linspace(0, steps, records).round().astype(int))
-    out = np.empty((S, G, record.size))
-    j = 0
-    for t in tqdm(range(steps + 1), disable=not train.progress, desc="OPD", leave=False):
-        with torch.no_grad():
-            log_old = torch.log_softmax(theta, dim=-1)
-            if t == record[j]:
-                out[:, :, j] = log_old[..., 0].sum(-1).exp().cpu().numpy()
-                j += 1
-            if t == steps:
-                break
-            y = torch.multinomial(
-                log_old.exp().reshape(-1, K), batch, replacement=True, generator=gen
-            ).reshape(S, G, L, batch)
-            lp_old = torch.gather(log_old, -1, y)  # (S, G, L, batch)
-            adv = torch.gather(target.expand(S, G, L, K), -1, y) - lp_old
-        for _ in range(epochs):
-            lp = torch.gather(torch.log_softmax(theta, dim=-1), -1, y)
-            rho = torch.exp(lp - lp_old)
-            surrogate = torch.minimum(rho * adv, torch.clamp(rho, 1 - eps, 1 + eps) * adv)
-            loss = -surrogate.mean(-1).sum()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-    with torch.no_grad():
-        pi = torch.softmax(theta, dim=-1).reshape(-1, K)
-        y = torch.multinomial(pi, batch, replacement=True, generator=gen).reshape(S, G, L, batch)
-        parses = (y == 0).all(dim=2).double().mean(-1).cpu().numpy()
-    return ValidityTraining(lams=lams, steps=record.astype(float), validity=out, parse_rate=parses)
+    return train_validity_family(
+        [(p, b, L)], [lams], seeds=seeds, batch=batch, epochs=epochs, eps=eps, records=records,
+        train=train,
+    )[0]  # fmt: skip
