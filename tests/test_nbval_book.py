@@ -5,6 +5,7 @@ follows each notebook's last cell, so it runs in the same worker, with the same 
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,27 +17,40 @@ from nbval_book import add_book_items, after_cell, assemble
 STORED = "correlation median 0.9914 (10-90 %: 0.9537-0.9982, n = 100)"
 
 
-def _cell_item(printed: str) -> SimpleNamespace:
+def _cell_item(printed: str, tmp_path: Path) -> SimpleNamespace:
+    """nbval's item for the third code cell of a notebook whose stored output of that cell is
+    STORED in two stream chunks (as Jupyter stores a print followed by another)."""
+    head, tail = STORED.split("(")
     cell = nbformat.v4.new_code_cell(
         "print(stats)",
         metadata={"tags": ["nbval-check-output"], "tolerance": {"rtol": 1e-3, "atol": 1e-4}},
         execution_count=3,
-        outputs=[nbformat.v4.new_output("stream", name="stdout", text=STORED + "\n")],
+        outputs=[
+            nbformat.v4.new_output("stream", name="stdout", text=head),
+            nbformat.v4.new_output("stream", name="stdout", text="(" + tail + "\n"),
+        ],
     )
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("a = 1"), nbformat.v4.new_code_cell("b = 2"), cell]
+    nbformat.write(nb, tmp_path / "t.ipynb")
+    # what nbval leaves in its copy of the cell after comparing (streams joined in place)
+    mutated = copy.deepcopy(cell)
+    mutated.outputs[0].text += mutated.outputs[1].text
     fresh = [nbformat.v4.new_output("stream", name="stdout", text=printed + "\n")]
-    return SimpleNamespace(cell=cell, cell_num=2, test_outputs=fresh, parent=SimpleNamespace())
+    parent = SimpleNamespace(fspath=str(tmp_path / "t.ipynb"))
+    return SimpleNamespace(cell=mutated, cell_num=2, test_outputs=fresh, parent=parent)
 
 
-def test_a_checked_cell_rounded_differently_passes_and_its_outputs_are_kept() -> None:
-    item = _cell_item(STORED.replace("0.9914", "0.9913"))
+def test_a_checked_cell_rounded_differently_passes_and_its_outputs_are_kept(tmp_path) -> None:
+    item = _cell_item(STORED.replace("0.9914", "0.9913"), tmp_path)
     after_cell(item, 1.5)
     assert item.parent._tb_ran["outputs"][2] == item.test_outputs
     assert item.parent._tb_ran["seconds"] == 1.5
 
 
-def test_a_checked_cell_whose_number_moved_fails() -> None:
+def test_a_checked_cell_whose_number_moved_fails(tmp_path) -> None:
     with pytest.raises(AssertionError, match=r"0\.9914 -> 0\.9814"):
-        after_cell(_cell_item(STORED.replace("0.9914", "0.9814")), 1.0)
+        after_cell(_cell_item(STORED.replace("0.9914", "0.9814"), tmp_path), 1.0)
 
 
 def test_the_assembled_notebook_is_numbered_and_carries_the_widget_state(tmp_path: Path) -> None:
