@@ -20,8 +20,8 @@ token outside gets no gradient (it is masked).
 Second model (§8): parse validity of L structural positions, V = prod_l pi_l(0), under
 PPO-clipped extrapolated OPD (``validity_model``, ``simulate_validity``, ``validity_training``).
 
-Layout: ``experiment``, ``interactive``, ``figures``, ``model``, ``simulator``, ``validity_model``,
-``validity_training``. Closed forms (``model``, ``simulator``, ``validity_model``) import only numpy/scipy; the other modules load on first use of one of their names."""
+Layout: ``families`` (the torch claims' random instances), ``experiment``, ``interactive``, ``figures``, ``model``, ``simulator``, ``validity_model``,
+``validity_training``. Closed forms (``model``, ``simulator``, ``validity_model``) and ``families`` import only numpy/scipy; the other modules load on first use of one of their names."""
 
 from .._lazy import lazy_exports
 from . import families, model, scales, simulator, validity_model

@@ -42,6 +42,21 @@ def _lams(lams: ArrayLike) -> Array:
     return lams
 
 
+def _multinomial_counts(pi, n: int, gen):
+    """Counts of ``n`` draws from each row of ``pi`` (R, K), exactly multinomial: token k's
+    count is binomial in the draws left, with its probability given the tokens before it."""
+    import torch
+
+    tail = pi.flip(1).cumsum(1).flip(1)  # sum_{j >= k} pi_j: the last real token's is its own
+    cond = torch.where(tail > 0, pi / tail, torch.zeros_like(pi)).clamp(0, 1)
+    left = torch.full_like(pi[:, 0], float(n))
+    counts = torch.zeros_like(pi)
+    for k in range(pi.shape[1]):
+        counts[:, k] = torch.binomial(left, cond[:, k], generator=gen)
+        left = left - counts[:, k]
+    return counts
+
+
 @reused
 def train_categorical_family(
     instances: Sequence[tuple],
@@ -55,7 +70,8 @@ def train_categorical_family(
     row of one tensor program (§7); instances with fewer tokens are padded with tokens of mass 0,
     which are never sampled and never move.
 
-    Each step samples ``batch`` tokens per row from the current student (on-policy), scores
+    Each step samples ``batch`` tokens per row from the current student (on-policy; drawn as
+    multinomial counts, since the loss depends on the batch only through them), scores
     them with r_lambda(y) = lambda log p(y) + (1-lambda) log b(y) - log pi(y) (detached), masks
     tokens whose base-relative ratio leaves [1/c, c], and descends
     -mean(mask * r_lambda * log pi(y)), for ``train.steps`` Adam steps of size ``train.lr``.
@@ -117,21 +133,23 @@ def train_categorical_family(
     target_t = torch.tensor(target, device=dev, dtype=dtype)  # (R, K) unnormalised log pi_lambda
     theta = log_b_t.clone().requires_grad_()
     opt = torch.optim.Adam([theta], lr=lr)
-    idx = torch.arange(R, device=dev)[:, None]
     masked, counted = torch.zeros(R, device=dev, dtype=dtype), 0
+    real = torch.tensor(np.isfinite(log_b), device=dev)
+    zero = torch.zeros((), device=dev, dtype=dtype)
     for t in range(steps):
         log_pi = torch.log_softmax(theta, dim=1)
-        y = torch.multinomial(log_pi.detach().exp(), batch, replacement=True, generator=gen)
-        lp = log_pi[idx, y]  # (R, batch)
         with torch.no_grad():
-            ok = (lp - log_b_t[idx, y]).abs() <= log_c_t
-            reward = target_t[idx, y] - lp
-        loss = -(ok * reward * lp).mean(1).sum()
+            # the batch enters the loss only through each token's count: the mean over samples
+            # of ok * reward * log pi(y) is the sum over tokens of (count / batch) times it
+            share = _multinomial_counts(log_pi.exp(), batch, gen) / batch
+            ok = real & ((log_pi - log_b_t).abs() <= log_c_t)
+            coef = torch.where(ok, share * (target_t - log_pi), zero)
+        loss = -(coef * torch.where(real, log_pi, zero)).sum()
         opt.zero_grad()
         loss.backward()
         opt.step()
         if t >= steps - max(1, steps // 10):
-            masked += (~ok).to(dtype).mean(1)
+            masked += torch.where(real & ~ok, share, zero).sum(1)
             counted += 1
     with torch.no_grad():
         final = torch.log_softmax(theta, dim=1).cpu().numpy()

@@ -66,8 +66,9 @@ def train_validity_family(
     reward r_lambda(y) = lambda log p(y) + (1 - lambda) log b(y) - log pi_old(y) as advantage and
     PPO's clipped surrogate min(rho A, clip(rho, 1 - eps, 1 + eps) A), rho = pi(y)/pi_old(y) the
     ratio to the behaviour policy of the outer step, ``epochs`` Adam steps per batch of
-    ``batch`` sampled outputs. Every position of every (instance, seed, lambda) is one row of one
-    tensor program (§8.3). Validity is prod_l pi_l(0); the parse rate is measured on ``batch``
+    ``batch`` sampled outputs (drawn as each position's multinomial token counts, since the
+    surrogate depends on the batch only through them; the final parse rate draws whole outputs).
+    Every position of every (instance, seed, lambda) is one row of one tensor program (§8.3). Validity is prod_l pi_l(0); the parse rate is measured on ``batch``
     final samples.
 
     Parameters
@@ -94,6 +95,8 @@ def train_validity_family(
         One per instance.
     """
     import torch
+
+    from .experiment import _multinomial_counts
 
     if isinstance(instances, (str, bytes)) or len(instances) == 0:
         raise ValueError(f"instances must be a non-empty sequence of (p, b, L), got {instances!r}")
@@ -147,14 +150,14 @@ def train_validity_family(
                 j += 1
             if t == steps:
                 break
-            y = torch.multinomial(log_old.exp(), batch, replacement=True, generator=gen)
-            lp_old = torch.gather(log_old, -1, y)  # (R, batch)
-            adv = torch.gather(target, -1, y) - lp_old
+            # the batch enters the surrogate only through each token's count: its mean over
+            # samples is the sum over tokens of (count / batch) times the token's term
+            share = _multinomial_counts(log_old.exp(), batch, gen) / batch
+            adv = target - log_old  # (R, K)
         for _ in range(epochs):
-            lp = torch.gather(torch.log_softmax(theta, dim=-1), -1, y)
-            rho = torch.exp(lp - lp_old)
+            rho = torch.exp(torch.log_softmax(theta, dim=-1) - log_old)
             surrogate = torch.minimum(rho * adv, torch.clamp(rho, 1 - eps, 1 + eps) * adv)
-            loss = -surrogate.mean(-1).sum()
+            loss = -(share * surrogate).sum()
             opt.zero_grad()
             loss.backward()
             opt.step()
