@@ -14,6 +14,14 @@ BUDGETS = np.array([1e19, 1e20, 1e21, 1e22])
 XS, XL = 2 * np.log10(2), 2 * np.log10(16)  # +-2x and +-16x grids, in decades
 
 
+@pytest.fixture(scope="module")
+def epoch_huber():
+    """Epoch's Huber VarPro fit to its 240 Chinchilla points, ``varpro_fit(d.N, d.D, d.loss,
+    objective="huber")`` on ``epoch_chinchilla_points(drop_highest=5)``: the notebook's
+    ``real_data_fits`` computes exactly this call (seconds of CPU), stored once for both."""
+    return ch.real_data_fits().epoch
+
+
 # -- the surface and the optimal allocation (§2) ------------------------------------------------
 @settings(max_examples=40, deadline=None)
 @given(
@@ -177,10 +185,11 @@ def test_varpro_recovers_noise_free_parameters(surface, record_property) -> None
     chapter="chinchilla",
     statement="VarPro with Epoch's objective lands in Epoch's 95 % intervals",
 )
-def test_varpro_huber_on_epoch_data_lands_in_epochs_confidence_intervals(record_property) -> None:
+def test_varpro_huber_on_epoch_data_lands_in_epochs_confidence_intervals(
+    epoch_huber, record_property
+) -> None:
     """[E24]: E 1.769-1.871, alpha 0.317-0.373, beta 0.331-0.415 (95 %), on their 240 points."""
-    d = ch.epoch_chinchilla_points(drop_highest=5)
-    s = ch.varpro_fit(d.N, d.D, d.loss, objective="huber").surface
+    s = epoch_huber.surface
     record_property("measured", f"E {s.E:.3f}, alpha {s.alpha:.4f}, beta {s.beta:.4f}")
     record_property("predicted", "E 1.769-1.871, alpha 0.317-0.373, beta 0.331-0.415 (Epoch 95 %)")
     assert 1.769 <= s.E <= 1.871
@@ -193,10 +202,10 @@ def test_varpro_huber_on_epoch_data_lands_in_epochs_confidence_intervals(record_
     chapter="chinchilla",
     statement="VarPro reaches the direct 5-D fit's objective",
 )
-def test_varpro_matches_the_direct_fit_objective(record_property) -> None:
+def test_varpro_matches_the_direct_fit_objective(epoch_huber, record_property) -> None:
     """Same data, same objective: VarPro's minimum is no worse than 5-D L-BFGS-B from many starts."""
     d = ch.epoch_chinchilla_points(drop_highest=5)
-    vp = ch.varpro_fit(d.N, d.D, d.loss, objective="huber")
+    vp = epoch_huber
     direct = ch.direct_fit(d.N, d.D, d.loss, starts=ch.epoch_start_grid()[::50])
     record_property("measured", float((vp.objective - direct.objective) / direct.objective))
     record_property("predicted", "<= 0 (relative objective difference VarPro - direct)")
@@ -287,12 +296,13 @@ def test_vertex_shift_grows_like_width_squared() -> None:
     np.testing.assert_allclose(ratios, ratios[0], rtol=0.02)
 
 
+@pytest.mark.slow  # the notebook's sweep (33 students x 4 seeds, ~18 s), computed once for both
 def test_torch_sweep_gives_u_shaped_isoflop_curves_whose_optimum_grows_with_compute() -> None:
-    """A small real sweep: every budget's curve has an interior minimum, and Approach 2's N*
-    exponent is positive (bigger budgets want bigger students)."""
-    res = ch.torch_isoflop_sweep(
-        [3e7, 1e8, 3e8], [4, 8, 16, 32, 64], seeds=2, train=ch.DEFAULT_TRAIN.replace(device="cpu")
-    )
+    """The notebook's real sweep (the ci sizes, the same call, so the two share one computation):
+    every budget's curve has an interior minimum, and Approach 2's N* exponent is positive
+    (bigger budgets want bigger students)."""
+    S = ch.sizes("ci")
+    res = ch.torch_isoflop_sweep(S.budgets, S.widths, seeds=S.seeds, train=S.train)
     for c in np.unique(res.budget):
         loss = res.loss[res.budget == c]
         assert 0 < np.argmin(loss) < loss.size - 1
@@ -328,7 +338,7 @@ def test_varpro_stays_inside_its_search_bounds() -> None:
     assert 0.05 <= fit.surface.alpha <= 0.34 and 0.05 <= fit.surface.beta <= 0.36
 
 
-def test_varpro_default_grid_is_32_for_squared_and_16_for_huber() -> None:
+def test_varpro_default_grid_is_32_for_squared_and_16_for_huber(epoch_huber) -> None:
     d = ch.epoch_chinchilla_points(drop_highest=5)
     assert ch.varpro_fit(d.N, d.D, d.loss).grid_objective.shape == (32, 32)
-    assert ch.varpro_fit(d.N, d.D, d.loss, objective="huber").grid_objective.shape == (16, 16)
+    assert epoch_huber.grid_objective.shape == (16, 16)

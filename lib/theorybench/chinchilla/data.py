@@ -9,6 +9,7 @@ from importlib import resources
 import numpy as np
 
 from .. import _checks
+from .._memo import reused
 from .fits import Approach2Fit, VarProFit, approach2_fit, varpro_fit
 from .model import H100_BF16_DENSE, Array, Deadweight, deadweight_compute
 
@@ -131,6 +132,7 @@ class RealDataFits:
     deadweight_sparse_peak: Deadweight
 
 
+@reused
 def real_data_fits(C: float = 3.8e25) -> RealDataFits:
     """Epoch's Huber fit to the Chinchilla points (240, five highest losses dropped); VarPro
     (squared) and Approach 2 on the Llama 3 IsoFLOP points (raw loss); the deadweight compute of
@@ -145,7 +147,11 @@ def real_data_fits(C: float = 3.8e25) -> RealDataFits:
     Returns
     -------
     RealDataFits
+
+    The fits (Epoch's Huber VarPro takes seconds) are stored and reused
+    (:func:`theorybench._memo.reused`): the notebook and the tests share one computation.
     """
+    C = _checks.positive(C, "C")  # before the fits: a bad budget costs nothing
     e = epoch_chinchilla_points(drop_highest=5)
     llama = load_scaling_data("llama3_isoflops", condition="raw_loss")
     vp_epoch = varpro_fit(e.N, e.D, e.loss, objective="huber")

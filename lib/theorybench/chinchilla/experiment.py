@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .. import _checks
+from .._memo import reused
 from ..training import TrainConfig
 from .fits import Approach2Fit, VarProFit, approach2_fit, varpro_fit
 from .model import Array, _positive_array
@@ -60,6 +61,7 @@ def mlp_params(width: ArrayLike, d_in: int) -> Array:
 MAX_STEPS = 10**7
 
 
+@reused
 def torch_isoflop_sweep(
     budgets: Sequence[float],
     widths: Sequence[int],
@@ -81,7 +83,9 @@ def torch_isoflop_sweep(
     replicas of each (budget, width) train as one batched tensor program; the reported loss is
     their mean held-out MSE. Pairs with fewer than 20 steps are skipped. ``train.steps`` must be
     ``None``: each budget sets its own number of steps. Runs in float32 unless ``train.dtype``
-    says otherwise.
+    says otherwise. The result is stored and reused (:func:`theorybench._memo.reused`): the
+    notebook's sweep and the test suite's are one computation; ``seconds`` is the wall time of
+    the run that computed it.
     """
     import torch
     from tqdm.auto import tqdm
