@@ -380,6 +380,66 @@ def test_trained_policy_leaves_the_fixed_point_at_lambda_star(
     assert late == 0 and early == 0 and max(mass_gaps) <= step / 4
 
 
+ADAM_BETA1 = 0.9  # torch's default: a step's momentum persists about 1 / (1 - beta1) steps
+
+
+@pytest.mark.slow
+@pytest.mark.claim(
+    "ec-torch-cliff-overshoot",
+    chapter="extrapolation_cliff",
+    statement="Where ec-torch-cliff fails: with a teacher less certain of the format than the base "
+    "(teacher format mass 0.5-0.8, base 0.8-0.95) and a tight clip (c 1.2-1.6), trained policies "
+    "still never end unmasked at or past lambda*_K, but on some instances the clip fires more "
+    "than one Adam step (lr in log-ratio) inside the band: Adam's transient carries a token past "
+    "the fixed point and out of the band, where the mask stops its own gradient; the overshoot "
+    "stays within the reach of Adam's momentum, lr / (1 - beta1) = 0.1 in log-ratio, shrinks "
+    "with half the step and persists with a 16 times larger batch (random instances, one seed "
+    "each)",
+    worst="min",
+)
+def test_a_tight_clip_and_a_less_certain_teacher_let_adam_overshoot(record_property) -> None:
+    from theorybench.training import TrainConfig
+
+    instances = ec.draw_cliff_instances(
+        SV.cliff_instances, seed=ec.OVERSHOOT_MASTER_SEED, overshoot=True
+    )
+    grids = [ec.cliff_grid(ec.lambda_star_k(*x)) for x in instances]
+    sweeps = ec.train_categorical_family(instances, grids, batch=SV.batch, train=SV.train)
+    step, reach = SV.train.lr, SV.train.lr / (1 - ADAM_BETA1)
+    late, first_excess = 0, []
+    for (p, b, c), sweep in zip(instances, sweeps, strict=True):
+        masked = sweep.clip_fraction > 0
+        late += int(np.sum(~masked[sweep.lams >= sweep.lambda_star]))
+        assert masked.any()
+        first_excess.append(_excess(p, b, c, float(sweep.lams[np.argmax(masked)])))
+    first_excess = np.array(first_excess)
+    for x in first_excess:
+        record_property("measured", float(x))
+    record_property("measured", f"{late} late; {np.sum(first_excess < -step)} of "
+                    f"{len(instances)} instances masked more than lr = {step} inside the band")  # fmt: skip
+    assert late == 0 and np.any(first_excess < -step) and first_excess.min() >= -reach
+    # the overshoot is the step's, not sampling noise: on the instances that fired early, half
+    # the step (twice the steps) shrinks it, a 16 times larger batch does not remove it
+    early = [i for i, x in enumerate(first_excess) if x < -step]
+    sub, sub_grids = [instances[i] for i in early], [grids[i] for i in early]
+    half = TrainConfig(steps=2 * SV.train.steps, lr=step / 2, seed=SV.train.seed)
+    worst = {}
+    for name, batch, train in [
+        ("half step", SV.batch, half),
+        ("16x batch", 16 * SV.batch, SV.train),
+    ]:
+        runs = ec.train_categorical_family(sub, sub_grids, batch=batch, train=train)
+        worst[name] = min(
+            _excess(p, b, c, float(r.lams[np.argmax(r.clip_fraction > 0)]))
+            for (p, b, c), r in zip(sub, runs, strict=True)
+        )
+    record_property("measured", f"largest overshoot {-first_excess.min():.3f}; with half the step "
+                    f"{-worst['half step']:.3f}; with a 16x batch {-worst['16x batch']:.3f}")  # fmt: skip
+    record_property("predicted", f"0 late; some excess < -{step}; every excess >= -{reach:.2f}; "
+                    "half the step shrinks the overshoot, a larger batch keeps it > lr")  # fmt: skip
+    assert worst["half step"] > first_excess.min() and worst["16x batch"] < -step
+
+
 def test_base_neutral_threshold_is_lambda_star_at_b_one_half() -> None:
     for p, c in [(0.99, 2.0), (0.8, 1.5), (0.7112, 2.0)]:
         assert float(ec.lambda_star_neutral(p, c)) == pytest.approx(

@@ -18,10 +18,13 @@ __all__ = [
     "CLIFF_TOKENS",
     "CLIFF_BASE_VALID",
     "CLIFF_TEACHER_VALID",
-    "CLIFF_TAIL_MIN",
     "CLIFF_CLIP",
     "CLIFF_LAMBDA_STAR",
     "CLIFF_MASTER_SEED",
+    "OVERSHOOT_TEACHER_VALID",
+    "OVERSHOOT_CLIP",
+    "OVERSHOOT_LAMBDA_STAR",
+    "OVERSHOOT_MASTER_SEED",
     "draw_cliff_instances",
     "VALIDITY_BASE_VALID",
     "VALIDITY_BASE_BREAKING_SHARE",
@@ -48,8 +51,6 @@ CLIFF_TOKENS = (3, 6)
 CLIFF_BASE_VALID = (0.8, 0.95)
 #: the teacher's mass on the format token, U(0.9, 0.99) (nearly deterministic)
 CLIFF_TEACHER_VALID = (0.9, 0.99)
-#: every tail token keeps at least this share of its tail (flat Dirichlet split, redrawn below)
-CLIFF_TAIL_MIN = 0.05
 #: the master seed of the instances the torch claim ec-torch-cliff and the notebook use
 CLIFF_MASTER_SEED = 2026
 #: the clip strength c, log-uniform in [1.5, 4]
@@ -58,21 +59,27 @@ CLIFF_CLIP = (1.5, 4.0)
 CLIFF_LAMBDA_STAR = (0.5, 2.5)
 
 
-def _tail(rng: np.random.Generator, k: int, mass: float) -> Array:
-    while True:
-        share = rng.dirichlet(np.ones(k - 1))
-        if share.min() >= CLIFF_TAIL_MIN:
-            return mass * share
+#: where the prediction fails (§7): a teacher less certain of the format than the base,
+#: p_0 ~ U(0.5, 0.8) against the same base, and a tight clip, c log-uniform in [1.2, 1.6]
+OVERSHOOT_TEACHER_VALID = (0.5, 0.8)
+OVERSHOOT_CLIP = (1.2, 1.6)
+#: kept when lambda*_K lies in this interval
+OVERSHOOT_LAMBDA_STAR = (0.2, 2.5)
+#: the master seed of the instances of the claim ec-torch-cliff-overshoot
+OVERSHOOT_MASTER_SEED = 2028
 
 
-def draw_cliff_instances(n: int, seed: int) -> list[tuple[Array, Array, float]]:
+def draw_cliff_instances(
+    n: int, seed: int, *, overshoot: bool = False
+) -> list[tuple[Array, Array, float]]:
     """``n`` instances (p, b, c) of the K-ary family of §7, drawn with master seed ``seed``:
     K uniform on ``CLIFF_TOKENS``; base and teacher format-token masses uniform on
     ``CLIFF_BASE_VALID`` and ``CLIFF_TEACHER_VALID``; each tail split by a flat Dirichlet draw
-    whose shares are all at least ``CLIFF_TAIL_MIN`` (teacher and base drawn independently, so
-    the tail is not calibrated to the base); c log-uniform on ``CLIFF_CLIP``; a draw is kept when
-    its K-ary threshold :func:`~theorybench.extrapolation_cliff.model.lambda_star_k` lies in
-    ``CLIFF_LAMBDA_STAR``.
+    (teacher and base drawn independently, so the tail is not calibrated to the base); c
+    log-uniform on ``CLIFF_CLIP``; a draw is kept when its K-ary threshold
+    :func:`~theorybench.extrapolation_cliff.model.lambda_star_k` lies in ``CLIFF_LAMBDA_STAR``.
+    With ``overshoot``, the family where the prediction fails: the teacher's format mass on
+    ``OVERSHOOT_TEACHER_VALID``, c on ``OVERSHOOT_CLIP``, lambda*_K in ``OVERSHOOT_LAMBDA_STAR``.
 
     Parameters
     ----------
@@ -80,6 +87,8 @@ def draw_cliff_instances(n: int, seed: int) -> list[tuple[Array, Array, float]]:
         Instances (>= 1).
     seed : int
         Master seed (>= 0).
+    overshoot : bool
+        Draw from the tight-clip family with a less certain teacher instead.
 
     Returns
     -------
@@ -89,13 +98,18 @@ def draw_cliff_instances(n: int, seed: int) -> list[tuple[Array, Array, float]]:
     n = _checks.integer_at_least(n, "n", 1)
     rng = np.random.default_rng(_checks.integer_at_least(seed, "seed", 0))
     out: list[tuple[Array, Array, float]] = []
+    teacher, clip, keep = (
+        (OVERSHOOT_TEACHER_VALID, OVERSHOOT_CLIP, OVERSHOOT_LAMBDA_STAR)
+        if overshoot
+        else (CLIFF_TEACHER_VALID, CLIFF_CLIP, CLIFF_LAMBDA_STAR)
+    )
     while len(out) < n:
         k = int(rng.integers(CLIFF_TOKENS[0], CLIFF_TOKENS[1] + 1))
-        b0, p0 = rng.uniform(*CLIFF_BASE_VALID), rng.uniform(*CLIFF_TEACHER_VALID)
-        b = np.r_[b0, _tail(rng, k, 1 - b0)]
-        p = np.r_[p0, _tail(rng, k, 1 - p0)]
-        c = float(np.exp(rng.uniform(*np.log(CLIFF_CLIP))))
-        if CLIFF_LAMBDA_STAR[0] < lambda_star_k(p, b, c) < CLIFF_LAMBDA_STAR[1]:
+        b0, p0 = rng.uniform(*CLIFF_BASE_VALID), rng.uniform(*teacher)
+        b = np.r_[b0, (1 - b0) * rng.dirichlet(np.ones(k - 1))]
+        p = np.r_[p0, (1 - p0) * rng.dirichlet(np.ones(k - 1))]
+        c = float(np.exp(rng.uniform(*np.log(clip))))
+        if keep[0] < lambda_star_k(p, b, c) < keep[1]:
             out.append((p, b, c))
     return out
 
