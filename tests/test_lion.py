@@ -886,18 +886,38 @@ SETTLED = 1e-10
     worst="max",
 )
 def test_constant_step_chatter_is_proportional_to_the_step(record_property) -> None:
+    """The six problems run side by side as one 24-D sign Lion (``blocks=6``: sign Lion moves
+    each coordinate by its own momentum, so each block runs step for step as it would alone)."""
     lrs, lam = np.array([1e-2, 3e-3, 1e-3]), 1.0
-    slopes, ratios = [], []
+    grads, optima = [], []
     for seed in range(3):
         for shift in (0.3, 2.0):  # optimum inside the box / on a face (constraint active)
             f, g, _, _ = quadratic(4, seed, shift=shift)
             x_opt = constrained_optimum(f, g, np.zeros(4), lam, "l1")
             assert np.sum(np.abs(lam * x_opt) > 1 - 1e-8) < 4  # not a corner
-            amp = np.array([lion.chatter_amplitude(g, np.zeros(4), x_opt, lr=lr, lam=lam,
-                                                   horizon=40, window=10) for lr in lrs])  # fmt: skip
-            slopes.append(np.polyfit(np.log(lrs), np.log(amp), 1)[0])
-            ratios.append(amp / lrs)
-    slopes = np.array(slopes)
+            grads.append(g)
+            optima.append(x_opt)
+
+    def g_all(x):
+        return np.concatenate([g(x[4 * i : 4 * i + 4]) for i, g in enumerate(grads)])
+
+    amps = np.array(
+        [
+            lion.chatter_amplitude(
+                g_all,
+                np.zeros(24),
+                np.concatenate(optima),
+                lr=lr,
+                lam=lam,
+                horizon=40,
+                window=10,
+                blocks=6,
+            )
+            for lr in lrs
+        ]
+    ).T  # (problems, lrs); fmt: skip
+    slopes = np.array([np.polyfit(np.log(lrs), np.log(amp), 1)[0] for amp in amps])
+    ratios = [amp / lrs for amp in amps]
     # a corner: the minimiser far outside the box in every coordinate
     f, g, _, _ = quadratic(3, 16, shift=30.0)
     x_corner = constrained_optimum(f, g, np.zeros(3), lam, "l1")

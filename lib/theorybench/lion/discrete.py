@@ -313,11 +313,17 @@ def chatter_amplitude(
     beta1: float = 0.9,
     beta2: float = 0.99,
     kappa: str | Kappa = "l1",
-) -> float:
+    blocks: int = 1,
+) -> float | Array:
     """Mean distance max_i abs(x_t - x_opt)_i of constant-step Lion-K's iterates from the
     constrained optimum over the last ``window / lr`` of ``horizon / lr`` steps: the size of
     the chatter around the KKT point (O(lr) for sign Lion, except at the centre or at a corner
     optimum whose gradient points outward in every coordinate, where the iterates settle; §4.1).
+
+    With ``blocks`` > 1, x0 (and x_opt) hold that many independent problems of one size side
+    by side, and grad_f returns each block's gradient from that block alone: for an entry-wise
+    K (l1, sq, huber) each coordinate moves by its own momentum, so the problems run as one
+    vector, step for step as they would alone, and one amplitude per block is returned.
 
     Parameters
     ----------
@@ -336,18 +342,25 @@ def chatter_amplitude(
     beta1, beta2 : float
         As in :func:`lion_run`.
     {kappa}
+    blocks : int
+        Independent problems stacked in x0 (>= 1; an entry-wise K when > 1).
 
     Returns
     -------
-    float
-        The mean distance over the window.
+    float or ndarray
+        The mean distance over the window (one per block when ``blocks`` > 1).
     """
     _check_hyper(lr, beta1, beta2, lam, lam_positive=True)
+    blocks = _checks.integer_at_least(blocks, "blocks", 1)
+    if blocks > 1 and get_kappa(kappa).name not in ("l1", "sq", "huber"):
+        raise ValueError(f"blocks must be 1 for kappa {get_kappa(kappa).name!r} (not entry-wise)")
     horizon = _checks.positive(horizon, "horizon")
     window = _checks.positive(window, "window")
     if not window < horizon:
         raise ValueError(f"window must be < horizon, got {window}, {horizon}")
     x_opt = _as_vector(x_opt, "x_opt")
+    if x_opt.size % blocks:
+        raise ValueError(f"blocks must divide the length of x_opt ({x_opt.size}), got {blocks}")
     if horizon / lr > MAX_STEPS:
         raise ValueError(
             f"horizon / lr (the number of steps) must be <= {MAX_STEPS}, got {horizon / lr:.3g}"
@@ -357,4 +370,10 @@ def chatter_amplitude(
     tr = lion_run(grad_f, x0, steps=steps, lr=lr, beta1=beta1, beta2=beta2, lam=lam, kappa=kappa)
     if tr.xs.shape[1] != x_opt.size:
         raise ValueError(f"x_opt must have the length of x0 ({tr.xs.shape[1]}), got {x_opt.size}")
-    return float(np.abs(tr.xs[-tail:] - x_opt).max(axis=1).mean())
+    if blocks == 1:
+        return float(np.abs(tr.xs[-tail:] - x_opt).max(axis=1).mean())
+    size = x_opt.size // blocks
+    return np.array([
+        float(np.abs(tr.xs[-tail:, sl] - x_opt[sl]).max(axis=1).mean())
+        for sl in (slice(b * size, (b + 1) * size) for b in range(blocks))
+    ])  # fmt: skip

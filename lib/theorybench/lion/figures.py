@@ -279,11 +279,15 @@ def plot_discrete_time() -> Any:
             label=r"$H_0 - H_t + \sum_{s<t} \frac{\alpha L}{2}\|\Delta x_s\|^2$")  # fmt: skip
     a2.set(xlabel="step t", title="the summed bound of Theorem 4.1")
     a2.legend(fontsize=7)
-    for i, shift in enumerate((0.3, 2.0)):
-        f, grad, _ = _quadratic(4, i + 1, shift)
-        x_opt = constrained_optimum(f, grad, np.zeros(4), lam)
-        amp = [chatter_amplitude(grad, np.zeros(4), x_opt, lr=r, lam=lam, horizon=40, window=10)
-               for r in lrs]  # fmt: skip
+    problems = [_quadratic(4, i + 1, shift) for i, shift in enumerate((0.3, 2.0))]
+    x_opt = np.concatenate([constrained_optimum(f, g, np.zeros(4), lam) for f, g, _ in problems])
+
+    def grad_both(x):  # the two problems side by side: sign Lion runs them as one (blocks=2)
+        return np.concatenate([g(x[4 * i : 4 * i + 4]) for i, (_, g, _) in enumerate(problems)])
+
+    amps = np.array([chatter_amplitude(grad_both, np.zeros(8), x_opt, lr=r, lam=lam,
+                                       horizon=40, window=10, blocks=2) for r in lrs]).T  # fmt: skip
+    for i, amp in enumerate(amps):
         a3.plot(lrs, amp, "o-", color=CYCLE[i],
                 label="optimum inside the box" if i == 0 else "constraint active")  # fmt: skip
     a3.plot(lrs, lrs, "--", color="k", lw=0.8, label="slope 1")
