@@ -830,8 +830,9 @@ ONSET_TOL = ec.VALIDITY_GRID_STEPS[1]  # 0.05: one step of the fine grid
 def validity_family():
     instances = ec.draw_validity_instances(SV.validity_instances, seed=ec.VALIDITY_MASTER_SEED)
     grids = [ec.validity_grid(ec.validity_cliff(p, b, L)) for p, b, L in instances]
+    eps = ec.draw_validity_clips(len(instances), seed=ec.VALIDITY_MASTER_SEED)
     runs = ec.train_validity_family(
-        instances, grids, seeds=1, batch=SV.validity_batch, train=SV.validity_train
+        instances, grids, seeds=1, batch=SV.validity_batch, eps=eps, train=SV.validity_train
     )
     return instances, runs
 
@@ -841,7 +842,7 @@ def validity_family():
     "ec-validity-torch",
     chapter="extrapolation_cliff",
     statement="Policies over L positions trained in torch by sampled PPO-clipped extrapolated OPD "
-    "(Adam, 150 outer steps, eps = 0.2) from the base: validity rises to a peak, then falls to "
+    "(Adam, 150 outer steps, eps drawn from 0.1-0.3) from the base: validity rises to a peak, then falls to "
     "half of it past "
     "lambda = 1 and at or beyond the fixed point's cliff read on the same grid (never earlier by "
     "more than the grid step 0.05), and the onset after half the budget lies at or beyond the "
@@ -852,7 +853,7 @@ def validity_family():
 )
 def test_trained_policy_validity_falls_past_the_cliff(validity_family, record_property) -> None:
     instances, runs = validity_family
-    gaps, halves = [], []
+    gaps, halves, covered = [], [], []
     for (p, b, L), run in zip(instances, runs, strict=True):
         fixed = ec.onset(run.lams, ec.validity(p, b, run.lams, L))  # read like the trained one
         final = float(run.cliffs()[0])
@@ -864,7 +865,7 @@ def test_trained_policy_validity_falls_past_the_cliff(validity_family, record_pr
         assert ec.validity_peak(p, b) > 0 and v.max() > v[0]  # rises from the base to a peak
         # the sampled parse rate estimates the validity (binomial error of the final samples)
         se = np.sqrt(v * (1 - v) / SV.validity_batch) + 1e-3
-        assert np.mean(np.abs(run.parse_rate[0] - v) <= 3 * se) >= 0.9
+        covered.extend(np.abs(run.parse_rate[0] - v) <= 3 * se)
     gaps, halves = np.array(gaps), np.array(halves)
     finite = gaps[np.isfinite(gaps)]
     for x in gaps:
@@ -875,6 +876,7 @@ def test_trained_policy_validity_falls_past_the_cliff(validity_family, record_pr
                     f"min {halves.min():+.3f}")  # fmt: skip
     record_property("predicted", f">= -{ONSET_TOL} (both)")
     assert gaps.min() >= -ONSET_TOL and halves.min() >= -ONSET_TOL
+    assert np.mean(covered) >= 0.95  # 3-sigma binomial intervals cover the parse rates
     # and the two-sided "at the fixed point's cliff" fails on part of the family (rare breaking
     # tokens, a finite-budget delay): some onset lies more than two grid steps beyond
     assert gaps.max() > 2 * ONSET_TOL

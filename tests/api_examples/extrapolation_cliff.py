@@ -105,6 +105,7 @@ EXAMPLES: dict[Any, dict[str, Any]] = {
     ec.draw_cliff_instances: {"n": 2, "seed": 0},
     ec.draw_validity_instances: {"n": 2, "seed": 0},
     ec.cliff_grid: {"star": 1.352},
+    ec.draw_validity_clips: {"n": 2, "seed": 0},
     ec.validity_grid: {"cliff": 1.619},
     ec.train_categorical_family: {
         "instances": _CLIFF_INST,
@@ -118,7 +119,7 @@ EXAMPLES: dict[Any, dict[str, Any]] = {
         "seeds": 2,
         "batch": 8,
         "epochs": 2,
-        "eps": 0.2,
+        "eps": [0.2, 0.3],
         "records": 2,
         "train": TrainConfig(steps=3, lr=0.05),
     },

@@ -34,6 +34,8 @@ __all__ = [
     "VALIDITY_CLIFF",
     "VALIDITY_MASTER_SEED",
     "draw_validity_instances",
+    "VALIDITY_EPS",
+    "draw_validity_clips",
     "CLIFF_GRID_STEP",
     "CLIFF_GRID_POINTS",
     "cliff_grid",
@@ -167,6 +169,32 @@ def draw_validity_instances(n: int, seed: int) -> list[tuple[Array, Array, int]]
         if VALIDITY_CLIFF[0] < validity_cliff(p, b, L) < VALIDITY_CLIFF[1]:
             out.append((p, b, L))
     return out
+
+
+#: PPO's clip range eps of the torch runs (§8.3), U(0.1, 0.3) per instance
+VALIDITY_EPS = (0.1, 0.3)
+
+
+def draw_validity_clips(n: int, seed: int) -> Array:
+    """``n`` PPO clip ranges eps, uniform on ``VALIDITY_EPS``, one per instance of the torch
+    runs of §8.3, drawn with the master seed ``seed`` (a stream of their own, so the instances
+    of :func:`draw_validity_instances` with the same seed do not change).
+
+    Parameters
+    ----------
+    n : int
+        Instances (>= 1).
+    seed : int
+        Master seed (>= 0).
+
+    Returns
+    -------
+    ndarray
+        The clip ranges, shape (n,).
+    """
+    n = _checks.integer_at_least(n, "n", 1)
+    seed = _checks.integer_at_least(seed, "seed", 0)
+    return np.random.default_rng([seed, 1]).uniform(*VALIDITY_EPS, n)
 
 
 # ----------------------------------------------------------------------------------------------

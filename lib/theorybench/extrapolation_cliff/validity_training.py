@@ -57,7 +57,7 @@ def train_validity_family(
     seeds: int = 1,
     batch: int = 128,
     epochs: int = 4,
-    eps: float = 0.2,
+    eps: float | Sequence[float] = 0.2,
     records: int = 16,
     train: TrainConfig | None = None,
 ) -> tuple[ValidityTraining, ...]:
@@ -82,8 +82,8 @@ def train_validity_family(
         Independent runs per (instance, lambda) (>= 1).
     batch, epochs : int
         Sampled outputs per outer step, and Adam steps per batch (>= 1).
-    eps : float
-        PPO's clip range, in (0, 1).
+    eps : float or sequence of float
+        PPO's clip range, in (0, 1): one for every instance, or one per instance.
     records : int
         Recorded outer steps (>= 2, evenly spaced).
     train : TrainConfig, optional
@@ -117,24 +117,32 @@ def train_validity_family(
     seeds = _checks.integer_at_least(seeds, "seeds", 1)
     batch = _checks.integer_at_least(batch, "batch", 1)
     epochs = _checks.integer_at_least(epochs, "epochs", 1)
-    eps = _checks.in_range(eps, "eps", 0, 1, lo_open=True, hi_open=True)
+    eps_i = _checks.finite_array(eps, "eps")
+    if eps_i.ndim == 0:
+        eps_i = np.full(len(checked), float(eps_i))
+    elif eps_i.shape != (len(checked),):
+        raise ValueError(f"eps must be one number or one per instance, got shape {eps_i.shape}")
+    for e in eps_i:
+        _checks.in_range(e, "eps", 0, 1, lo_open=True, hi_open=True)
     records = _checks.integer_at_least(records, "records", 2)
     train = TrainConfig.resolve(train, lambda: sizes().validity_train)
     steps = train.require_steps()
     dev = train.torch_device()
     dtype = train.torch_dtype(dev)
     # rows: (instance, seed, lambda, position), in that order; groups: (instance, seed, lambda)
-    log_b_rows, target_rows, group_of_row, n_groups = [], [], [], 0
-    for (pd, bd, L), g in zip(checked, grids, strict=True):
+    log_b_rows, target_rows, group_of_row, eps_rows, n_groups = [], [], [], [], 0
+    for (pd, bd, L), g, e in zip(checked, grids, eps_i, strict=True):
         tgt = g[:, None] * np.log(pd) + (1 - g[:, None]) * np.log(bd)  # (G, K)
         tgt = np.repeat(np.tile(tgt, (seeds, 1)), L, axis=0)  # (S G L, K)
         target_rows.append(tgt)
         log_b_rows.append(np.broadcast_to(np.log(bd), tgt.shape))
         group_of_row.append(n_groups + np.repeat(np.arange(seeds * g.size), L))
+        eps_rows.append(np.full(tgt.shape[0], e))
         n_groups += seeds * g.size
     logb = torch.tensor(np.concatenate(log_b_rows), dtype=dtype, device=dev)  # (R, K)
     target = torch.tensor(np.concatenate(target_rows), dtype=dtype, device=dev)
     group = torch.tensor(np.concatenate(group_of_row), device=dev)
+    eps_t = torch.tensor(np.concatenate(eps_rows), dtype=dtype, device=dev)[:, None]
     theta = logb.clone().requires_grad_()
     opt = torch.optim.Adam([theta], lr=train.lr)
     gen = torch.Generator(device=dev).manual_seed(train.seed)
@@ -156,7 +164,7 @@ def train_validity_family(
             adv = target - log_old  # (R, K)
         for _ in range(epochs):
             rho = torch.exp(torch.log_softmax(theta, dim=-1) - log_old)
-            surrogate = torch.minimum(rho * adv, torch.clamp(rho, 1 - eps, 1 + eps) * adv)
+            surrogate = torch.minimum(rho * adv, torch.clamp(rho, 1 - eps_t, 1 + eps_t) * adv)
             loss = -(share * surrogate).sum()
             opt.zero_grad()
             loss.backward()
