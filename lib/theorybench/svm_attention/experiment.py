@@ -52,7 +52,19 @@ def attention_output(X, Z, v, W):
     return torch.einsum("...nt,...ntd,...d->...n", torch.softmax(scores, dim=-1), X, v)
 
 
-def _gradient(X, Y, Z, v, W):
+def _constants(X, Y, v):
+    """What the gradient needs of the data alone, computed once per run: the scores
+    gamma_t = Y v' x_t (..., n, T), their gaps gamma_t - gamma_s (..., n, T, T), and a mask that
+    is -inf where a gap is zero (those terms vanish and must not set the scale M)."""
+    import torch
+
+    gamma = Y[..., None] * torch.matmul(X, v[..., None, :, None])[..., 0]
+    gap = gamma[..., :, None] - gamma[..., None, :]  # gamma_t - gamma_s
+    mask = torch.zeros_like(gap).masked_fill(gap == 0, -torch.inf)
+    return gamma, gap, mask
+
+
+def _gradient(X, Y, Z, v, W, constants=None):
     """dL/dW of the logistic loss in the log domain (§3), returned as (G e^{-M}, M, loss, a) with
     M the per-instance log of its largest term, so that a saturated softmax never underflows it.
 
@@ -62,24 +74,26 @@ def _gradient(X, Y, Z, v, W):
 
     and every weight sigma(-m_i) a_it a_is is formed as exp(log sigma(-m_i) + log a_it + log a_is
     - M). Normalised GD needs only the direction, which this keeps exact after the true gradient
-    (of order e^{-margin ||W||}) has left the floating-point range."""
+    (of order e^{-margin ||W||}) has left the floating-point range. ``constants`` is
+    ``_constants(X, Y, v)`` when the caller keeps it across steps. The contractions are batched
+    matrix products: scores x_t' (W z), and G = sum_i (sum_t c_it x_it) z_i'."""
     import torch
 
-    gamma = Y[..., None] * torch.einsum("...ntd,...d->...nt", X, v)
-    log_a = torch.log_softmax(torch.einsum("...ntd,...de,...ne->...nt", X, W, Z), dim=-1)
+    gamma, gap, mask = _constants(X, Y, v) if constants is None else constants
+    Wz = torch.matmul(Z, W.transpose(-1, -2))  # (..., n, d): W z_i
+    log_a = torch.log_softmax(torch.matmul(X, Wz[..., None])[..., 0], dim=-1)
     a = log_a.exp()
     margin = (a * gamma).sum(-1)  # Y_i f(X_i)
     log_w = (
         torch.nn.functional.logsigmoid(-margin)[..., None, None]
         + log_a[..., :, None]
         + log_a[..., None, :]
-    )  # (..., n, T, T)
-    gap = gamma[..., :, None] - gamma[..., None, :]  # gamma_t - gamma_s
-    log_w = log_w.masked_fill(gap == 0, -torch.inf)  # zero terms (t = s) do not set the scale
+        + mask
+    )  # (..., n, T, T); zero terms (t = s) are -inf
     M = log_w.amax(dim=(-3, -2, -1))
     c = (torch.exp(log_w - M[..., None, None, None]) * gap).sum(-1)  # (..., n, T)
-    n = X.shape[-3]
-    grad = -torch.einsum("...nt,...ntd,...ne->...de", c, X, Z) / n
+    cx = torch.matmul(c[..., None, :], X)[..., 0, :]  # (..., n, d): sum_t c_it x_it
+    grad = torch.matmul(cx.transpose(-1, -2), Z) / -X.shape[-3]
     loss = torch.nn.functional.softplus(-margin).mean(-1)
     return grad, M, loss, a
 
@@ -143,8 +157,6 @@ def train_gd(
     GD whose gradient underflows to 0, a non-finite gradient, or a step that would overflow W); ``GDRun.stopped`` reports the step, :meth:`GDRun.completed` whether
     every instance ran all ``train.steps``, and its later records repeat the last state.
     """
-    import torch
-
     X = np.asarray(X, dtype=float)
     single = X.ndim == 3
     Xb = _tokens(X)[None] if single else finite_array(X, "X")
@@ -165,28 +177,70 @@ def train_gd(
     _one_of(kq_normalization, "kq_normalization", ("joint", "separate"))
     _one_of(init, "init", ("normal", "uniform"))
     TrainConfig.check(train)
-    steps, lr = train.require_steps(), train.lr
+    train.require_steps()
+    lr = train.lr
     _in_range(lr, "train.lr", 0.0, TRAIN_LR_MAX, lo_open=True)
     init_scale = _in_range(init_scale, "init_scale", 0.0, 100.0)
     if param == "KQ" and init_scale == 0:
         raise ValueError("init_scale must be > 0 for the (K, Q) parametrisation (0 is a saddle)")
     width = d if width is None else _integer_at_least(width, "width", 1)
     records = _integer_at_least(records, "records", 2)
+    return _descend(
+        Xb, Yb, Zb, vb, lr, param=param, normalized=normalized,
+        kq_normalization=kq_normalization, init_scale=init_scale, init=init, width=width,
+        records=records, train=train,
+    )  # fmt: skip
+
+
+def _descend(
+    Xb: Array,
+    Yb: Array,
+    Zb: Array,
+    vb: Array,
+    lr: float | Array,
+    *,
+    param: str,
+    normalized: bool,
+    kq_normalization: str,
+    init_scale: float,
+    init: str,
+    width: int,
+    records: int,
+    train: TrainConfig,
+    init_seeds: tuple[int, ...] | None = None,
+) -> GDRun:
+    """The loop of :func:`train_gd` on checked arrays (B, n, T, d), (B, n), (B, n, d), (B, d);
+    ``lr`` is one step size or one per instance (B,) (what ``train.lr`` is ignored for), so that
+    runs at several step sizes share one batched program. ``init_seeds`` splits the B instances
+    into equal consecutive blocks whose initialisations are drawn from one seed each, exactly as
+    separate runs with those ``train.seed`` would draw them (default: one block, ``train.seed``),
+    so that runs of several master seeds share one batched program."""
+    import torch
+
+    B, n, T, d = Xb.shape
+    steps = train.require_steps()
     dev = train.torch_device()
     dtype = train.torch_dtype(dev)
     t = {
         k: torch.tensor(a, dtype=dtype, device=dev)
         for k, a in (("X", Xb), ("Y", Yb), ("Z", Zb), ("v", vb))
     }
-    gen = torch.Generator().manual_seed(train.seed)
-    shapes = [(B, d, d)] if param == "W" else [(B, d, width), (B, d, width)]
+    init_seeds = (train.seed,) if init_seeds is None else init_seeds
+    rows = B // len(init_seeds)
+    shapes = [(rows, d, d)] if param == "W" else [(rows, d, width), (rows, d, width)]
 
-    def draw(shape):
+    def draw(shape, gen):
         if init == "normal":
             return torch.randn(shape, generator=gen, dtype=torch.float64) * init_scale
         return (torch.rand(shape, generator=gen, dtype=torch.float64) * 2 - 1) * init_scale
 
-    params = [draw(shape).to(dev, dtype) for shape in shapes]
+    blocks = []  # per seed, its draws in the order a single run makes them (K, then Q)
+    for seed in init_seeds:
+        gen = torch.Generator().manual_seed(seed)
+        blocks.append([draw(shape, gen) for shape in shapes])
+    params = [torch.cat(ps).to(dev, dtype) for ps in zip(*blocks, strict=True)]
+    if not np.isscalar(lr):  # one step size per instance: it scales each instance's step
+        lr = torch.as_tensor(np.asarray(lr, dtype=float), device=dev).to(dtype)
     record = np.unique(np.round(np.geomspace(1, steps, records)).astype(int))
     record = np.concatenate([[0], record])
     Ws = np.empty((B, record.size, d, d))
@@ -195,9 +249,10 @@ def train_gd(
     alive = torch.ones(B, dtype=torch.bool, device=dev)
     stopped = np.full(B, steps)
     j = 0
+    constants = _constants(t["X"], t["Y"], t["v"])
     for step in tqdm(range(steps + 1), disable=not train.progress, desc="GD", leave=False):
         W = params[0] if param == "W" else params[0] @ params[1].transpose(-1, -2)
-        G, log_scale, loss, a = _gradient(t["X"], t["Y"], t["Z"], t["v"], W)
+        G, log_scale, loss, a = _gradient(t["X"], t["Y"], t["Z"], t["v"], W, constants)
         if step == record[j]:
             Ws[:, j], losses[:, j], att[:, j] = W.cpu().numpy(), loss.cpu().numpy(), a.cpu().numpy()
             j += 1
@@ -261,6 +316,7 @@ class DirectionStats:
     loss: Array  # (B,) the final loss L(W(T))
     limit_loss: Array  # (B,) L_alpha: the loss of attention entirely on the selected tokens
     infimum: Array  # (B,) L_opt: the loss of attention entirely on the optimal tokens (inf of L)
+    selected: NDArray[np.int64]  # (B, n) the token each sample attends to most at the end
 
     @property
     def instances(self) -> int:
@@ -325,30 +381,79 @@ def direction_experiment(
     initialisation is drawn from ``train.seed``. Raises RuntimeError if a run could not take every
     step of ``train.steps`` (a result never comes from a shorter run).
     """
-    from .model import (
-        att_svm,
-        direction_correlation,
-        effective_rank,
-        is_locally_optimal,
-        selection_loss,
-    )
+    return _direction_experiments(
+        param, query, (train.seed,), instances=instances, n=n, T=T, d=d, init_scale=init_scale,
+        kq_normalization=kq_normalization, records=records, train=train,
+    )[0]  # fmt: skip
 
+
+def _check_gd(train: TrainConfig, init_scale: float, param: str) -> None:
+    """:func:`train_gd`'s checks of the training configuration and the initial scale."""
+    TrainConfig.check(train)
+    train.require_steps()
+    _in_range(train.lr, "train.lr", 0.0, TRAIN_LR_MAX, lo_open=True)
+    _in_range(init_scale, "init_scale", 0.0, 100.0)
+    if param == "KQ" and init_scale == 0:
+        raise ValueError("init_scale must be > 0 for the (K, Q) parametrisation (0 is a saddle)")
+
+
+def _direction_experiments(
+    param: str,
+    query: str,
+    masters: tuple[int, ...],
+    *,
+    instances: int,
+    n: int,
+    T: int,
+    d: int,
+    init_scale: float | None,
+    kq_normalization: str,
+    records: int,
+    train: TrainConfig,
+) -> tuple[DirectionStats, ...]:
+    """:func:`direction_experiment` for each master seed of ``masters`` (``train.seed``
+    replaced by it), the instances of all masters trained as one batched program; each result
+    is the one the single call makes (instances and initialisations drawn alike)."""
     _one_of(param, "param", ("W", "KQ"))
     _one_of(query, "query", QUERIES)
+    _one_of(kq_normalization, "kq_normalization", ("joint", "separate"))
     instances = _integer_at_least(instances, "instances", 1)
+    records = _integer_at_least(records, "records", 2)
     init_scale = 1 / np.sqrt(d) if init_scale is None else init_scale
+    _check_gd(train, init_scale, param)
     data = [
-        synthetic_instance(n, T, d, seed=train.seed * 100_003 + k, query=query)
+        synthetic_instance(n, T, d, seed=m * 100_003 + k, query=query)
+        for m in masters
         for k in range(instances)
     ]
     X, Y, Z, v = (np.stack(arrs) for arrs in zip(*data, strict=True))
-    run = train_gd(
-        X, Y, Z, v, param=param, init="uniform", init_scale=init_scale,
-        kq_normalization=kq_normalization, records=records, train=train,
+    run = _descend(
+        X, Y, Z, v, train.lr, param=param, normalized=True, kq_normalization=kq_normalization,
+        init_scale=float(init_scale), init="uniform", width=d, records=records, train=train,
+        init_seeds=tuple(masters),
     )  # fmt: skip
     if not run.completed().all():
         bad = np.flatnonzero(~run.completed())
         raise RuntimeError(f"instances {bad.tolist()} stopped early at steps {run.stopped[bad]}")
+    out = []
+    for i in range(len(masters)):
+        rows = slice(i * instances, (i + 1) * instances)
+        part = GDRun(run.steps, run.W[rows], run.loss[rows], run.attention[rows], run.stopped[rows])
+        out.append(_direction_stats(param, query, X[rows], Y[rows], Z[rows], v[rows], part))
+    return tuple(out)
+
+
+def _direction_stats(param, query, X, Y, Z, v, run: GDRun) -> DirectionStats:
+    """The statistics of :func:`direction_experiment` from its instances and its run."""
+    from .model import (
+        _support_scores_lower,
+        att_svm,
+        direction_correlation,
+        effective_rank,
+        selection_loss,
+    )
+
+    instances, d = X.shape[0], X.shape[-1]
     sel = run.selected()
     S = run.steps.size
     corr, corr_fro = np.full((instances, S), np.nan), np.full((instances, S), np.nan)
@@ -356,17 +461,15 @@ def direction_experiment(
     svm_rank = np.full(instances, -1)
     svm_W = np.full((instances, d, d), np.nan)
     for b in range(instances):
-        opt = optimal_tokens(X[b], Y[b], v[b])[1]
-        if np.array_equal(sel[b], opt):
-            outcome[b] = "global"
-        else:
-            outcome[b] = (
-                "local" if is_locally_optimal(X[b], Y[b], v[b], Z[b], sel[b]) else "neither"
-            )
+        gamma, opt = optimal_tokens(X[b], Y[b], v[b])
+        is_global = np.array_equal(sel[b], opt)
+        outcome[b] = "global" if is_global else "neither"
         try:
             fro = att_svm(X[b], Z[b], sel[b])
-        except ValueError:  # infeasible selection: no SVM to compare with
+        except ValueError:  # infeasible selection: no SVM to compare with, not locally optimal
             continue
+        if not is_global and _support_scores_lower(fro, gamma, sel[b]):  # is_locally_optimal
+            outcome[b] = "local"
         ref = att_svm(X[b], Z[b], sel[b], norm="nuc") if param == "KQ" else fro
         corr[b] = direction_correlation(run.W[b], ref.W)
         corr_fro[b] = direction_correlation(run.W[b], fro.W)
@@ -396,6 +499,7 @@ def direction_experiment(
         loss=run.loss[:, -1],
         limit_loss=limit,
         infimum=inf,
+        selected=sel,
     )
 
 
@@ -433,39 +537,64 @@ def global_fraction(
     as one batched program; instance k of dimension d is ``synthetic_instance(n, T, d,
     seed=train.seed * 100_003 + 1000 d + k, query=query)``. The trend is a logistic regression of
     success on log d over all instances (:func:`theorybench.stats.logistic_trend`)."""
+    return _global_fractions(n, T, ds, (train.seed,), instances=instances, query=query,
+                             train=train)[0]  # fmt: skip
+
+
+def _global_fractions(
+    n: int,
+    T: int,
+    ds: ArrayLike,
+    masters: tuple[int, ...],
+    *,
+    instances: int,
+    query: str,
+    train: TrainConfig,
+) -> tuple[OverparamResult, ...]:
+    """:func:`global_fraction` for each master seed of ``masters`` (``train.seed`` replaced by
+    it), the instances of all masters at one d trained as one batched program; each result is
+    the one the single call makes."""
     ds_arr = _integer_grid(ds, "ds", 2)
     if np.unique(ds_arr).size < 2:
         raise ValueError(f"ds must hold at least two distinct dimensions >= 2, got {ds!r}")
     instances = _integer_at_least(instances, "instances", 2)
     _one_of(query, "query", QUERIES)
-    wins, xs, ys = [], [], []
-    for d in tqdm(ds_arr.tolist(), desc="d", leave=False, disable=not train.progress):
+    _check_gd(train, 0.5, "W")
+    M = len(masters)
+    wins = np.zeros((M, ds_arr.size))
+    ys = np.zeros((M, ds_arr.size, instances))
+    for j, d in enumerate(tqdm(ds_arr.tolist(), desc="d", leave=False, disable=not train.progress)):
         data = [
-            synthetic_instance(n, T, d, seed=train.seed * 100_003 + 1000 * d + k, query=query)
+            synthetic_instance(n, T, d, seed=m * 100_003 + 1000 * d + k, query=query)
+            for m in masters
             for k in range(instances)
         ]
         X, Y, Z, v = (np.stack(arrs) for arrs in zip(*data, strict=True))
-        run = train_gd(
-            X, Y, Z, v, init="uniform", init_scale=1 / np.sqrt(d), records=2, train=train
-        )
+        run = _descend(
+            X, Y, Z, v, train.lr, param="W", normalized=True, kq_normalization="joint",
+            init_scale=float(1 / np.sqrt(d)), init="uniform", width=d, records=2, train=train,
+            init_seeds=tuple(masters),
+        )  # fmt: skip
         if not run.completed().all():
             raise RuntimeError(f"a run at d = {d} stopped early at step {run.stopped.min()}")
         opt = np.stack([optimal_tokens(x, y, w)[1] for x, y, w in zip(X, Y, v, strict=True)])
-        ok = np.all(run.selected() == opt, axis=1)
-        wins.append(int(ok.sum()))
-        xs.append(np.full(instances, np.log(d)))
-        ys.append(ok.astype(float))
-    successes = np.array(wins, dtype=float)
-    lo, hi = binomial_interval(successes, instances)
-    try:
-        trend = logistic_trend(np.concatenate(xs), np.concatenate(ys))
-    except ValueError:  # every instance alike, or success separated by d
-        raise ValueError(
-            "the logistic trend in log d cannot be fitted to these runs (every instance had the same "
-            f"outcome, or the outcome is separated by d); take more "
-            f"instances (got {instances}) or a wider range of ds (got {ds_arr.tolist()})"
-        ) from None
-    return OverparamResult(ds_arr.astype(float), successes, instances, lo, hi, trend)
+        ok = np.all(run.selected() == opt, axis=1).reshape(M, instances)
+        wins[:, j] = ok.sum(1)
+        ys[:, j] = ok
+    x = np.repeat(np.log(ds_arr.astype(float)), instances)
+    out = []
+    for i in range(M):
+        lo, hi = binomial_interval(wins[i], instances)
+        try:
+            trend = logistic_trend(x, ys[i].ravel())
+        except ValueError:  # every instance alike, or success separated by d
+            raise ValueError(
+                "the logistic trend in log d cannot be fitted to these runs (every instance had "
+                "the same outcome, or the outcome is separated by d); take more "
+                f"instances (got {instances}) or a wider range of ds (got {ds_arr.tolist()})"
+            ) from None
+        out.append(OverparamResult(ds_arr.astype(float), wins[i], instances, lo, hi, trend))
+    return tuple(out)
 
 
 @dataclass(frozen=True)

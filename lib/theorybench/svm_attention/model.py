@@ -343,8 +343,16 @@ def is_locally_optimal(
         sol = att_svm(X, Z, alpha)
     except AttSVMInfeasible:
         return False
+    return _support_scores_lower(sol, gamma, alpha, tol)
+
+
+def _support_scores_lower(
+    sol: SVMResult, gamma: Array, alpha: NDArray[np.int64], tol: float = 1e-6
+) -> bool:
+    """The test of :func:`is_locally_optimal` given the Frobenius Att-SVM ``sol`` of ``alpha``
+    and the scores gamma (n, T): every support token scores below the selected one."""
     support = sol.support(tol)
-    chosen = gamma[np.arange(X.shape[0]), alpha][:, None]
+    chosen = gamma[np.arange(gamma.shape[0]), alpha][:, None]
     return bool(np.all(gamma[support] < np.broadcast_to(chosen, gamma.shape)[support]))
 
 
