@@ -25,8 +25,8 @@ class CliffSizes(Sizes):
     validity_batch: int
     validity_train: TrainConfig
     #: instances drawn from each torch claim's family (one seed each; families.py)
-    cliff_instances: int = 10
-    validity_instances: int = 10
+    cliff_instances: int = 20
+    validity_instances: int = 20
 
 
 CI = CliffSizes(
