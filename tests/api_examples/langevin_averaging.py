@@ -12,6 +12,9 @@ from theorybench.training import TrainConfig
 
 _X, _Y, _W = la.single_index_data(n=8, d=4, k=3, runs=2)
 _TINY = TrainConfig(steps=6, lr=0.05)
+_CHAINS = la.chain_thresholds(
+    ds=[4], factors=[0.5, 1.0], runs=2, train=TrainConfig(steps=20, lr=0.05)
+)
 
 EXAMPLES: dict[Any, dict[str, Any]] = {
     la.partial_trace_overlap: {"n": [100.0, 1000.0], "d": 16},
@@ -50,6 +53,7 @@ EXAMPLES: dict[Any, dict[str, Any]] = {
         "train": TrainConfig(steps=20, lr=0.05),
     },  # fmt: skip
     la.estimator_sweep: {"k": 3, "ds": [4, 6], "factors": [0.5, 1.0], "runs": 2},
+    la.equal_compute: {"chains": _CHAINS, "seed": 0},
     la.exponent_rows: {"target": 0.5},
     la.high_temperature_estimate: {"X": _X, "y": _Y, "k": 3},
     la.hot_limit_overlap: {"X": _X, "y": _Y, "w_star": _W, "k": 3},

@@ -44,6 +44,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "ChainThresholds",
             "CHAIN_THRESHOLD_TRAIN",
             "chain_thresholds",
+            "EqualCompute",
+            "equal_compute",
             "batch_speedup",
         ],
         "paper_figure": ["PaperFigure", "reproduce_paper_figure"],

@@ -25,6 +25,15 @@ __all__ = [
 STREAM_CHUNK = 1024
 #: samples per slice of a full-batch gradient or a streamed estimator over a resident data set
 GRADIENT_CHUNK = 1 << 16
+#: the most bytes the warm-start pipeline keeps of its two data sets' blocks, to replay them for
+#: every budget of a sweep (beyond it, each budget draws its samples again)
+PIPELINE_KEEP_BYTES = 2e9
+
+
+def _pipeline_kept_bytes(runs: int, d: int, n_max: int) -> int:
+    """Bytes of the blocks of the pipeline's two streams (held-out and evaluation) up to
+    ``n_max`` samples: 2 x 8 runs (n_max + STREAM_CHUNK) (d + 1)."""
+    return 2 * 8 * runs * (n_max + STREAM_CHUNK) * (d + 1)
 
 
 @dataclass(frozen=True)
@@ -142,8 +151,9 @@ def peak_memory(s: LangevinSizes) -> dict[str, int]:
       eigendecomposition, 4 * 8 r d^2;
     * ``sgd_sweep k*=4``: stream blocks only (the pass runs in host numpy; on the host it keeps
       one overlap trajectory (r, n + 1) per step size, 8 r (n + 1) bytes each);
-    * ``pipeline_sweep``: ``estimator_sweep k*=3``'s memory (the warm start is streamed, no
-      second copy of its samples);
+    * ``pipeline_sweep``: ``estimator_sweep k*=3``'s memory, plus the kept blocks of its two
+      streams where they fit ``PIPELINE_KEEP_BYTES`` (:func:`_pipeline_kept_bytes`; replayed for
+      every budget instead of drawn again);
     * ``paper_figure k*=K``: one resident copy of the data, r n (d + 1) b (filled block by block,
       never concatenated), + the stream block, + the temporaries on one slice of c' = min(n, c)
       samples: the full-batch gradient's, 2 r c' (d + 8) b, and the hot-limit estimator's
@@ -167,9 +177,13 @@ def peak_memory(s: LangevinSizes) -> dict[str, int]:
         _stream_bytes(r4, d) + 16 * r4 * STREAM_CHUNK * d + 4 * 8 * r4 * d * d for d in s.k4_ds
     )
     out["sgd_sweep k*=4"] = max(_stream_bytes(r, d) for d in s.sgd4_ds)
+    kept = [_pipeline_kept_bytes(r, d, round(max(s.pipeline_factors) * d**1.5) + 1)
+            for d in s.pipeline_ds]  # fmt: skip
     out["pipeline_sweep"] = max(
-        _stream_bytes(r, d) + 16 * r * STREAM_CHUNK * d + 8 * r * d for d in s.pipeline_ds
-    )
+        _stream_bytes(r, d) + 16 * r * STREAM_CHUNK * d + 8 * r * d
+        + (b if b <= PIPELINE_KEEP_BYTES else 0)
+        for d, b in zip(s.pipeline_ds, kept, strict=True)
+    )  # fmt: skip
     b = 4 if s.paper_train.dtype == "float32" else 8
     d, r = s.paper_d, s.paper_runs
     for k in s.paper_ks:
