@@ -625,7 +625,7 @@ def test_plain_gd_reports_the_step_its_gradient_underflows() -> None:
     assert np.all(np.isfinite(run.W))
 
 
-@pytest.mark.slow  # nine explorer frames of 24 instances each (~20 s)
+@pytest.mark.slow  # nine frames of 24 instances: three batched runs (~5 s), or the stored frames
 def test_explorer_frames_follow_the_global_fraction_trend(record_property) -> None:
     from theorybench.svm_attention.interactive import explorer_outcomes
 
