@@ -16,6 +16,13 @@ _FAMILY = sts.train_relu_teachers(
     train=TrainConfig(steps=4, lr=0.05),
 )  # fmt: skip
 
+_RELU_RUN = sts.train_relu_network(
+    seeds=1, width=3, n_points=11, train=TrainConfig(steps=4, lr=0.05)
+)
+_CONV_RELU_RUN = sts.train_conv_relu_network(
+    n_signals=2, d=4, channels=2, seeds=1, train=TrainConfig(steps=4, lr=0.05)
+)
+
 _LIN = [3.0, 1.0]
 _LIN_RUN = sts.train_linear_network(
     _LIN, [1e-2], record_every=2, train=TrainConfig(steps=40, lr=0.01)
@@ -195,4 +202,19 @@ EXAMPLES: dict[Any, dict[str, Any]] = {
         "batch": 8,
         "train": TrainConfig(steps=100, lr=0.1),
     },  # fmt: skip
+    sts.unit_plateau_record: {"run": _RELU_RUN, "i": 0, "frac": 0.5},
+    sts.escape_growth: {"run": _CONV_RELU_RUN, "departure": 0.01},
+    sts.escape_alignment: {"run": _RELU_RUN, "departure": 0.01},
+    sts.hessian_min_eigenvalue: {"run": _RELU_RUN, "at": 0.5},
+    sts.relu_kinks_at: {"run": _RELU_RUN, "i": 0, "j": -1, "share": 0.1},
+    sts.conv_relu_kernel_strengths: {"run": _CONV_RELU_RUN, "cos": 0.95},
+    sts.train_conv_relu_masters: {
+        "masters": [0, 1],
+        "n_signals": 2,
+        "d": 4,
+        "channels": 2,
+        "seeds": 1,
+        "train": TrainConfig(steps=4, lr=0.05),
+    },
+    sts.family_functions: {"run": _FAMILY, "t": 0, "i": 0, "records": [0, -1]},
 }

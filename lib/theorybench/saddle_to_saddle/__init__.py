@@ -30,15 +30,17 @@ point downhill from it (kink inside or outside the data), for teachers drawn fro
 convolutional networks (§10): the same on the signals' patches, one kernel per plateau.
 
 Layout: one sub-package per architecture family, mirroring the chapter's parts, each with its
-``closed_forms`` (numpy/scipy, imported with the package), its torch ``training`` and its
-``figures`` (loaded on first use of one of their names):
+``closed_forms`` (numpy/scipy, imported with the package), its torch ``training`` (frozen
+dataclasses of the runs' data), its ``analysis`` (plain functions comparing a run with the theory;
+the linear family's live beside its experiment) and its ``figures`` (loaded on first use of one of
+their names):
 
 - ``linear`` (Type I, fully connected; §1-5, also ``embedding``: the plateaus' saddles),
 - ``convolution`` (Type I, linear convolutional; §7),
 - ``attention`` (Type III, linear self-attention; §6),
 - ``quadratic`` (Type III; §8),
 - ``relu`` (Type II, ReLU fully connected and convolutional; §9-10, also ``family``: teachers
-  drawn from the stated family).
+  drawn from the stated family, and ``analysis``: what a run of one teacher is compared with).
 
 Shared by the families: ``plateaus`` (the plateau detector), ``scales`` (every family's sizes),
 ``interactive`` (the explorer) and the private ``_shared`` (input checks, the GD loop)."""
@@ -77,6 +79,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "WidthSweep",
             "WIDTH_TRAIN",
             "width_sweep",
+            "width_median",
         ],
         "linear.embedding": ["SaddleCheck", "EMBEDDING_TRAIN", "embedded_saddles"],
         "linear.figures": [
@@ -92,6 +95,13 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "depth_times",
         ],
         "convolution.training": ["ConvRun", "CONV_TRAIN", "train_conv_network"],
+        "convolution.analysis": [
+            "conv_predicted_times",
+            "conv_measured_times",
+            "conv_levels",
+            "conv_predicted_levels",
+            "conv_plateau_fixed_points",
+        ],
         "convolution.figures": ["plot_conv", "conv_rows", "conv_staircase"],
         "attention.training": [
             "AttentionRun",
@@ -110,20 +120,52 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "attention_init_induced",
         ],
         "quadratic.training": ["QuadraticRun", "QUADRATIC_TRAIN", "train_quadratic_network"],
+        "quadratic.analysis": [
+            "quadratic_predicted",
+            "quadratic_measured_times",
+            "quadratic_plateau_fixed_points",
+        ],
         "quadratic.figures": ["plot_quadratic", "quadratic_rows", "quadratic_escapes"],
         "relu.training": [
+            "UnitRun",
             "ReluRun",
             "RELU_TRAIN",
             "train_relu_network",
             "ConvReluRun",
             "CONV_RELU_TRAIN",
             "train_conv_relu_network",
+            "train_conv_relu_masters",
+        ],
+        "relu.analysis": [
+            "EXACT_FIT",
+            "unit_run_plateaus",
+            "unit_run_escaped",
+            "unit_run_predicted_levels",
+            "unit_run_first_escape",
+            "unit_run_fixed_point",
+            "unit_run_single_unit",
+            "unit_run_second_escape",
+            "unit_plateau_span",
+            "unit_plateau_record",
+            "unit_plateau_level",
+            "end_distance",
+            "plateau_distance",
+            "escape_growth",
+            "escape_alignment",
+            "hessian_min_eigenvalue",
+            "first_transition_slope",
+            "relu_kinks_at",
+            "relu_fixed_point_functions",
+            "relu_plateau_fixed_points",
+            "conv_relu_kernel_strengths",
+            "conv_relu_kernel_alignment",
         ],
         "relu.family": [
             "RAMP_FAMILY",
             "draw_ramp_teachers",
             "ReluFamilyRun",
             "train_relu_teachers",
+            "family_functions",
             "family_first_fixed_points",
             "first_plateau_visits",
             "fixed_point_gaps",

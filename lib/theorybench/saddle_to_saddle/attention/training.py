@@ -58,6 +58,7 @@ def _sequences(gen, lam, n_seq, context, torch, dev, dtype):
     return x, y
 
 
+@reused
 def train_attention(
     lam: ArrayLike,
     sigmas: ArrayLike,

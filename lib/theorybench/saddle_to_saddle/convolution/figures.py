@@ -14,6 +14,14 @@ from .closed_forms import conv_plateau_losses, conv_teacher
 if TYPE_CHECKING:
     pass
 
+from .analysis import (
+    conv_levels,
+    conv_measured_times,
+    conv_plateau_fixed_points,
+    conv_predicted_levels,
+    conv_predicted_times,
+)
+
 __all__ = [
     "plot_conv",
     "conv_rows",
@@ -31,7 +39,7 @@ def plot_conv(run) -> object:
     fig, (a1, a2) = figure(2, width=9.5, height=3.3)
     for L in run.loss:
         a1.plot(run.time, L, color=COLORS["experiment"], lw=0.8, alpha=0.6)
-    for lev in run.predicted_levels()[:-1]:
+    for lev in conv_predicted_levels(run)[:-1]:
         a1.axhline(lev, color=COLORS["theory"], ls="--", lw=1)
     a1.set(yscale="log", ylim=(max(run.loss.min(), 1e-4), None), xlabel="time (steps x lr)",
            ylabel="loss", title=f"{len(run.loss)} seeds; levels " + r"$\frac{1}{d}\sum_{j>r} s_j^2$")  # fmt: skip
@@ -50,10 +58,10 @@ def plot_conv(run) -> object:
 def conv_rows(run) -> list[str]:
     """Per frequency: predicted and measured transition times over seeds, the plateau level, and
     the embedded fixed point the network sits at on each plateau."""
-    measured, predicted = run.measured_times(), run.predicted_times()
+    measured, predicted = conv_measured_times(run), conv_predicted_times(run)
     rel = np.abs(measured / predicted - 1)
-    levels, want = run.levels(), run.predicted_levels()
-    nearest, dist, _ = run.plateau_fixed_points()
+    levels, want = conv_levels(run), conv_predicted_levels(run)
+    nearest, dist, _ = conv_plateau_fixed_points(run)
     rows = []
     for k in range(run.s.size):
         rows.append(

@@ -13,10 +13,8 @@ from ..._memo import reused
 from ...training import TrainConfig
 from .._shared.gd import plain_gd
 from .._shared.inputs import Array, spectrum
-from ..linear.closed_forms import steepest_descent_times
-from ..plateaus import detect_plateaus, plateau_middles
 from ..scales import CI, sizes
-from .closed_forms import conv_initial_strength, conv_plateau_losses, conv_teacher
+from .closed_forms import conv_initial_strength, conv_teacher
 
 __all__ = ["ConvRun", "CONV_TRAIN", "train_conv_network"]
 
@@ -36,58 +34,6 @@ class ConvRun:
     strengths: Array  # (seeds, T, n) |P_k| of the end-to-end kernel at the teacher's frequencies
     kernels: Array  # (seeds, T, d) the end-to-end kernel sum_c a_c * w_c
     u0: Array  # (seeds, n) conv_initial_strength of each start
-
-    def predicted_times(self) -> Array:
-        """(seeds, n): each frequency's steepest-descent time from its own start (§7.1)."""
-        return np.array(
-            [[steepest_descent_times([sk], u)[0] for sk, u in zip(self.s, row, strict=True)]
-             for row in self.u0]
-        )  # fmt: skip
-
-    def measured_times(self) -> Array:
-        """(seeds, n): transitions read off each loss curve by detect_plateaus (RuntimeError if a
-        curve shows a different count)."""
-        out = []
-        for i, L in enumerate(self.loss):
-            found = detect_plateaus(self.time, L).transition_times
-            if found.size != self.s.size:
-                raise RuntimeError(f"seed {i}: {found.size} transitions, expected {self.s.size}")
-            out.append(found)
-        return np.array(out)
-
-    def levels(self) -> Array:
-        """(seeds, n + 1): plateau levels read off each loss curve."""
-        return np.array([detect_plateaus(self.time, L).levels for L in self.loss])
-
-    def predicted_levels(self) -> Array:
-        """The closed-form levels (1/d) sum_{j>=k} s_j^2 (§7.1)."""
-        return conv_plateau_losses(self.s, self.teacher.size)
-
-    def plateau_fixed_points(self) -> tuple[Array, Array, Array]:
-        """At the midpoint between consecutive measured transitions
-        -- plateau r, r frequencies learned -- which truncation t_r' of the teacher (its r'
-        strongest frequencies) the end-to-end kernel is nearest to, the distance
-        ||p - t_r|| / ||t|| to its own truncation, and which frequencies are more than half
-        learned there. Returns (nearest (seeds, n), distance (seeds, n), learned (seeds, n, n))."""
-        times = self.measured_times()
-        spec = np.fft.fft(self.teacher)
-        truncs = []
-        for r in range(self.s.size + 1):
-            keep = np.zeros_like(spec)
-            for f in self.freqs[:r]:
-                keep[[f, -f]] = spec[[f, -f]]
-            truncs.append(np.fft.ifft(keep).real)
-        truncs = np.array(truncs)
-        norm = np.linalg.norm(self.teacher)
-        n = self.s.size
-        nearest, dist = np.empty((len(self.loss), n), int), np.empty((len(self.loss), n))
-        learned = np.empty((len(self.loss), n, n), bool)
-        for i in range(len(self.loss)):
-            for r, j in enumerate(plateau_middles(self.time, times[i])):
-                d = np.linalg.norm(truncs - self.kernels[i, j], axis=1) / norm
-                nearest[i, r], dist[i, r] = int(np.argmin(d)), d[r]
-                learned[i, r] = self.strengths[i, j] > self.s / 2
-        return nearest, dist, learned
 
 
 @reused

@@ -18,6 +18,7 @@ from .closed_forms import (
     steepest_fraction,
     width_transition_times,
 )
+from .training import width_median
 
 if TYPE_CHECKING:
     from .training import LinearRun
@@ -115,7 +116,9 @@ def plot_width(sweep) -> object:
     for k, sk in enumerate(sweep.s):
         for j in range(sweep.transition_times.shape[1]):
             ax.plot(h, sweep.transition_times[:, j, k], ".", ms=3, color=CYCLE[k], alpha=0.5)
-        ax.plot(h, sweep.median()[:, k], "-", color=CYCLE[k], label=f"mode {k + 1} (s = {sk:g})")
+        ax.plot(
+            h, width_median(sweep)[:, k], "-", color=CYCLE[k], label=f"mode {k + 1} (s = {sk:g})"
+        )
         ax.plot(h, sweep.predicted_median[:, k], "--", color="k", lw=1)
     ax.set(xscale="log", xlabel="hidden width", ylabel="transition time (steps x lr)",
            title="wider starts escape sooner (dashed: closed form)")  # fmt: skip
@@ -126,7 +129,7 @@ def plot_width(sweep) -> object:
 
 def width_rows(sweep) -> list[str]:
     """Per width: median measured against predicted transition times, and the worst error."""
-    med = sweep.median()
+    med = width_median(sweep)
     rows = []
     for i, h in enumerate(sweep.widths):
         err = np.abs(med[i] / sweep.predicted_median[i] - 1)

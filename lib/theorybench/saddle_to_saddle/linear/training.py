@@ -27,6 +27,7 @@ __all__ = [
     "WidthSweep",
     "WIDTH_TRAIN",
     "width_sweep",
+    "width_median",
 ]
 
 #: plain GD, step 0.01, 1,200 steps (the ci sizes' config)
@@ -135,10 +136,6 @@ class WidthSweep:
     u0: Array  # (W, seeds, n) effective initial strength of each start
     predicted_median: Array  # (W, n) width_transition_times at the median start
 
-    def median(self) -> Array:
-        """Median over seeds of the measured transition times, (W, n)."""
-        return np.median(self.transition_times, axis=1)
-
 
 @reused
 def width_sweep(
@@ -185,3 +182,8 @@ def width_sweep(
         [width_transition_times(s, sigma, h, d_in) for h in widths]  # time in steps x lr
     )
     return WidthSweep(s, widths, sigma, d_in, train.lr, found, u0, predicted)
+
+
+def width_median(sweep: WidthSweep) -> Array:
+    """(W, n): the median over seeds of a width sweep's measured transition times."""
+    return np.median(sweep.transition_times, axis=1)

@@ -11,6 +11,12 @@ from .closed_forms import quadratic_escape_sequence
 if TYPE_CHECKING:
     pass
 
+from .analysis import (
+    quadratic_measured_times,
+    quadratic_plateau_fixed_points,
+    quadratic_predicted,
+)
+
 __all__ = [
     "plot_quadratic",
     "quadratic_rows",
@@ -24,7 +30,7 @@ def plot_quadratic(run) -> object:
     from ...plotting import COLORS, CYCLE, figure
 
     fig, (a1, a2) = figure(2, width=9.5, height=3.3)
-    predicted, measured = run.predicted(), run.measured_times()
+    predicted, measured = quadratic_predicted(run), quadratic_measured_times(run)
     for L, (times, _, _) in zip(run.loss, predicted, strict=True):
         a1.plot(run.time, L, color=COLORS["experiment"], lw=0.8, alpha=0.6)
         a1.plot(times, np.interp(times, run.time, L), "|", ms=10, color=COLORS["theory"])
@@ -49,9 +55,9 @@ def quadratic_rows(run) -> list[str]:
     """Per seed: predicted escape order and times against the measured transitions, and the
     units that carry the teacher at the end."""
     rows = []
-    dist = run.plateau_fixed_points()
+    dist = quadratic_plateau_fixed_points(run)
     for i, ((times, units, _), found) in enumerate(
-        zip(run.predicted(), run.measured_times(), strict=True)
+        zip(quadratic_predicted(run), quadratic_measured_times(run), strict=True)
     ):
         carriers = np.flatnonzero(run.carried[i] > 0.5).tolist()
         rows.append(

@@ -13,9 +13,7 @@ from ..._memo import reused
 from ...training import TrainConfig
 from .._shared.gd import plain_gd
 from .._shared.inputs import Array
-from ..plateaus import detect_plateaus, plateau_middles
 from ..scales import CI, sizes
-from .closed_forms import quadratic_escape_sequence
 
 __all__ = ["QuadraticRun", "QUADRATIC_TRAIN", "train_quadratic_network"]
 
@@ -34,35 +32,6 @@ class QuadraticRun:
     loss: Array  # (seeds, T) ||A - M||_F^2
     M: Array  # (seeds, T, d, d) the network's matrix sum_i a_i w_i w_i'
     carried: Array  # (seeds, H) a_i ||w_i||^2 at the end: what each unit learned
-
-    def predicted(self) -> list[tuple[Array, Array, Array]]:
-        """Per seed, quadratic_escape_sequence of its start: (times, units, directions), keeping
-        the escapes that fall within the run (time <= the last recorded time)."""
-        out = []
-        for a, W in zip(self.a0, self.W0, strict=True):
-            times, units, dirs = quadratic_escape_sequence(a, W, self.s)
-            keep = times <= self.time[-1]
-            out.append((times[keep], units[keep], dirs[keep]))
-        return out
-
-    def measured_times(self) -> list[Array]:
-        """Per seed, the transitions detect_plateaus reads off the loss curve."""
-        return [detect_plateaus(self.time, L).transition_times for L in self.loss]
-
-    def plateau_fixed_points(self) -> Array:
-        """(seeds, d): at the middle of plateau r (between measured transitions r-1 and r), the
-        distance ||M - s sum_{j<r} u_j u_j'||_F / ||A||_F to the fixed point the prediction names:
-        the predicted directions u_j of the first r escaping units."""
-        d = self.M.shape[-1]
-        out = np.full((len(self.loss), d), np.nan)
-        norm = self.s * np.sqrt(d)
-        for i, ((_, _, dirs), times) in enumerate(
-            zip(self.predicted(), self.measured_times(), strict=True)
-        ):
-            for r, j in enumerate(plateau_middles(self.time, times[: dirs.shape[0]])):
-                target = self.s * dirs[:r].T @ dirs[:r]
-                out[i, r] = np.linalg.norm(self.M[i, j] - target) / norm
-        return out
 
 
 @reused

@@ -1,7 +1,7 @@
 """Closed forms for two-layer ReLU networks (§9-10): the unit correlation whose maximum sets the
 escape rate, the best single unit (the width-1 fixed point; on one-dimensional data the best
-single ramp), the plateau levels of the two-ramp model, and the patches a ReLU convolution
-sees."""
+single ramp), the predicted plateau levels of a ramp teacher (any number of ramps), and the
+patches a ReLU convolution sees."""
 
 from __future__ import annotations
 

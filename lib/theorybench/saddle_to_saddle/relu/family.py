@@ -28,6 +28,7 @@ __all__ = [
     "draw_ramp_teachers",
     "ReluFamilyRun",
     "train_relu_teachers",
+    "family_functions",
     "family_first_fixed_points",
     "first_plateau_visits",
     "fixed_point_gaps",
@@ -96,13 +97,6 @@ class ReluFamilyRun:
     W: Array  # (T, S, R, H, 2) each unit's (w, b)
     a: Array  # (T, S, R, H) output weights
 
-    def functions(self, t: int, i: int, records: ArrayLike | None = None) -> Array:
-        """(R, N): the network's function on the data at the given records (all by default),
-        teacher t, seed i."""
-        idx = slice(None) if records is None else np.atleast_1d(records)
-        pre = self.x[:, None] * self.W[t, i, idx, None, :, 0] + self.W[t, i, idx, None, :, 1]
-        return np.einsum("rnh,rh->rn", np.maximum(pre, 0.0), self.a[t, i, idx])
-
 
 @reused
 def train_relu_teachers(
@@ -157,6 +151,46 @@ def train_relu_teachers(
                          loss_rec.reshape(T, seeds, R), W, ar.reshape(T, seeds, R, width))  # fmt: skip
 
 
+def family_functions(run: ReluFamilyRun, t: int, i: int, records: ArrayLike | None = None) -> Array:
+    """(R, N): the network's function on the data at the given records (all by default) of
+    teacher t, seed i.
+
+    Parameters
+    ----------
+    run : ReluFamilyRun
+        A run of train_relu_teachers.
+    t, i : int
+        Teacher and seed indices.
+    records : array_like, optional
+        Record indices (negative counts from the end); all records by default.
+
+    Returns
+    -------
+    ndarray
+        The functions, one row per record.
+    """
+    T, S, R = run.loss.shape
+    t = _checks.integer_at_least(t, "t", 0)
+    i = _checks.integer_at_least(i, "i", 0)
+    if t >= T or i >= S:
+        raise ValueError(f"t and i must index a teacher (< {T}) and a seed (< {S})")
+    if records is None:
+        idx = slice(None)
+    else:
+        idx = np.atleast_1d(np.asarray(records))
+        if (
+            idx.ndim != 1
+            or not np.issubdtype(idx.dtype, np.integer)
+            or np.any(np.abs(idx) > R)
+            or np.any(idx >= R)
+        ):
+            raise ValueError(
+                f"records must be integer record indices in [-{R}, {R}), got {records!r}"
+            )
+    pre = run.x[:, None] * run.W[t, i, idx, None, :, 0] + run.W[t, i, idx, None, :, 1]
+    return np.einsum("rnh,rh->rn", np.maximum(pre, 0.0), run.a[t, i, idx])
+
+
 def family_first_fixed_points(run: ReluFamilyRun) -> tuple[Array, Array, Array]:
     """From each teacher alone (§9.2): the first escape's rate lambda_1 (relu_escape of y), the
     first fixed point (first_fixed_point: angle, a, loss) and its function on the data.
@@ -182,7 +216,9 @@ def first_plateau_visits(run: ReluFamilyRun, tol: ArrayLike) -> tuple[Array, Arr
     dt = run.time[1] - run.time[0]
     for t in range(T):
         for i in range(S):
-            d = np.linalg.norm(run.functions(t, i) - funcs[t], axis=1) / np.linalg.norm(run.y[t])
+            d = np.linalg.norm(family_functions(run, t, i) - funcs[t], axis=1) / np.linalg.norm(
+                run.y[t]
+            )
             dist[t, i] = d.min()
             inside = np.r_[False, d <= tols[t], False].astype(int)
             edges = np.flatnonzero(np.diff(inside))
@@ -239,5 +275,5 @@ def plateau_small_units(
     size = np.abs(a) * np.linalg.norm(W, axis=1)
     small = size < share * size.max()
     angles = np.arctan2(W[small, 1], W[small, 0])
-    r = run.y[t] - run.functions(t, i, j)[0]
+    r = run.y[t] - family_functions(run, t, i, j)[0]
     return angles, relu_unit_curvature(angles, run.x, r)

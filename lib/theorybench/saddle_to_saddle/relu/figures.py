@@ -6,6 +6,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .analysis import (
+    conv_relu_kernel_strengths,
+    escape_alignment,
+    escape_growth,
+    hessian_min_eigenvalue,
+    plateau_distance,
+    relu_fixed_point_functions,
+    relu_plateau_fixed_points,
+    unit_plateau_level,
+    unit_plateau_record,
+    unit_run_escaped,
+    unit_run_plateaus,
+    unit_run_predicted_levels,
+)
 from .closed_forms import (
     best_single_unit,
     circular_patches,
@@ -41,10 +55,11 @@ def _relu_loss_panel(ax, run, unit: str, *, top: float, title: str) -> float:  #
 
     for L in run.loss:
         ax.plot(run.time, L, color=COLORS["experiment"], lw=0.8, alpha=0.6)
-    last = max((found[-1] for found in run.measured_times() if found.size), default=run.time[-1])
+    last = max((p.transition_times[-1] for p in unit_run_plateaus(run) if p.count),
+               default=run.time[-1])  # fmt: skip
     right = min(run.time[-1], 2 * last)
     ax.set_xlim(0, right)
-    for level, name in zip(run.predicted_levels()[:2], ["origin", unit], strict=True):
+    for level, name in zip(unit_run_predicted_levels(run)[:2], ["origin", unit], strict=True):
         ax.axhline(level, ls="--", lw=0.8, color=COLORS["theory"])
         ax.text(0.98 * right, level, name, ha="right", va="bottom", fontsize=7)
     ax.set(xlabel="time (steps x lr)", ylabel="loss", yscale="log", ylim=(1e-4, top), title=title)
@@ -60,14 +75,15 @@ def plot_relu(run) -> object:
     fig, (a1, a2) = figure(2, width=9.5, height=3.3)
     _relu_loss_panel(a1, run, "single ramp", top=1,
                      title="kinks enter one at a time (dashed: fixed points)")  # fmt: skip
-    ramp = run.fixed_point_functions()[1]
+    ramp = relu_fixed_point_functions(run)[1]
     a2.plot(run.x, run.y, color="k", lw=2, label="teacher")
     a2.plot(run.x, ramp, "--", color=COLORS["theory"], lw=1.5, label="best single ramp")
-    for i in np.flatnonzero(run.escaped()):
-        j = run._unit_plateau(i, 0.5)
-        a2.plot(run.x, run._function(i, j), color=COLORS["experiment"], lw=0.8, alpha=0.5)
+    for i in np.flatnonzero(unit_run_escaped(run)):
+        j = unit_plateau_record(run, i, 0.5)
+        f = np.maximum(run.Z @ run.W[i, j].T, 0.0) @ run.a[i, j]
+        a2.plot(run.x, f, color=COLORS["experiment"], lw=0.8, alpha=0.5)
     a2.plot([], [], color=COLORS["experiment"], label="networks, single-ramp plateau")
-    a2.set(xlabel="x", ylabel="f(x)", title="the last plateau sits at a width-1 fixed point")
+    a2.set(xlabel="x", ylabel="f(x)", title="the single-ramp plateau sits at a width-1 fixed point")
     a2.legend(fontsize=7)
     return fig
 
@@ -76,9 +92,10 @@ def relu_rows(run) -> list[str]:
     """Per seed: transitions, plateau levels, kinks inside the data on each plateau, and the
     escape growth and Hessian eigenvalue on the single-ramp plateau."""
     rows = []
-    _, dist, kinks = run.plateau_fixed_points()
-    growth, hess = run.escape_growth() / 2, run.hessian_min_eigenvalue(at=0.5)
-    for i, (found, levels) in enumerate(zip(run.measured_times(), run.levels(), strict=True)):
+    _, dist, kinks = relu_plateau_fixed_points(run)
+    growth, hess = escape_growth(run) / 2, hessian_min_eigenvalue(run, at=0.5)
+    for i, p in enumerate(unit_run_plateaus(run)):
+        found, levels = p.transition_times, p.levels
         where = "; ".join(
             f"{', '.join(f'{c:.3f}' for c in np.unique(np.round(k, 3))) or '-'}" for k in kinks[i]
         )
@@ -98,7 +115,7 @@ def plot_conv_relu(run) -> object:
     fig, (a1, a2) = figure(2, width=9.5, height=3.3)
     right = _relu_loss_panel(a1, run, "single unit", top=10,
                              title="one kernel per plateau (dashed: fixed points)")  # fmt: skip
-    strengths = run.kernel_strengths()
+    strengths = conv_relu_kernel_strengths(run)
     for k in range(strengths.shape[-1]):
         for row in strengths[..., k]:
             a2.plot(run.time, row, color=CYCLE[k], lw=0.8, alpha=0.6)
@@ -113,13 +130,13 @@ def plot_conv_relu(run) -> object:
 def conv_relu_rows(run) -> list[str]:
     """Per seed: transitions, the single-unit plateau's level and distance, the escaping unit's
     growth, alignment with the fastest direction, and the Hessian's most negative eigenvalue."""
-    growth, hess = run.escape_growth() / 2, run.hessian_min_eigenvalue(at=0.5)
-    level, dist, align = run.unit_plateau_level(), run.plateau_distance(), run.escape_alignment()
+    growth, hess = escape_growth(run) / 2, hessian_min_eigenvalue(run, at=0.5)
+    level, dist, align = unit_plateau_level(run), plateau_distance(run), escape_alignment(run)
     return [
         f"seed {i}: transitions {np.array2string(found, precision=1)}; single-unit plateau at "
         f"{level[i]:.4f}, distance {dist[i]:.4f}; escaping unit cos {align[i]:.3f}, growth/2 "
         f"{growth[i]:.4f}; Hessian {hess[i]:.4f}"
-        for i, found in enumerate(run.measured_times())
+        for i, found in enumerate(p.transition_times for p in unit_run_plateaus(run))
     ]
 
 
@@ -152,6 +169,7 @@ def plot_relu_family(run) -> object:  # noqa: ANN001
     Right: three teachers, their predicted first fixed points (dashed) and the networks'
     functions at the middle of the first plateau."""
     from ...plotting import COLORS, CYCLE, figure
+    from .family import family_functions
 
     info = _family_summary(run)
     fig, (a1, a2) = figure(2, width=9.5, height=3.3)
@@ -174,7 +192,7 @@ def plot_relu_family(run) -> object:  # noqa: ANN001
         a2.plot(run.x, run.y[t], color=CYCLE[k], lw=2)
         a2.plot(run.x, info["funcs"][t], "--", color="k", lw=1)
         for i in range(S):
-            a2.plot(run.x, run.functions(t, i, info["mid"][t, i])[0], color=CYCLE[k], lw=0.8,
+            a2.plot(run.x, family_functions(run, t, i, info["mid"][t, i])[0], color=CYCLE[k], lw=0.8,
                     alpha=0.6)  # fmt: skip
     a2.plot([], [], "--", color="k", lw=1, label="predicted first fixed point")
     a2.set(xlabel="x", ylabel="f(x)", title="teachers (thick) and first plateaus (thin)")

@@ -1,6 +1,7 @@
-"""ReLU networks on one-dimensional data (theory/saddle_to_saddle.md §9), checked on teachers
-drawn at random from the family the page states, with every prediction computed from the
-teacher alone."""
+"""Type II: ReLU networks, fully connected on one-dimensional data (§9: checked on teachers drawn
+at random from the family the page states, with every prediction computed from the teacher
+alone) and convolutional (§10) (theory/saddle_to_saddle/relu.md; library:
+theorybench.saddle_to_saddle.relu)."""
 
 from __future__ import annotations
 
@@ -265,6 +266,33 @@ def test_a_tiny_unit_adds_minus_sqrt_g_squared_plus_g_prime_squared_to_the_hessi
     assert at_max == pytest.approx(-lam, rel=1e-3)
 
 
+def test_the_single_unit_plateau_is_read_by_its_level_for_any_number_of_ramps() -> None:
+    """A run of a three-ramp teacher whose loss (synthetic: three logistic drops) passes the
+    origin, the first fixed point's level, a lower level and the exact fit: the single-unit
+    plateau is the one at the first fixed point's level, between the first and second
+    transitions -- not between the last two -- and a curve that never leaves it has none."""
+    kinks, slopes, sides = next(t for t in _teachers() if len(t[0]) == 3)
+    y = st.ramp_teacher(X, kinks, slopes, sides)
+    origin, unit = st.relu_plateau_levels(X, kinks, slopes, sides)
+    t = np.linspace(0.0, 60.0, 1201)
+
+    def drop(t0, hi, lo):
+        return (hi - lo) / (1 + np.exp(4 * (t - t0)))
+
+    lower = unit / 3
+    L = drop(10, origin, unit) + drop(25, unit, lower) + drop(40, lower, 0) + 1e-8 * origin
+    stuck = drop(10, origin, unit) + unit  # leaves the origin, never the single unit
+    loss = np.stack([L, stuck])
+    H = 4
+    run = st.ReluRun(Z=Z, y=y, sigma=1e-6, lr=0.05, time=t, loss=loss,
+                     W=np.zeros((2, t.size, H, 2)), a=np.zeros((2, t.size, H)), x=X,
+                     kinks=kinks, slopes=slopes, sides=sides)  # fmt: skip
+    span, none = st.unit_plateau_span(run)
+    assert span == pytest.approx((10.0, 25.0), abs=0.06) and none is None
+    assert st.unit_run_escaped(run).tolist() == [True, False]
+    assert st.unit_plateau_level(run)[0] == pytest.approx(unit, rel=1e-3)
+
+
 @pytest.fixture(scope="module")
 def family() -> dict:
     """The family's runs and, from each teacher alone, lambda_1, the first fixed point and the
@@ -356,7 +384,9 @@ def test_relu_plateau_hessian_is_set_by_the_small_units_directions(family, recor
         if affine[t]:  # an affine first plateau: flat, and the network stays to the run's end
             assert abs(got) <= HESS_TOL * lam2
             assert family["dist"][t, i] <= family["tol"][t]
-            d_end = np.linalg.norm(run.functions(t, i, -1)[0] - funcs[t]) / np.linalg.norm(run.y[t])
+            d_end = np.linalg.norm(
+                st.family_functions(run, t, i, -1)[0] - funcs[t]
+            ) / np.linalg.norm(run.y[t])
             assert d_end <= family["tol"][t]
     errs = np.array(errs)
     record_property("measured", float(errs.max()))
@@ -408,3 +438,245 @@ def test_draw_ramp_teachers_stays_in_the_stated_family() -> None:
     assert {s for _, _, d in teachers for s in d} == {-1.0, 1.0}
     again = st.draw_ramp_teachers(500, seed=3)
     assert all(np.array_equal(a[0], b[0]) for a, b in zip(teachers, again, strict=True))
+
+
+# ----------------------------------------------------------------------------------------------
+# ReLU networks (§9): tests/test_saddle_to_saddle_relu.py; what §10 shares with them
+# ----------------------------------------------------------------------------------------------
+#: a unit escapes along the fastest direction when its (weights, bias) at the plateau's middle
+#: lie within this cosine of the maximiser of abs(G)
+ESCAPE_COS = 0.99
+#: the escape growth at a single-unit plateau against 2 gd_growth_rate(lambda) (relative): it
+#: tells lambda from the slower stationary directions of G, not the GD correction (~0.5 %)
+ESCAPE_GROWTH_TOL = 0.01
+#: the Hessian at a single-unit plateau against -lambda (relative)
+ESCAPE_HESS_TOL = 0.03
+
+
+def _check_escape(run) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """On the single-unit plateau of every seed that escapes along the fastest direction (the
+    escaping unit within cos ESCAPE_COS of the maximiser of abs(G)): its growth against the GD rate of
+    the second escape, within ESCAPE_GROWTH_TOL (this does not resolve the GD correction
+    itself, about half of that), and the Hessian's most negative eigenvalue against -lambda
+    (the unit sits where G' = 0), within ESCAPE_HESS_TOL. A seed whose unit escapes along
+    another direction must grow no faster (lambda is the maximum). Returns (growth errors,
+    Hessian errors, growth/2, Hessian, fast) over the escaping seeds."""
+    ok = st.unit_run_escaped(run)
+    lam = st.unit_run_second_escape(run)[0]
+    rate = st.gd_growth_rate(lam, run.lr)
+    growth = st.escape_growth(run)[ok] / 2
+    hess = st.hessian_min_eigenvalue(run, at=0.5)[ok]
+    fast = st.escape_alignment(run)[ok] >= ESCAPE_COS
+    g_err, h_err = np.abs(growth / rate - 1), np.abs(-hess / lam - 1)
+    assert fast.sum() >= 1 and np.all(g_err[fast] <= ESCAPE_GROWTH_TOL)
+    assert np.all(h_err[fast] <= ESCAPE_HESS_TOL)
+    assert np.all(growth[~fast] <= rate * (1 + ESCAPE_GROWTH_TOL))
+    return g_err[fast], h_err[fast], growth, hess, fast
+
+
+def _check_first_transition_slope(run, short, record_property) -> None:
+    """The first transition moves by 1/gd_growth_rate(lambda_1) per unit of ln(1/sigma) between
+    ``run`` and ``short`` (the same starts at another sigma), for every seed within SLOPE_SHARE
+    of the relative gap between the GD rate and the gradient-flow rate lambda_1: a tolerance
+    that tells the two apart."""
+    slope = st.first_transition_slope(run, short)
+    lam = st.unit_run_first_escape(run)[0]
+    gd = st.gd_growth_rate(lam, run.lr)
+    err = np.abs(slope * gd - 1)
+    allowed = SLOPE_SHARE * (lam / gd - 1)
+    record_property("measured", float(err.max() / allowed))
+    record_property("measured", f"slope {slope.min():.4f}-{slope.max():.4f} against "
+                    f"{1 / gd:.4f} (gradient flow {1 / lam:.4f}); {slope.size} seeds")  # fmt: skip
+    record_property("predicted", f"0 (error over the GD correction; <= {SLOPE_SHARE})")
+    assert np.all(err <= allowed)
+
+
+# ----------------------------------------------------------------------------------------------
+# ReLU convolutional networks (§10)
+# ----------------------------------------------------------------------------------------------
+def test_circular_patches_reproduce_a_circular_convolution() -> None:
+    """relu(patches @ (w0, w1, b)) equals relu(w0 x_p + w1 x_{p+1 mod d} + b) computed with
+    np.roll, position by position."""
+    rng = np.random.default_rng(0)
+    S = rng.standard_normal((3, 7))
+    Z = st.circular_patches(S, 2)
+    v = np.array([0.7, -1.2, 0.3])
+    direct = np.maximum(v[0] * S + v[1] * np.roll(S, -1, axis=1) + v[2], 0.0).ravel()
+    assert np.maximum(Z @ v, 0.0) == pytest.approx(direct, abs=1e-15)
+
+
+def test_unit_correlation_on_x_and_one_is_the_one_dimensional_correlation() -> None:
+    """unit_correlation with inputs (x, 1) and theta = (cos phi, sin phi) is relu_correlation,
+    and it ignores the length of theta (relu is positively homogeneous)."""
+    r = np.sin(3 * X)
+    Z = np.stack([X, np.ones_like(X)], axis=1)
+    for phi in (-2.0, 0.3, 1.9):
+        th = np.array([np.cos(phi), np.sin(phi)])
+        assert st.unit_correlation(5 * th, Z, r) == pytest.approx(
+            st.relu_correlation(phi, X, r), rel=1e-13
+        )
+
+
+@pytest.fixture(scope="module")
+def conv_relu_problem():
+    run = st.train_conv_relu_network(seeds=1, train=st.CONV_RELU_TRAIN.replace(steps=2))
+    return run.Z, run.y
+
+
+def test_unit_escape_beats_a_million_random_directions(conv_relu_problem) -> None:
+    """No direction among 10^6 random ones (independent of the search's points) has a larger
+    abs(G) than unit_escape's lambda, and the best of them comes within 1 %."""
+    Z, y = conv_relu_problem
+    lam, theta, sign = st.unit_escape(Z, y)
+    assert sign * st.unit_correlation(theta, Z, y) == pytest.approx(lam, rel=1e-12)
+    pts = np.random.default_rng(7).standard_normal((1_000_000, 3))
+    best = max(np.abs(st.unit_correlation(chunk, Z, y)).max() for chunk in np.split(pts, 20))
+    assert best <= lam * (1 + 1e-9) and best >= 0.99 * lam
+
+
+def test_best_single_unit_is_a_stationary_point_of_the_width_one_network(conv_relu_problem) -> None:
+    """The width-1 network a relu(theta . z) at best_single_unit has zero gradient in (a, theta)
+    (central differences of the explicit loss) and no random direction of 10^6 fits better."""
+    Z, y = conv_relu_problem
+    th, a, L = st.best_single_unit(Z, y)
+
+    def loss(v):
+        return 0.5 * float(np.mean((y - v[0] * np.maximum(Z @ v[1:], 0.0)) ** 2))
+
+    v = np.r_[a, th]
+    assert loss(v) == pytest.approx(L, rel=1e-12)
+    for k in range(4):
+        e = np.zeros(4)
+        e[k] = 1e-6
+        assert abs(loss(v + e) - loss(v - e)) / 2e-6 < 1e-5
+    pts = np.random.default_rng(8).standard_normal((1_000_000, 3))
+    for chunk in np.split(pts, 20):
+        phi = np.maximum(chunk @ Z.T, 0.0)
+        pp = (phi**2).sum(1)
+        gain = np.where(pp > 0, (phi @ y) ** 2 / np.where(pp > 0, pp, 1), 0)
+        assert 0.5 * (y @ y - gain.max()) / y.size >= L - 1e-12
+
+
+#: the conv-ReLU single-unit plateau: its level within CONV_LEVEL_TOL (relative) of the best
+#: single unit's loss, the function within CONV_DIST_TOL * ||y|| of it, every large channel and,
+#: at the end, a channel per teacher kernel within cosine CONV_COS; a start that does not escape
+#: ends within CONV_STAY_TOL * ||y|| of the single unit
+CONV_LEVEL_TOL, CONV_DIST_TOL, CONV_COS, CONV_STAY_TOL = 0.05, 0.05, 0.99, 0.01
+
+
+def _check_conv_relu_fixed_points(run) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every seed either reaches the exact fit through the single-unit plateau (the plateau the
+    loss curve shows nearest the best single unit's level, wherever it lies) -- level within
+    CONV_LEVEL_TOL of best_single_unit's loss, function within CONV_DIST_TOL of ||y|| of it,
+    every large unit along its direction and each teacher kernel carried at the end (cosine
+    >= CONV_COS) -- or stays at the single unit to the end. Returns (escaped, distances, level
+    errors)."""
+    escaped = st.unit_run_escaped(run)
+    for i in np.flatnonzero(~escaped):
+        assert st.end_distance(run)[i] <= CONV_STAY_TOL
+    predicted = st.unit_run_predicted_levels(run)
+    err = np.abs(st.unit_plateau_level(run)[escaped] - predicted[1]) / predicted[1]
+    dist = st.plateau_distance(run)[escaped]
+    plateau_cos, end_cos = st.conv_relu_kernel_alignment(run)
+    assert escaped.sum() >= 1
+    assert np.all(err <= CONV_LEVEL_TOL) and np.all(dist <= CONV_DIST_TOL)
+    assert np.all(plateau_cos[escaped] >= CONV_COS) and np.all(end_cos[escaped] >= CONV_COS)
+    return escaped, dist, err
+
+
+@pytest.fixture(scope="module")
+def conv_relu_run():
+    return st.train_conv_relu_network(**st.sizes("ci").conv_relu.kwargs())  # the notebook's call
+
+
+@pytest.mark.claim(
+    "s2s-conv-relu-fixed-points",
+    chapter="saddle_to_saddle",
+    statement="A ReLU convolutional network (20 channels of size-2 kernels with a bias, 32 "
+    "Gaussian signals of length 8, a teacher of two kernels with output weights 3 and 1; "
+    "sigma = 1e-6; 10 seeds) learns one kernel per plateau: on the plateau at the best single "
+    f"unit's level it sits at that unit (level within {CONV_LEVEL_TOL:.0%} of its loss, function "
+    f"within {CONV_DIST_TOL:.0%} of ||y||, every large channel within cosine {CONV_COS} of that "
+    "unit), and at the end each teacher kernel is carried by a channel; a start that does not "
+    f"escape stays within {CONV_STAY_TOL:.0%} of ||y|| of the single unit",
+    worst="max",
+)
+def test_conv_relu_network_learns_one_kernel_per_plateau(conv_relu_run, record_property) -> None:
+    escaped, dist, err = _check_conv_relu_fixed_points(conv_relu_run)
+    record_property("measured", float(dist.max()))
+    record_property("measured", f"{escaped.sum()} of {escaped.size} seeds reach the exact fit; "
+                    f"distance to the single unit max {dist.max():.5f}; level error max "
+                    f"{err.max():.5f}; transitions per seed "
+                    f"{sorted({p.count for p in st.unit_run_plateaus(conv_relu_run)})}")  # fmt: skip
+    record_property(
+        "predicted", f"0 (distance to the best single unit over ||y||; <= {CONV_DIST_TOL})"
+    )
+
+
+@pytest.mark.claim(
+    "s2s-conv-relu-escape",
+    chapter="saddle_to_saddle",
+    statement="On the single-unit plateau of the ReLU convolutional networks (10 seeds) the "
+    "escaping channels grow at twice the GD rate of lambda = max abs(G) over the patches' unit "
+    f"directions (unit_escape of the plateau's residual; within {ESCAPE_GROWTH_TOL:.0%}, which "
+    "does not resolve the GD correction) and, since the escaping channel sits at the maximiser where the "
+    "gradient of G vanishes, the Hessian's most negative eigenvalue is -lambda "
+    f"(within {ESCAPE_HESS_TOL:.0%})",
+    worst="max",
+)
+def test_conv_relu_escape_rate_and_saddle_curvature_match_the_residual_correlation(
+    conv_relu_run, record_property
+) -> None:
+    g_err, h_err, growth, hess, fast = _check_escape(conv_relu_run)
+    lam = st.unit_run_second_escape(conv_relu_run)[0]
+    record_property("measured", float(max(g_err.max(), h_err.max())))
+    record_property("measured", f"growth/2 {growth.min():.4f}-{growth.max():.4f} against "
+                    f"{st.gd_growth_rate(lam, conv_relu_run.lr):.4f}; Hessian {hess.min():.4f}-"
+                    f"{hess.max():.4f} against {-lam:.4f}; {fast.sum()} of {fast.size} escaping "
+                    "seeds along the fastest direction")  # fmt: skip
+    record_property("predicted", f"0 (relative errors; growth <= {ESCAPE_GROWTH_TOL}, Hessian "
+                    f"<= {ESCAPE_HESS_TOL})")  # fmt: skip
+
+
+@pytest.mark.claim(
+    "s2s-conv-relu-first-escape",
+    chapter="saddle_to_saddle",
+    statement="The first transition of the ReLU convolutional networks moves by "
+    "1/gd_growth_rate(lambda_1) per unit of ln(1/sigma) (sigma = 1e-4 against 1e-6, the same 10 "
+    f"starts rescaled; within {SLOPE_SHARE} of the gap between the GD and gradient-flow rates)",
+    worst="max",
+)
+def test_conv_relu_first_transition_grows_like_log_one_over_sigma(
+    conv_relu_run, record_property
+) -> None:
+    size = st.sizes("ci").conv_relu  # the notebook's call
+    short = st.train_conv_relu_network(seeds=size.seeds, channels=size.channels, sigma=1e-4,
+                                       train=size.train.replace(steps=600))  # fmt: skip
+    _check_first_transition_slope(conv_relu_run, short, record_property)
+
+
+#: the master seeds of the robustness check (the claims were fixed on master seed 0)
+MASTERS = (1, 2, 3)
+#: their steps: 450 time units, not the claim run's 600 -- with 600, every start of master seeds
+#: 0-3 that reaches the exact fit does so by 404 (one start of seed 2 never does), so the tail
+#: adds nothing to this check
+MASTER_STEPS = 9000
+
+
+@pytest.fixture(scope="module")
+def conv_relu_masters():
+    """The claim run's network for every master seed in MASTERS, in one torch model (each run as
+    its master seed alone gives it)."""
+    return st.train_conv_relu_masters(
+        list(MASTERS), train=st.CONV_RELU_TRAIN.replace(steps=MASTER_STEPS)
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("k", range(len(MASTERS)))
+def test_conv_relu_claims_hold_for_other_master_seeds(conv_relu_masters, k) -> None:
+    """The ReLU convolutional claims were fixed on master seed 0; with the signals and every start
+    drawn from master seeds 1-3 the same thresholds hold (the one-dimensional claims are checked
+    on teachers drawn from their family instead)."""
+    _check_conv_relu_fixed_points(conv_relu_masters[k])
+    _check_escape(conv_relu_masters[k])
