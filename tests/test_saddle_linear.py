@@ -240,7 +240,7 @@ def test_deep_mode_ode_and_steepest_fraction_symbolically() -> None:
     "s2s-random-start",
     chapter="saddle_to_saddle",
     statement="From a random small start, mode k follows the logistic with "
-    "u0 = ||W1 v_k + W2' u_k||^2 / 4",
+    f"u0 = ||W1 v_k + W2' u_k||^2 / 4 (every transition within {TIME_TOL:.0%})",
 )
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_random_start_times_follow_the_effective_initial_strength(seed, record_property) -> None:

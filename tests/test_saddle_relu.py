@@ -617,10 +617,11 @@ def test_conv_relu_network_learns_one_kernel_per_plateau(conv_relu_run, record_p
     "s2s-conv-relu-escape",
     chapter="saddle_to_saddle",
     statement="On the single-unit plateau of the ReLU convolutional networks (10 seeds) the "
-    "escaping channels grow at twice the GD rate of lambda = max abs(G) over the patches' unit "
+    "escaping channels that point along the maximiser of abs(G) (cosine >= "
+    f"{ESCAPE_COS}) grow at twice the GD rate of lambda = max abs(G) over the patches' unit "
     f"directions (unit_escape of the plateau's residual; within {ESCAPE_GROWTH_TOL:.0%}, which "
-    "does not resolve the GD correction) and, since the escaping channel sits at the maximiser where the "
-    "gradient of G vanishes, the Hessian's most negative eigenvalue is -lambda "
+    "does not resolve the GD correction), any other grows no faster, and, since such a channel "
+    "sits where the gradient of G vanishes, the Hessian's most negative eigenvalue is -lambda "
     f"(within {ESCAPE_HESS_TOL:.0%})",
     worst="max",
 )
