@@ -22,18 +22,29 @@ def test_every_chapter_is_in_the_plan() -> None:
 
 
 def test_the_plan_grows_with_the_sizes() -> None:
-    """The memory model reads the sizes: doubling the Lion logistic regression's samples about
-    doubles its peak (so the table is not a constant)."""
+    """The memory model reads the sizes (the table is not a constant): doubling the Lion logistic
+    regression's samples about doubles its peak, and more torch-family instances of the
+    extrapolation cliff raise theirs in proportion."""
     import dataclasses
 
-    from theorybench import lion
+    from theorybench import extrapolation_cliff, lion
 
     full = lion.sizes("full")
-    doubled = dataclasses.replace(full.logistic, n=2 * full.logistic.n)
-    one = plan.W * (full.logistic.n * full.logistic.d)
-    two = plan.W * (doubled.n * doubled.d)
-    row = next(r for r in ROWS if r.experiment == "logistic_regression_lam_sweep")
-    assert one <= row.gpu_bytes < two
+    doubled = dataclasses.replace(
+        full, logistic=dataclasses.replace(full.logistic, n=2 * full.logistic.n)
+    )
+    one, two = (
+        next(r for r in plan._lion(s) if r.experiment == "logistic_regression_lam_sweep")
+        for s in (full, doubled)
+    )
+    assert 1.9 < two.gpu_bytes / one.gpu_bytes <= 2.0
+    ec = extrapolation_cliff.sizes("full")
+    more = dataclasses.replace(ec, cliff_instances=3 * ec.cliff_instances)
+    a, b = (
+        next(r for r in plan._cliff(s) if r.experiment == "train_categorical_family")
+        for s in (ec, more)
+    )
+    assert b.gpu_bytes == 3 * a.gpu_bytes and b.flops == 3 * a.flops
 
 
 def test_the_table_lists_every_row() -> None:

@@ -72,7 +72,7 @@ def _chinchilla(s) -> list[PlanRow]:
 
 
 def _cliff(s) -> list[PlanRow]:
-    K = 8  # tokens of the categorical policy (the paper's K = 8)
+    K = 8  # tokens of the single-instance categorical policy (the paper's K = 8)
     lams = len(s.lams)
     gpu = W * lams * s.batch * K * AUTOGRAD
     flops = s.train.require_steps() * lams * s.batch * K * 20
@@ -82,6 +82,33 @@ def _cliff(s) -> list[PlanRow]:
     gpu = W * grid * s.validity_batch * L * K * AUTOGRAD
     flops = s.validity_train.require_steps() * 4 * grid * s.validity_batch * L * K * 20
     rows.append(PlanRow("extrapolation_cliff", "train_structured_policy", gpu, gpu, flops))
+    # the torch claims' families (families.py): every instance x lambda of its grid is one row of
+    # one tensor program, tokens padded to the family's largest K; the largest grids
+    fam = importlib.import_module("theorybench.extrapolation_cliff.families")
+    rows_k = s.cliff_instances * sum(fam.CLIFF_GRID_POINTS)
+    k_max = fam.CLIFF_TOKENS[1]
+    gpu = W * rows_k * s.batch * k_max * AUTOGRAD
+    flops = s.train.require_steps() * rows_k * s.batch * k_max * 20
+    rows.append(PlanRow("extrapolation_cliff", "train_categorical_family", gpu, gpu, flops))
+    grid = len(fam.validity_grid(fam.VALIDITY_CLIFF[1]))  # the widest grid: the latest cliff
+    positions = s.validity_instances * grid * fam.VALIDITY_POSITIONS[1]
+    gpu = W * positions * s.validity_batch * 3 * AUTOGRAD  # three tokens: valid, A, B
+    flops = s.validity_train.require_steps() * 4 * positions * s.validity_batch * 3 * 20
+    rows.append(PlanRow("extrapolation_cliff", "train_validity_family", gpu, gpu, flops))
+    return rows
+
+
+def _lion(s) -> list[PlanRow]:
+    lg = s.logistic
+    gpu = W * (lg.n * lg.d + 4 * lg.d + AUTOGRAD * lg.n)
+    flops = lg.train.require_steps() * 4.0 * lg.n * lg.d
+    rows = [PlanRow("lion", "logistic_regression_lam_sweep", gpu, gpu, flops)]
+    dg = s.digits
+    p = 64 * dg.hidden + dg.hidden * dg.hidden + dg.hidden * 10
+    runs = dg.seeds * (len(dg.lams) * 3)
+    gpu = W * (1797 * 64 + runs * 4 * p + AUTOGRAD * 128 * dg.hidden * runs)
+    flops = dg.train.require_steps() * runs * 6.0 * 128 * p
+    rows.append(PlanRow("lion", "train_digits", gpu, gpu, flops))
     return rows
 
 
@@ -176,6 +203,7 @@ def _langevin(s) -> list[PlanRow]:
 
 _CHAPTERS = {
     "svm_attention": _svm,
+    "lion": _lion,
     "chinchilla": _chinchilla,
     "extrapolation_cliff": _cliff,
     "saddle_to_saddle": _saddle,
@@ -184,8 +212,7 @@ _CHAPTERS = {
 
 
 def full_plan() -> list[PlanRow]:
-    """Every experiment of every chapter at ``full`` scale, from its sizes' shapes. The Lion
-    chapter's experiments (a logistic regression, an MLP on 8x8 digits) are included below."""
+    """Every experiment of every chapter at ``full`` scale, from its sizes' shapes."""
     from .chapters import names
 
     rows: list[PlanRow] = []
@@ -193,28 +220,9 @@ def full_plan() -> list[PlanRow]:
         sizes = importlib.import_module(f"theorybench.{chapter}").sizes("full")
         if chapter in _CHAPTERS:
             rows += _CHAPTERS[chapter](sizes)
-        elif chapter != "lion":  # a chapter added later states its own plan next to its sizes
+        else:  # a chapter added later states its own plan next to its sizes
             scales = importlib.import_module(f"theorybench.{chapter}.scales")
             rows += scales.plan_rows(sizes)  # a list of PlanRow
-    lion = importlib.import_module("theorybench.lion").sizes("full")
-    lg = lion.logistic
-    gpu = W * (lg.n * lg.d + 4 * lg.d + AUTOGRAD * lg.n)
-    rows.append(
-        PlanRow(
-            "lion",
-            "logistic_regression_lam_sweep",
-            gpu,
-            gpu,
-            lg.train.require_steps() * 4.0 * lg.n * lg.d,
-        )
-    )
-    dg = lion.digits
-    p = 64 * dg.hidden + dg.hidden * dg.hidden + dg.hidden * 10
-    runs = dg.seeds * (len(dg.lams) * 3)
-    gpu = W * (1797 * 64 + runs * 4 * p + AUTOGRAD * 128 * dg.hidden * runs)
-    rows.append(
-        PlanRow("lion", "train_digits", gpu, gpu, dg.train.require_steps() * runs * 6.0 * 128 * p)
-    )
     return rows
 
 
