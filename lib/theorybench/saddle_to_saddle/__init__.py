@@ -30,10 +30,10 @@ point downhill from it (kink inside or outside the data), for teachers drawn fro
 convolutional networks (§10): the same on the signals' patches, one kernel per plateau.
 
 Layout: one sub-package per architecture family, mirroring the chapter's parts, each with its
-``closed_forms`` (numpy/scipy, imported with the package), its torch ``training`` (frozen
-dataclasses of the runs' data), its ``analysis`` (plain functions comparing a run with the theory;
-the linear family's live beside its experiment) and its ``figures`` (loaded on first use of one of
-their names):
+``closed_forms`` (numpy/scipy) and ``sizes`` (imported with the package), and, loaded on first
+use of one of their names, its torch ``training`` (frozen dataclasses of the runs' data), its
+``analysis`` (plain functions comparing a run with the theory; the linear family's live beside
+its experiment) and its ``figures``:
 
 - ``linear`` (Type I, fully connected; §1-5, also ``embedding``: the plateaus' saddles),
 - ``convolution`` (Type I, linear convolutional; §7),
@@ -42,22 +42,32 @@ their names):
 - ``relu`` (Type II, ReLU fully connected and convolutional; §9-10, also ``family``: teachers
   drawn from the stated family, and ``analysis``: what a run of one teacher is compared with).
 
-Shared by the families: ``plateaus`` (the plateau detector), ``scales`` (every family's sizes),
+Shared by the families: ``plateaus`` (the plateau detector), ``scales`` (the ci and full sizes),
 ``interactive`` (the explorer) and the private ``_shared`` (input checks, the GD loop)."""
 
 from .._lazy import lazy_exports
 from . import plateaus, scales
 from .attention import closed_forms as _attention
+from .attention import sizes as _attention_sizes
 from .attention.closed_forms import *  # noqa: F403
+from .attention.sizes import *  # noqa: F403
 from .convolution import closed_forms as _convolution
+from .convolution import sizes as _convolution_sizes
 from .convolution.closed_forms import *  # noqa: F403
+from .convolution.sizes import *  # noqa: F403
 from .linear import closed_forms as _linear
+from .linear import sizes as _linear_sizes
 from .linear.closed_forms import *  # noqa: F403
+from .linear.sizes import *  # noqa: F403
 from .plateaus import *  # noqa: F403
 from .quadratic import closed_forms as _quadratic
+from .quadratic import sizes as _quadratic_sizes
 from .quadratic.closed_forms import *  # noqa: F403
+from .quadratic.sizes import *  # noqa: F403
 from .relu import closed_forms as _relu
+from .relu import sizes as _relu_sizes
 from .relu.closed_forms import *  # noqa: F403
+from .relu.sizes import *  # noqa: F403
 from .scales import *  # noqa: F403
 
 __getattr__, __dir__, __all__ = lazy_exports(
@@ -65,6 +75,11 @@ __getattr__, __dir__, __all__ = lazy_exports(
     [
         *_linear.__all__,
         *scales.__all__,
+        *_linear_sizes.__all__,
+        *_attention_sizes.__all__,
+        *_convolution_sizes.__all__,
+        *_quadratic_sizes.__all__,
+        *_relu_sizes.__all__,
         *_attention.__all__,
         *_convolution.__all__,
         *plateaus.__all__,

@@ -1,4 +1,5 @@
-"""Sizes of the saddle-to-saddle experiments (one per architecture family) at the two scales."""
+"""Sizes of the saddle-to-saddle experiments at the two scales: each family's sizes class lives in
+its sub-package (``<family>.sizes``); this module composes them and holds the ci and full values."""
 
 from __future__ import annotations
 
@@ -8,82 +9,13 @@ import numpy as np
 
 from ..device import Sizes, sizes_picker
 from ..training import TrainConfig
+from .attention.sizes import AttentionSizes
+from .convolution.sizes import ConvSizes
+from .linear.sizes import LinearSizes, WidthSizes
+from .quadratic.sizes import QuadraticSizes
+from .relu.sizes import ConvReluSizes, ReluSizes
 
-__all__ = [
-    "LinearSizes",
-    "AttentionSizes",
-    "ConvSizes",
-    "WidthSizes",
-    "QuadraticSizes",
-    "ReluSizes",
-    "ConvReluSizes",
-    "SaddleSizes",
-    "CI",
-    "FULL",
-    "sizes",
-]
-
-
-@dataclass(frozen=True)
-class LinearSizes(Sizes):
-    """Init scales, steps and step size of :func:`~theorybench.saddle_to_saddle.linear.training.train_linear_network`."""
-
-    sigmas: tuple[float, ...]
-    train: TrainConfig
-
-
-@dataclass(frozen=True)
-class AttentionSizes(Sizes):
-    """Init scales, steps and batch of :func:`~theorybench.saddle_to_saddle.attention.training.train_attention`."""
-
-    sigmas: tuple[float, ...]
-    batch: int
-    train: TrainConfig
-
-
-@dataclass(frozen=True)
-class ConvSizes(Sizes):
-    """Seeds, channels, length and steps of :func:`~theorybench.saddle_to_saddle.convolution.training.train_conv_network`."""
-
-    seeds: int
-    channels: int
-    d: int
-    train: TrainConfig
-
-
-@dataclass(frozen=True)
-class WidthSizes(Sizes):
-    """Widths, seeds and steps of :func:`~theorybench.saddle_to_saddle.linear.training.width_sweep`."""
-
-    widths: tuple[int, ...]
-    seeds: int
-    train: TrainConfig
-
-
-@dataclass(frozen=True)
-class QuadraticSizes(Sizes):
-    """Seeds and steps of :func:`~theorybench.saddle_to_saddle.quadratic.training.train_quadratic_network`."""
-
-    seeds: int
-    train: TrainConfig
-
-
-@dataclass(frozen=True)
-class ReluSizes(Sizes):
-    """Seeds, width and steps of :func:`~theorybench.saddle_to_saddle.relu.training.train_relu_network`."""
-
-    seeds: int
-    width: int
-    train: TrainConfig
-
-
-@dataclass(frozen=True)
-class ConvReluSizes(Sizes):
-    """Seeds, channels and steps of :func:`~theorybench.saddle_to_saddle.relu.training.train_conv_relu_network`."""
-
-    seeds: int
-    channels: int
-    train: TrainConfig
+__all__ = ["SaddleSizes", "CI", "FULL", "sizes"]
 
 
 @dataclass(frozen=True)

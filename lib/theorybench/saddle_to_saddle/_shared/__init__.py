@@ -1,4 +1,4 @@
 """What the architecture families of the saddle-to-saddle chapter share and do not export: input
 checks (``inputs``) and the batched plain gradient-descent loop of the experiments (``gd``). The
 shared public parts live beside them in the chapter package: ``plateaus`` (the plateau detector),
-``scales`` (the sizes of every family's experiment) and ``interactive`` (the explorer)."""
+``scales`` (the ci and full sizes) and ``interactive`` (the explorer)."""

@@ -1,3 +1,3 @@
 """Type III, linear self-attention: multi-head linear attention learns one head per plateau (§6).
-``closed_forms``, ``training`` (torch) and ``figures``; the chapter package exports their public
-names."""
+``closed_forms``, ``sizes``, ``training`` (torch) and ``figures``; the chapter package exports
+their public names."""
