@@ -332,6 +332,13 @@ def _excess(p: np.ndarray, b: np.ndarray, c: float, lam: float) -> float:
     return float(np.max(np.abs(z - special.logsumexp(z) - np.log(b))) - np.log(c))
 
 
+# one Adam step moves each logit by about lr, so any log-ratio log(pi(y)/b(y)) = z_y - logsumexp(z)
+# - log b(y) by at most 2 (1 - pi(y)) lr <= 2 lr, and the format token's mass by at most
+# q (1 - q) 2 lr <= lr / 2: the clip's edge and the mass gap in units of lr
+ADAM_EDGE = 2.0
+MASS_TOL = 0.5
+
+
 @pytest.fixture(scope="module")
 def cliff_family():
     instances = ec.draw_cliff_instances(SV.cliff_instances, seed=ec.CLIFF_MASTER_SEED)
@@ -347,22 +354,33 @@ def cliff_family():
     statement="Categorical policies trained in torch by sampled, clipped, extrapolated OPD (Adam, "
     "step lr = 0.01, 3,000 steps) leave their fixed point at the predicted K-ary lambda*_K: every "
     "lambda >= lambda*_K ends with sampled tokens masked, and every lambda whose fixed point keeps "
-    "all ratios to the base more than one Adam step (lr in log-ratio) inside [1/c, c] ends "
-    "unmasked, within lr/4 of the fixed point's format-token mass (sampling lets the clip fire "
-    "early only within that step, never late) (random instances of §7's family: K 3-6, base "
-    "format mass 0.8-0.95, teacher 0.9-0.99, uncalibrated tails, c 1.5-4, lambda*_K in 0.5-2.5; "
-    "one seed each, on a 0.025 lattice of lambda)",
+    "all ratios to the base more than one Adam step inside [1/c, c] ends unmasked, within lr/2 "
+    "of the fixed point's format-token mass (a logit error lr moves any log-ratio to the base by "
+    "at most 2 lr, the format token's mass by at most lr/2) (random instances of §7's "
+    "family: K 3-6, base format mass 0.8-0.95, teacher 0.9-0.99, uncalibrated tails, c 1.5-4, "
+    "lambda*_K in 0.5-2.5, and the format token's fixed-point log-ratio to the base at lambda*_K "
+    "at least lr / (1 - beta1) = 0.1, the reach of Adam's transient; one seed each, on a 0.025 "
+    "lattice of lambda). Below that margin (teacher and base about as certain of the format) "
+    "Adam's transient can fire the clip early: ec-torch-cliff-overshoot",
 )
 def test_trained_policy_leaves_the_fixed_point_at_lambda_star(
     cliff_family, record_property
 ) -> None:
+    """The family excludes, by ``ec.CLIFF_FORMAT_MARGIN`` (fixed before the runs below), the
+    instances where the format token's fixed-point log-ratio at lambda*_K is within Adam's
+    transient reach lr / (1 - beta1) = 0.1 of zero (review of issue 28: 4 of 6 master seeds of the
+    unrestricted family fired early, all with |p_0 - b_0| <= 0.03). Checked on the restricted
+    family in a scratch script with this test's configuration and criteria (edge 2 lr, mass gap
+    tol lr/2): masters 2026 and 1-7 (20 instances each) and 100, 300 (200 each), 560 instances:
+    0 late, 0 early, largest mass gap 5.8e-4, worst first-masked excess -0.0123 (1.2 lr; with
+    the edge at lr that one instance of master 300 counted as early)."""
     instances, sweeps = cliff_family
     step = SV.train.lr
     late, early, mass_gaps, firsts = 0, 0, [], []
     for (p, b, c), sweep in zip(instances, sweeps, strict=True):
         star = ec.lambda_star_k(p, b, c)
         masked = sweep.clip_fraction > 0
-        inside = np.array([_excess(p, b, c, lam) < -step for lam in sweep.lams])
+        inside = np.array([_excess(p, b, c, lam) < -ADAM_EDGE * step for lam in sweep.lams])
         late += int(np.sum(~masked[sweep.lams >= star]))
         early += int(np.sum(masked[inside]))
         mass_gaps.append(np.max(np.abs(sweep.modal_mass - sweep.fixed_point)[inside]))
@@ -375,9 +393,9 @@ def test_trained_policy_leaves_the_fixed_point_at_lambda_star(
                     f"over {len(instances)} instances: min {firsts.min():+.4f}, median "
                     f"{np.median(firsts):+.4f}, max {firsts.max():+.4f}; largest mass gap inside "
                     f"{max(mass_gaps):.1e}")  # fmt: skip
-    record_property("predicted", f"0 late, 0 early (more than lr = {step} inside the band); mass "
-                    f"gap <= {step / 4}")  # fmt: skip
-    assert late == 0 and early == 0 and max(mass_gaps) <= step / 4
+    record_property("predicted", f"0 late, 0 early (more than 2 lr = {ADAM_EDGE * step} inside the band); mass "
+                    f"gap <= {MASS_TOL * step}")  # fmt: skip
+    assert late == 0 and early == 0 and max(mass_gaps) <= MASS_TOL * step
 
 
 ADAM_BETA1 = 0.9  # torch's default: a step's momentum persists about 1 / (1 - beta1) steps
@@ -391,11 +409,13 @@ OVERSHOOT_RERUNS = 6  # early-firing instances rerun with half the step and with
     statement="Where ec-torch-cliff fails: with a teacher less certain of the format than the base "
     "(teacher format mass 0.5-0.8, base 0.8-0.95) and a tight clip (c 1.2-1.6), trained policies "
     "still never end unmasked at or past lambda*_K, but on some instances the clip fires more "
-    "than one Adam step (lr in log-ratio) inside the band: Adam's transient carries a token past "
-    "the fixed point and out of the band, where the mask stops its own gradient; the overshoot "
-    "stays within the reach of Adam's momentum, lr / (1 - beta1) = 0.1 in log-ratio, shrinks "
-    "with half the step and persists with a 16 times larger batch (random instances, one seed "
-    "each)",
+    "than one Adam step (2 lr in log-ratio) inside the band: Adam's transient (its momentum and "
+    "its per-coordinate step normalisation) carries a token past the fixed point and out of the "
+    "band, where the mask stops its own gradient; the overshoot stays within 0.1 in log-ratio "
+    "(a measured envelope, not a derived bound: the scale lr / (1 - beta1) named before the "
+    "runs, held on every instance of four master seeds, 80 instances, worst -0.042), shrinks on "
+    "each rerun instance with half the step and persists with a 16 times larger batch (random "
+    "instances, one seed each)",
     worst="min",
 )
 def test_a_tight_clip_and_a_less_certain_teacher_let_adam_overshoot(record_property) -> None:
@@ -406,7 +426,7 @@ def test_a_tight_clip_and_a_less_certain_teacher_let_adam_overshoot(record_prope
     )
     grids = [ec.cliff_grid(ec.lambda_star_k(*x)) for x in instances]
     sweeps = ec.train_categorical_family(instances, grids, batch=SV.batch, train=SV.train)
-    step, reach = SV.train.lr, SV.train.lr / (1 - ADAM_BETA1)
+    step, reach = ADAM_EDGE * SV.train.lr, SV.train.lr / (1 - ADAM_BETA1)
     late, first_excess = 0, []
     for (p, b, c), sweep in zip(instances, sweeps, strict=True):
         masked = sweep.clip_fraction > 0
@@ -417,28 +437,33 @@ def test_a_tight_clip_and_a_less_certain_teacher_let_adam_overshoot(record_prope
     for x in first_excess:
         record_property("measured", float(x))
     record_property("measured", f"{late} late; {np.sum(first_excess < -step)} of "
-                    f"{len(instances)} instances masked more than lr = {step} inside the band")  # fmt: skip
+                    f"{len(instances)} instances masked more than 2 lr = {step} inside the band")  # fmt: skip
     assert late == 0 and np.any(first_excess < -step) and first_excess.min() >= -reach
     # the overshoot is the step's, not sampling noise: on the first instances that fired early, half
-    # the step (twice the steps) shrinks it, a 16 times larger batch does not remove it
+    # the step (twice the steps) shrinks it on each of them, a 16 times larger batch does not remove
+    # it (compared instance by instance on the same subset)
     early = [i for i, x in enumerate(first_excess) if x < -step][:OVERSHOOT_RERUNS]
     sub, sub_grids = [instances[i] for i in early], [grids[i] for i in early]
-    half = TrainConfig(steps=2 * SV.train.steps, lr=step / 2, seed=SV.train.seed)
-    worst = {}
+    half = TrainConfig(steps=2 * SV.train.steps, lr=SV.train.lr / 2, seed=SV.train.seed)
+    rerun = {}
     for name, batch, train in [
         ("half step", SV.batch, half),
         ("16x batch", 16 * SV.batch, SV.train),
     ]:
         runs = ec.train_categorical_family(sub, sub_grids, batch=batch, train=train)
-        worst[name] = min(
+        rerun[name] = np.array([
             _excess(p, b, c, float(r.lams[np.argmax(r.clip_fraction > 0)]))
             for (p, b, c), r in zip(sub, runs, strict=True)
-        )
-    record_property("measured", f"largest overshoot {-first_excess.min():.3f}; with half the step "
-                    f"{-worst['half step']:.3f}; with a 16x batch {-worst['16x batch']:.3f}")  # fmt: skip
+        ])  # fmt: skip
+    base = first_excess[early]
+    record_property("measured", f"largest overshoot {-first_excess.min():.3f}; on the {len(early)} "
+                    f"rerun instances {-base.min():.3f}, with half the step "
+                    f"{-rerun['half step'].min():.3f} (shrinks on "
+                    f"{np.sum(rerun['half step'] > base)}), with a 16x batch "
+                    f"{-rerun['16x batch'].min():.3f}")  # fmt: skip
     record_property("predicted", f"0 late; some excess < -{step}; every excess >= -{reach:.2f}; "
-                    "half the step shrinks the overshoot, a larger batch keeps it > lr")  # fmt: skip
-    assert worst["half step"] > first_excess.min() and worst["16x batch"] < -step
+                    "half the step shrinks each rerun overshoot, a larger batch keeps one > 2 lr")  # fmt: skip
+    assert np.all(rerun["half step"] > base) and rerun["16x batch"].min() < -step
 
 
 def test_base_neutral_threshold_is_lambda_star_at_b_one_half() -> None:
@@ -825,6 +850,12 @@ def test_clipped_dynamics_fall_no_faster_than_the_fixed_point(record_property) -
 # the fall (ec-budget-shift), so the prediction is one-sided: the onset, read on the same grid as
 # the fixed point's cliff, lies at or beyond it, to within the grid's resolution near the cliff.
 ONSET_TOL = ec.VALIDITY_GRID_STEPS[1]  # 0.05: one step of the fine grid
+# a trained run must show the cliff, not only fail to contradict it: its validity rises from the
+# base by at least half the fixed point's rise (the claim's "half", as in the fall), and it falls
+# within the grid on at least half the instances (the rest: the finite-budget delay of
+# ec-budget-shift, which can carry a fall past the grid's end)
+RISE_SHARE = 0.5
+FALL_SHARE = 0.5
 
 
 @pytest.fixture(scope="module")
@@ -843,41 +874,52 @@ def validity_family():
     "ec-validity-torch",
     chapter="extrapolation_cliff",
     statement="Policies over L positions trained in torch by sampled PPO-clipped extrapolated OPD "
-    "(Adam, 150 outer steps, eps drawn from 0.1-0.3) from the base: validity rises to a peak, then falls to "
-    "half of it past "
-    "lambda = 1 and at or beyond the fixed point's cliff read on the same grid (never earlier by "
-    "more than the grid step 0.05), and the onset after half the budget lies at or beyond the "
-    "final one; it is not at the fixed point's cliff everywhere: where the breaking token must "
-    "grow far from a small base mass it lies later (random instances of §8's family, one seed "
-    "each, lambda from 0 through the peak to 0.7 past the cliff)",
+    "(Adam, 150 outer steps, eps drawn from 0.1-0.3) from the base: validity rises from the base "
+    "by at least half the fixed point's rise to its peak on every instance, and falls to half of "
+    "its peak within the grid on at least half of the instances; every fall lies past lambda = 1 "
+    "and at or beyond the fixed point's cliff read on the same grid (never earlier by more than "
+    "the grid step 0.05), and the onset after half the budget lies at or beyond the final one; "
+    "it is not at the fixed point's cliff everywhere: where the breaking token must grow far "
+    "from a small base mass it lies later, or past the grid's end 0.7 beyond the cliff (random "
+    "instances of §8's family, one seed each, lambda from 0 through the peak to 0.7 past the "
+    "cliff)",
     worst="min",
 )
 def test_trained_policy_validity_falls_past_the_cliff(validity_family, record_property) -> None:
+    """Can fail on a run with no cliff: with 15 (or 30) outer steps instead of 150 (scratch
+    script, master 2027) 0 (3) of 20 instances fall within the grid, below FALL_SHARE, while the
+    rise still passes (its least share 0.96). With 150 steps the same script gave 20, 20, 18, 17
+    and 18 of 20 falls (masters 2027, 1, 2, 6, 7), least rise share 0.85, gap min -0.012."""
     instances, runs = validity_family
-    gaps, halves, covered = [], [], []
+    gaps, halves, rises, covered = [], [], [], []
     for (p, b, L), run in zip(instances, runs, strict=True):
-        fixed = ec.onset(run.lams, ec.validity(p, b, run.lams, L))  # read like the trained one
+        v_fixed = ec.validity(p, b, run.lams, L)
+        fixed = ec.onset(run.lams, v_fixed)  # read like the trained one
         final = float(run.cliffs()[0])
         early = float(run.cliffs(at=int(np.searchsorted(run.steps, run.steps[-1] / 2)))[0])
         gaps.append(final - fixed)
         halves.append(early - final if np.isfinite(final) else 0.0)
         assert fixed > 1 and final > 1
         v = run.validity[0, :, -1]
-        assert ec.validity_peak(p, b) > 0 and v.max() > v[0]  # rises from the base to a peak
-        # the sampled parse rate estimates the validity (binomial error of the final samples)
+        rises.append((v.max() - v[0]) / (v_fixed.max() - v_fixed[0]))
+        # a check of the sampler, not of the theory: the sampled parse rate estimates the
+        # validity (3-sigma binomial intervals of the final samples)
         se = np.sqrt(v * (1 - v) / SV.validity_batch) + 1e-3
         covered.extend(np.abs(run.parse_rate[0] - v) <= 3 * se)
-    gaps, halves = np.array(gaps), np.array(halves)
+    gaps, halves, rises = np.array(gaps), np.array(halves), np.array(rises)
     finite = gaps[np.isfinite(gaps)]
     for x in gaps:
         record_property("measured", float(x))
-    record_property("measured", f"onset - fixed point's cliff over {gaps.size} instances: min "
-                    f"{gaps.min():+.3f}, median {np.median(gaps):+.3f}, max {finite.max():+.3f} "
-                    f"({gaps.size - finite.size} beyond the grid); half-budget onset - final: "
-                    f"min {halves.min():+.3f}")  # fmt: skip
-    record_property("predicted", f">= -{ONSET_TOL} (both)")
+    record_property("measured", f"{finite.size} of {gaps.size} instances fall within the grid; "
+                    f"onset - fixed point's cliff: min {gaps.min():+.3f}, median "
+                    f"{np.median(gaps):+.3f}, max {finite.max():+.3f}; half-budget onset - final: "
+                    f"min {halves.min():+.3f}; least rise / fixed point's rise {rises.min():.2f}")  # fmt: skip
+    record_property("predicted", f"onset gaps >= -{ONSET_TOL} (both); falls on >= {FALL_SHARE} "
+                    f"of instances; rise share >= {RISE_SHARE}")  # fmt: skip
+    assert rises.min() >= RISE_SHARE  # a real rise from the base towards the fixed point's peak
+    assert finite.size >= FALL_SHARE * gaps.size  # a real fall, within the grid, on most
     assert gaps.min() >= -ONSET_TOL and halves.min() >= -ONSET_TOL
-    assert np.mean(covered) >= 0.95  # 3-sigma binomial intervals cover the parse rates
+    assert np.mean(covered) >= 0.95
     # and the two-sided "at the fixed point's cliff" fails on part of the family (rare breaking
     # tokens, a finite-budget delay): some onset lies more than two grid steps beyond
     assert gaps.max() > 2 * ONSET_TOL

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _checks
-from .model import Array, lambda_star_k
+from .model import Array, extrapolated_fixed_point_k, lambda_star_k
 from .validity_model import validity_cliff
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "CLIFF_CLIP",
     "CLIFF_LAMBDA_STAR",
     "CLIFF_MASTER_SEED",
+    "CLIFF_FORMAT_MARGIN",
     "OVERSHOOT_TEACHER_VALID",
     "OVERSHOOT_CLIP",
     "OVERSHOOT_LAMBDA_STAR",
@@ -59,6 +60,14 @@ CLIFF_MASTER_SEED = 2026
 CLIFF_CLIP = (1.5, 4.0)
 #: kept when the K-ary threshold lambda*_K lies in this interval
 CLIFF_LAMBDA_STAR = (0.5, 2.5)
+#: kept when the format token's fixed-point log-ratio to the base at lambda*_K,
+#: log(pi_{lambda*}(0) / b_0), is at least this: the teacher is clearly more certain of the
+#: format than the base, so the format logit (>= 80 % of the mass, it sets the normaliser) must
+#: climb farther than the reach of Adam's transient, lr / (1 - beta1) = 0.1 at the torch claim's
+#: lr 0.01 and torch's beta1 0.9, and the normaliser moves one way until the binding token
+#: arrives. Below it Adam's transient can carry the binding token out of the band before the
+#: fixed point does (§7, "Where it fails")
+CLIFF_FORMAT_MARGIN = 0.1
 
 
 #: where the prediction fails (§7): a teacher less certain of the format than the base,
@@ -79,9 +88,11 @@ def draw_cliff_instances(
     ``CLIFF_BASE_VALID`` and ``CLIFF_TEACHER_VALID``; each tail split by a flat Dirichlet draw
     (teacher and base drawn independently, so the tail is not calibrated to the base); c
     log-uniform on ``CLIFF_CLIP``; a draw is kept when its K-ary threshold
-    :func:`~theorybench.extrapolation_cliff.model.lambda_star_k` lies in ``CLIFF_LAMBDA_STAR``.
-    With ``overshoot``, the family where the prediction fails: the teacher's format mass on
-    ``OVERSHOOT_TEACHER_VALID``, c on ``OVERSHOOT_CLIP``, lambda*_K in ``OVERSHOOT_LAMBDA_STAR``.
+    :func:`~theorybench.extrapolation_cliff.model.lambda_star_k` lies in ``CLIFF_LAMBDA_STAR``
+    and the format token's fixed-point log-ratio there, log(pi_{lambda*}(0) / b_0), is at least
+    ``CLIFF_FORMAT_MARGIN``. With ``overshoot``, the family where the prediction fails: the
+    teacher's format mass on ``OVERSHOOT_TEACHER_VALID``, c on ``OVERSHOOT_CLIP``, lambda*_K in
+    ``OVERSHOOT_LAMBDA_STAR`` (no margin: the format token's mass falls).
 
     Parameters
     ----------
@@ -111,7 +122,12 @@ def draw_cliff_instances(
         b = np.r_[b0, (1 - b0) * rng.dirichlet(np.ones(k - 1))]
         p = np.r_[p0, (1 - p0) * rng.dirichlet(np.ones(k - 1))]
         c = float(np.exp(rng.uniform(*np.log(clip))))
-        if keep[0] < lambda_star_k(p, b, c) < keep[1]:
+        star = lambda_star_k(p, b, c)
+        if not keep[0] < star < keep[1]:
+            continue
+        if overshoot or np.log(extrapolated_fixed_point_k(p, b, star)[0] / b0) >= (
+            CLIFF_FORMAT_MARGIN
+        ):
             out.append((p, b, c))
     return out
 
