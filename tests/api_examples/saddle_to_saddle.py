@@ -217,4 +217,5 @@ EXAMPLES: dict[Any, dict[str, Any]] = {
         "train": TrainConfig(steps=4, lr=0.05),
     },
     sts.family_functions: {"run": _FAMILY, "t": 0, "i": 0, "records": [0, -1]},
+    sts.family_visits: {"run": _FAMILY, "tol_cap": 0.05},
 }

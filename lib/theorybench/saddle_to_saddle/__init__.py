@@ -186,6 +186,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "fixed_point_gaps",
             "first_transition_times",
             "plateau_small_units",
+            "FamilyVisits",
+            "family_visits",
         ],
         "relu.figures": [
             "plot_relu",

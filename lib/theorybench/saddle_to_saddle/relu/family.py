@@ -34,6 +34,8 @@ __all__ = [
     "fixed_point_gaps",
     "first_transition_times",
     "plateau_small_units",
+    "FamilyVisits",
+    "family_visits",
 ]
 
 #: The family of §9: kinks uniform in [-0.7, 0.7] at least 0.3 apart, slopes log-uniform in
@@ -277,3 +279,45 @@ def plateau_small_units(
     angles = np.arctan2(W[small, 1], W[small, 0])
     r = run.y[t] - family_functions(run, t, i, j)[0]
     return angles, relu_unit_curvature(angles, run.x, r)
+
+
+@dataclass(frozen=True)
+class FamilyVisits:
+    """Result of :func:`family_visits`: per teacher (T,) or per teacher and seed (T, S)."""
+
+    lam: Array  # (T,) the first escape's rate lambda_1
+    fps: Array  # (T, 3) the first fixed point (angle, a, loss)
+    funcs: Array  # (T, N) its function on the data
+    tol: Array  # (T,) the visit tolerance: min(tol_cap, half the gap to the nearest other)
+    dist: Array  # (T, S) the smallest distance of the run from the first fixed point
+    dwell: Array  # (T, S) the longest stay within tol, in time units
+    mid: Array  # (T, S) the record at the middle of that stay (-1 if never within)
+    affine: Array  # (T,) bool: the first fixed point's kink lies outside the data
+
+
+@reused
+def family_visits(run: ReluFamilyRun, *, tol_cap: float = 0.05) -> FamilyVisits:
+    """Each teacher's predictions (family_first_fixed_points) and each run's visit of its first
+    fixed point (first_plateau_visits) with the tolerance min(tol_cap, half of fixed_point_gaps):
+    what the figures and the tests read, computed once (§9.3).
+
+    Parameters
+    ----------
+    run : ReluFamilyRun
+        A run of train_relu_teachers.
+    tol_cap : float
+        Largest visit tolerance, as a share of ||y||, in (0, 1].
+
+    Returns
+    -------
+    FamilyVisits
+        The predictions and the visits.
+    """
+    tol_cap = float(tol_cap)
+    if not (np.isfinite(tol_cap) and 0 < tol_cap <= 1):
+        raise ValueError(f"tol_cap must lie in (0, 1], got {tol_cap!r}")
+    lam, fps, funcs = family_first_fixed_points(run)
+    tol = np.minimum(tol_cap, 0.5 * fixed_point_gaps(run))
+    dist, dwell, mid = first_plateau_visits(run, tol)
+    affine = np.array([np.all(np.cos(g) * run.x + np.sin(g) > 0) for g in fps[:, 0]])
+    return FamilyVisits(lam, fps, funcs, tol, dist, dwell, mid, affine)

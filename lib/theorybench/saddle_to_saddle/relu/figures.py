@@ -140,27 +140,13 @@ def conv_relu_rows(run) -> list[str]:
     ]
 
 
-_FAMILY_SUMMARIES: dict = {}
+def _family_summary(run) -> dict:  # noqa: ANN001
+    """family_visits of the run (memoised: the tests read the same), as a dict."""
+    from dataclasses import asdict
 
+    from .family import family_visits
 
-def _family_summary(run, tol_cap: float = 0.05) -> dict:  # noqa: ANN001
-    """Predictions from each teacher alone and each run's visit of the first fixed point
-    (kept for the last run asked about: the figure and the rows share it)."""
-    from .family import family_first_fixed_points, first_plateau_visits, fixed_point_gaps
-
-    key = (id(run), tol_cap)
-    if key in _FAMILY_SUMMARIES and _FAMILY_SUMMARIES[key][0] is run:
-        return _FAMILY_SUMMARIES[key][1]
-
-    lam, fps, funcs = family_first_fixed_points(run)
-    tol = np.minimum(tol_cap, 0.5 * fixed_point_gaps(run))
-    dist, dwell, mid = first_plateau_visits(run, tol)
-    affine = np.array([np.all(np.cos(g) * run.x + np.sin(g) > 0) for g in fps[:, 0]])
-    info = dict(lam=lam, fps=fps, funcs=funcs, tol=tol, dist=dist, dwell=dwell, mid=mid,
-                affine=affine)  # fmt: skip
-    _FAMILY_SUMMARIES.clear()
-    _FAMILY_SUMMARIES[key] = (run, info)
-    return info
+    return asdict(family_visits(run, tol_cap=0.05))
 
 
 def plot_relu_family(run) -> object:  # noqa: ANN001
