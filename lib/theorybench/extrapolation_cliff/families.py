@@ -80,6 +80,29 @@ OVERSHOOT_LAMBDA_STAR = (0.2, 2.5)
 OVERSHOOT_MASTER_SEED = 2028
 
 
+def _may_clear_margin(p: Array, b: Array, c: float, lam_hi: float) -> bool:
+    """False only where the draw is surely rejected: no ratio leaves [1/c, c] on lambda_star_k's
+    own scan points up to ``lam_hi``, or the format token's log-ratio f(lambda) stays below
+    ``CLIFF_FORMAT_MARGIN`` on the scan cell where one first does (sampled on 26 points, with
+    |f'| <= 2 max|log p/b| between them)."""
+    grid = np.linspace(0.0, 100.0, 4001)  # lambda_star_k's scan (default lam_max)
+    grid = grid[grid <= lam_hi + grid[1]]
+    log_b, log_p = np.log(b), np.log(p)
+    z = (1 - grid[:, None]) * log_b + grid[:, None] * log_p
+    log_ratio = z - np.logaddexp.reduce(z, axis=1, keepdims=True) - log_b
+    above = np.nonzero(np.max(np.abs(log_ratio), axis=1) > np.log(c))[0]
+    if above.size == 0:
+        return False
+    i = max(int(above[0]), 1)
+    # the root lambda_star_k refines lies in [grid[i-1], grid[i]]: bound f over that cell
+    fine = np.linspace(grid[i - 1], grid[i], 26)[:, None]
+    zf = (1 - fine) * log_b + fine * log_p
+    f = zf[:, 0] - np.logaddexp.reduce(zf, axis=1) - log_b[0]
+    slope = 2 * np.max(np.abs(log_p - log_b))
+    best = np.max(f) + slope * (fine[1, 0] - fine[0, 0])
+    return bool(best >= CLIFF_FORMAT_MARGIN)
+
+
 def draw_cliff_instances(
     n: int, seed: int, *, overshoot: bool = False
 ) -> list[tuple[Array, Array, float]]:
@@ -122,6 +145,8 @@ def draw_cliff_instances(
         b = np.r_[b0, (1 - b0) * rng.dirichlet(np.ones(k - 1))]
         p = np.r_[p0, (1 - p0) * rng.dirichlet(np.ones(k - 1))]
         c = float(np.exp(rng.uniform(*np.log(clip))))
+        if not (overshoot or _may_clear_margin(p, b, c, keep[1])):
+            continue  # a cheap, exact pre-filter: lambda*_K is not computed for most rejects
         star = lambda_star_k(p, b, c)
         if not keep[0] < star < keep[1]:
             continue
