@@ -321,9 +321,10 @@ def test_sampled_rollouts_reach_the_fixed_point_below_the_cliff() -> None:
 
 # ec-torch-cliff: instances of the K-ary family of §7 (families.draw_cliff_instances), one seed
 # each, all trained in one tensor program. The sampled Adam iterate fluctuates around its target
-# by less than one Adam step (lr in each logit), so the clip can fire only where the fixed point's
-# largest log-ratio to the base lies within lr of log c; below that the policy is the fixed point
-# to within lr/4 in modal mass (q(1-q) <= 1/4 times the logit error).
+# by less than one Adam step (lr in each logit, so 2 lr in any log-ratio to the base), so the clip
+# can fire only where the fixed point's largest log-ratio to the base lies within 2 lr of log c;
+# below that the policy is the fixed point to within lr/2 in modal mass (q(1-q) <= 1/4 times the
+# log-odds error 2 lr). The family's margin keeps out the regime where Adam's transient overshoots.
 
 
 def _excess(p: np.ndarray, b: np.ndarray, c: float, lam: float) -> float:
