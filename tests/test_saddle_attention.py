@@ -13,8 +13,11 @@ N = 16
 TIME_TOL = 0.10
 #: plateau levels: relative error of every measured level
 LEVEL_TOL = 0.05
-#: head specialisation: the carrying head's part of its component, median and smallest
-PART_MEDIAN, PART_MIN = 0.95, 0.8
+#: head specialisation: the carrying head's part of its component, median, and smallest: a head
+#: carries a component when it holds more than half of it (more than all other heads together).
+#: "every seed >= 0.8" held on the 10 claim seeds only: 12 other seeds (train seeds 7000-7011)
+#: gave median 0.978 but 3 of 33 acquired components below 0.8 (smallest 0.645)
+PART_MEDIAN, PART_MIN = 0.95, 0.5
 
 
 @pytest.fixture(scope="module")
@@ -185,8 +188,9 @@ def test_attention_bad_input_raises_value_error(call, match) -> None:
     chapter="saddle_to_saddle",
     statement="From a random small start (10 seeds), multi-head attention acquires the input "
     "components one per loss transition, in the order of their eigenvalues, each carried by its "
-    f"own head (that head's part of the component: median >= {PART_MEDIAN}, every seed >= "
-    f"{PART_MIN})",
+    f"own head (that head's part of the component: median >= {PART_MEDIAN}, and every seed's "
+    f"carrying head holds more than {PART_MIN} of it; parts below 0.8 do occur: 3 of 33 on 12 "
+    "other seeds)",
     worst="min",
 )
 def test_heads_specialise_one_component_per_plateau_from_a_random_start(record_property) -> None:
@@ -203,5 +207,5 @@ def test_heads_specialise_one_component_per_plateau_from_a_random_start(record_p
     record_property("measured", float(part.min()))
     record_property("measured", f"carrying head's part median {np.median(part):.3f}, "
                     f"min {part.min():.3f} over {part.size} acquired (seed, component)")  # fmt: skip
-    record_property("predicted", f"-> 1 (median >= {PART_MEDIAN}, min >= {PART_MIN})")
-    assert np.median(part) >= PART_MEDIAN and part.min() >= PART_MIN
+    record_property("predicted", f"-> 1 (median >= {PART_MEDIAN}, min > {PART_MIN})")
+    assert np.median(part) >= PART_MEDIAN and part.min() > PART_MIN

@@ -177,6 +177,8 @@ __getattr__, __dir__, __all__ = lazy_exports(
         ],
         "relu.family": [
             "RAMP_FAMILY",
+            "SLOW_RAMP_TEACHER",
+            "CREEP_RAMP_TEACHER",
             "draw_ramp_teachers",
             "ReluFamilyRun",
             "train_relu_teachers",

@@ -103,8 +103,10 @@ def relu_escape(x: ArrayLike, r: ArrayLike, *, grid: int = 4096) -> tuple[float,
     """The fastest escape from a fixed point with residual r: lambda = max over directions of
     abs(G(theta)) (relu_correlation; a dense grid of ``grid`` angles refined by a bounded scalar
     search), the angle that attains it and the sign of G there (the sign of the output weight
-    that grows) (§9.2). Small units grow at rate lambda along that direction, and the loss's
-    most negative curvature along units added at the fixed point is -lambda.
+    that grows) (§9.2). Small units grow at rate lambda along that direction. The loss's most
+    negative curvature along a tiny unit added at the fixed point in direction theta is
+    -sqrt(G^2 + G'^2) (relu_unit_curvature), which is -lambda only where G' = 0, as at the
+    maximiser of abs(G).
 
     Parameters
     ----------
@@ -201,12 +203,18 @@ def _profile_grid(x: ArrayLike, y: ArrayLike, grid: int) -> tuple[Array, Array, 
     return x, y, phi, P
 
 
-def single_unit_fixed_points(x: ArrayLike, y: ArrayLike, *, grid: int = 20000) -> Array:
+def single_unit_fixed_points(
+    x: ArrayLike, y: ArrayLike, *, grid: int = 20000, merge: float = 0.01
+) -> Array:
     """Every width-1 fixed point a relu(theta . (x, 1)) with a nonzero output weight that is a
     local minimum of the width-1 loss (§9.1): the strict local minima of single_unit_profile over
     the circle of directions (a grid of ``grid`` angles, each minimum refined). A unit whose kink
     lies outside the data is included: it carries the least-squares line through its own kink,
-    and where that line is the affine least-squares fit of y it is a fixed point.
+    and where that line is the affine least-squares fit of y it is a fixed point. Minima whose
+    functions on the data lie within ``merge`` ||y|| of a lower one are one fixed point (kept:
+    the lowest): the data lie on a grid, so a minimum is defined only up to the data cell of its
+    kink (neighbouring cells can hold two nearly equal minima), and units active on the last
+    data point or two alone form a flat continuum of equal functions.
 
     Parameters
     ----------
@@ -216,6 +224,8 @@ def single_unit_fixed_points(x: ArrayLike, y: ArrayLike, *, grid: int = 20000) -
         Targets, finite, same length as x, not all zero.
     grid : int
         Number of grid angles, at least 256.
+    merge : float
+        Distance, as a share of ||y||, within which two minima are one, in [0, 1).
 
     Returns
     -------
@@ -223,6 +233,9 @@ def single_unit_fixed_points(x: ArrayLike, y: ArrayLike, *, grid: int = 20000) -
         (k, 3) rows (angle, a, loss), sorted by loss.
     """
     grid = _checks.integer_at_least(grid, "grid", 256)
+    merge = float(merge)
+    if not (np.isfinite(merge) and 0 <= merge < 1):
+        raise ValueError(f"merge must lie in [0, 1), got {merge!r}")
     x, y, phi, P = _profile_grid(x, y, grid)
     if not np.any(y != 0):
         raise ValueError("y must not be all zero")
@@ -230,7 +243,14 @@ def single_unit_fixed_points(x: ArrayLike, y: ArrayLike, *, grid: int = 20000) -
     left, right = np.roll(P, 1), np.roll(P, -1)
     idx = np.flatnonzero((P < left) & (P <= right) & (P < origin * (1 - 1e-12)))
     rows = np.array([_refine(x, y, phi, int(i)) for i in idx]).reshape(-1, 3)
-    return rows[np.argsort(rows[:, 2])]
+    rows = rows[np.argsort(rows[:, 2])]
+    funcs = rows[:, 1:2] * np.maximum(np.cos(rows[:, :1]) * x + np.sin(rows[:, :1]), 0.0)
+    kept: list[int] = []
+    for k in range(rows.shape[0]):
+        near = np.linalg.norm(funcs[kept] - funcs[k], axis=1) if kept else np.array([np.inf])
+        if near.min() > merge * np.linalg.norm(y):
+            kept.append(k)
+    return rows[kept]
 
 
 def first_fixed_point(

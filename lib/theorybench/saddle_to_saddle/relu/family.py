@@ -25,6 +25,8 @@ from .closed_forms import (
 
 __all__ = [
     "RAMP_FAMILY",
+    "SLOW_RAMP_TEACHER",
+    "CREEP_RAMP_TEACHER",
     "draw_ramp_teachers",
     "ReluFamilyRun",
     "train_relu_teachers",
@@ -41,6 +43,15 @@ __all__ = [
 #: The family of §9: kinks uniform in [-0.7, 0.7] at least 0.3 apart, slopes log-uniform in
 #: [0.5, 3], each ramp rising to the right or to the left with probability 1/2.
 RAMP_FAMILY = {"kink_range": 0.7, "min_gap": 0.3, "slope_range": (0.5, 3.0)}
+
+
+#: The family's slow corner (§9.3): kinks -0.7 and 0.7, slopes 0.5, both ramps rising outwards;
+#: its first escape rate lambda_1 is about 0.024, a fifth of the slowest of 2,000 draws.
+SLOW_RAMP_TEACHER = (np.array([-0.7, 0.7]), np.array([0.5, 0.5]), np.array([-1.0, 1.0]))
+#: A teacher of the family whose first escape direction is affine on the data (lambda_1 about
+#: 0.247): after the escape the unit's kink creeps into the data towards the first fixed point
+#: for about 100 time units, so a width-20 network reaches it late and stays there briefly.
+CREEP_RAMP_TEACHER = (np.array([-0.452, 0.677]), np.array([2.415, 0.798]), np.array([-1.0, 1.0]))
 
 
 def draw_ramp_teachers(
@@ -203,48 +214,91 @@ def family_first_fixed_points(run: ReluFamilyRun) -> tuple[Array, Array, Array]:
     return lam, fps, funcs
 
 
-def first_plateau_visits(run: ReluFamilyRun, tol: ArrayLike) -> tuple[Array, Array, Array]:
-    """For each teacher and seed: the smallest distance ||f(t) - f_1|| / ||y|| over the run from
-    the first fixed point f_1 (family_first_fixed_points), how long the function stays within
-    ``tol`` of it (a number, or one per teacher; the longest stretch of records, in time
-    units), and the record at the middle of that stretch (-1 if never within). Returns
-    (distance, dwell, middle), each (T, S)."""
+def _other_fixed_points(run: ReluFamilyRun, t: int, f1: Array, merge: float) -> list[Array]:
+    """The functions of teacher t's width-1 fixed points (single_unit_fixed_points, merged at
+    ``merge``) farther than ``merge`` ||y|| from its first fixed point's function f1: the ones
+    that are not f1 up to the data cell of its kink."""
+    y = run.y[t]
+    out = []
+    for g, a, _ in single_unit_fixed_points(run.x, y, merge=merge):
+        f = a * np.maximum(np.cos(g) * run.x + np.sin(g), 0.0)
+        if np.linalg.norm(f - f1) > merge * np.linalg.norm(y):
+            out.append(f)
+    return out
+
+
+def first_plateau_visits(
+    run: ReluFamilyRun, tol: ArrayLike, *, merge: float = 0.01
+) -> tuple[Array, Array, Array, Array, Array]:
+    """For each teacher and seed, the run's FIRST stay near the first fixed point f_1
+    (family_first_fixed_points): the first stretch of records with ||f(t) - f_1|| / ||y|| within
+    ``tol`` (a number, or one per teacher). Returns (distance, dwell, middle, nearest,
+    other_first), each (T, S): the smallest distance up to the end of that stretch (over the
+    whole run if there is none), its length in time units (0 if none), the record at its middle
+    and the record nearest f_1 within it (-1 if none), and
+    whether the function came within ``tol`` of another width-1 fixed point (single_unit_fixed_
+    points merged at ``merge``, f_1's own data-cell neighbours excluded) before that stretch, at
+    a record where it was farther than ``tol`` from the origin (where it starts) -- a run that
+    stops elsewhere first does not have f_1 as its first plateau."""
     tols = np.broadcast_to(np.asarray(tol, dtype=float), (len(run.y),))
     if not np.all(np.isfinite(tols) & (tols > 0)):
         raise ValueError(f"tol must be finite and > 0 (one value or one per teacher), got {tol!r}")
+    merge = float(merge)
+    if not (np.isfinite(merge) and 0 <= merge < 1):
+        raise ValueError(f"merge must lie in [0, 1), got {merge!r}")
     _, _, funcs = family_first_fixed_points(run)
+    others = [_other_fixed_points(run, t, funcs[t], merge) for t in range(len(run.y))]
+    return _visits(run, tols, funcs, others)
+
+
+def _visits(
+    run: ReluFamilyRun, tols: Array, funcs: Array, others: list[list[Array]]
+) -> tuple[Array, Array, Array, Array, Array]:
     T, S = run.loss.shape[:2]
     dist, dwell, mid = np.full((T, S), np.inf), np.zeros((T, S)), np.full((T, S), -1)
+    nearest = np.full((T, S), -1)
+    other_first = np.zeros((T, S), dtype=bool)
     dt = run.time[1] - run.time[0]
     for t in range(T):
+        norm = np.linalg.norm(run.y[t])
         for i in range(S):
-            d = np.linalg.norm(family_functions(run, t, i) - funcs[t], axis=1) / np.linalg.norm(
-                run.y[t]
-            )
-            dist[t, i] = d.min()
+            F = family_functions(run, t, i)
+            d = np.linalg.norm(F - funcs[t], axis=1) / norm
             inside = np.r_[False, d <= tols[t], False].astype(int)
             edges = np.flatnonzero(np.diff(inside))
-            if edges.size:
-                starts, ends = edges[::2], edges[1::2]
-                k = int(np.argmax(ends - starts))
-                dwell[t, i] = (ends[k] - starts[k]) * dt
-                mid[t, i] = (starts[k] + ends[k] - 1) // 2
-    return dist, dwell, mid
+            if not edges.size:
+                dist[t, i] = d.min()
+                continue
+            start, end = int(edges[0]), int(edges[1])
+            dist[t, i] = d[:end].min()
+            dwell[t, i] = (end - start) * dt
+            mid[t, i] = (start + end - 1) // 2
+            nearest[t, i] = start + int(np.argmin(d[start:end]))
+            away = np.linalg.norm(F[:start], axis=1) / norm > tols[t]
+            for f in others[t]:
+                if np.any(away & (np.linalg.norm(F[:start] - f, axis=1) / norm <= tols[t])):
+                    other_first[t, i] = True
+    return dist, dwell, mid, nearest, other_first
 
 
-def fixed_point_gaps(run: ReluFamilyRun) -> Array:
+def fixed_point_gaps(run: ReluFamilyRun, *, merge: float = 0.01) -> Array:
     """(T,): for each teacher, the distance ||f - f_1|| / ||y|| from its first fixed point to the
-    nearest other fixed point of width at most 1 (the origin and single_unit_fixed_points): a
-    visit tolerance below half of it cannot take one fixed point for another."""
-    _, fps, funcs = family_first_fixed_points(run)
+    nearest other fixed point of width at most 1 (the origin and single_unit_fixed_points merged
+    at ``merge``; those within ``merge`` ||y|| of f_1 are f_1 up to the data cell of its kink):
+    a visit tolerance below half of it cannot take one fixed point for another."""
+    merge = float(merge)
+    if not (np.isfinite(merge) and 0 <= merge < 1):
+        raise ValueError(f"merge must lie in [0, 1), got {merge!r}")
+    _, _, funcs = family_first_fixed_points(run)
+    others = [_other_fixed_points(run, t, funcs[t], merge) for t in range(len(run.y))]
+    return _gaps(run, funcs, others)
+
+
+def _gaps(run: ReluFamilyRun, funcs: Array, others: list[list[Array]]) -> Array:
     out = np.empty(len(run.y))
     for t, y in enumerate(run.y):
-        others = [np.zeros_like(y)] + [
-            a * np.maximum(np.cos(g) * run.x + np.sin(g), 0.0)
-            for g, a, _ in single_unit_fixed_points(run.x, y)
-            if abs(np.angle(np.exp(1j * (g - fps[t, 0])))) > 1e-6
-        ]
-        out[t] = min(np.linalg.norm(f - funcs[t]) for f in others) / np.linalg.norm(y)
+        fs = [np.zeros_like(y), *others[t]]
+        out[t] = min(np.linalg.norm(f - funcs[t]) for f in fs) / np.linalg.norm(y)
     return out
 
 
@@ -289,17 +343,22 @@ class FamilyVisits:
     fps: Array  # (T, 3) the first fixed point (angle, a, loss)
     funcs: Array  # (T, N) its function on the data
     tol: Array  # (T,) the visit tolerance: min(tol_cap, half the gap to the nearest other)
-    dist: Array  # (T, S) the smallest distance of the run from the first fixed point
-    dwell: Array  # (T, S) the longest stay within tol, in time units
+    dist: Array  # (T, S) the smallest distance from the first fixed point, up to the first stay
+    dwell: Array  # (T, S) the length of the first stay within tol, in time units
     mid: Array  # (T, S) the record at the middle of that stay (-1 if never within)
+    nearest: Array  # (T, S) the record nearest the first fixed point within that stay
     affine: Array  # (T,) bool: the first fixed point's kink lies outside the data
+    other_first: Array  # (T, S) bool: another width-1 fixed point was visited before
 
 
 @reused
-def family_visits(run: ReluFamilyRun, *, tol_cap: float = 0.05) -> FamilyVisits:
-    """Each teacher's predictions (family_first_fixed_points) and each run's visit of its first
-    fixed point (first_plateau_visits) with the tolerance min(tol_cap, half of fixed_point_gaps):
-    what the figures and the tests read, computed once (§9.3).
+def family_visits(
+    run: ReluFamilyRun, *, tol_cap: float = 0.05, merge: float = 0.01
+) -> FamilyVisits:
+    """Each teacher's predictions (family_first_fixed_points) and each run's first visit of its
+    first fixed point (first_plateau_visits) with the tolerance min(tol_cap, half of
+    fixed_point_gaps), width-1 minima within ``merge`` ||y|| of each other counted as one: what
+    the figures and the tests read, computed once (§9.3).
 
     Parameters
     ----------
@@ -307,6 +366,8 @@ def family_visits(run: ReluFamilyRun, *, tol_cap: float = 0.05) -> FamilyVisits:
         A run of train_relu_teachers.
     tol_cap : float
         Largest visit tolerance, as a share of ||y||, in (0, 1].
+    merge : float
+        Distance, as a share of ||y||, within which two width-1 minima are one, in [0, 1).
 
     Returns
     -------
@@ -316,8 +377,12 @@ def family_visits(run: ReluFamilyRun, *, tol_cap: float = 0.05) -> FamilyVisits:
     tol_cap = float(tol_cap)
     if not (np.isfinite(tol_cap) and 0 < tol_cap <= 1):
         raise ValueError(f"tol_cap must lie in (0, 1], got {tol_cap!r}")
+    merge = float(merge)
+    if not (np.isfinite(merge) and 0 <= merge < 1):
+        raise ValueError(f"merge must lie in [0, 1), got {merge!r}")
     lam, fps, funcs = family_first_fixed_points(run)
-    tol = np.minimum(tol_cap, 0.5 * fixed_point_gaps(run))
-    dist, dwell, mid = first_plateau_visits(run, tol)
+    others = [_other_fixed_points(run, t, funcs[t], merge) for t in range(len(run.y))]
+    tol = np.minimum(tol_cap, 0.5 * _gaps(run, funcs, others))
+    dist, dwell, mid, nearest, other_first = _visits(run, tol, funcs, others)
     affine = np.array([np.all(np.cos(g) * run.x + np.sin(g) > 0) for g in fps[:, 0]])
-    return FamilyVisits(lam, fps, funcs, tol, dist, dwell, mid, affine)
+    return FamilyVisits(lam, fps, funcs, tol, dist, dwell, mid, nearest, affine, other_first)

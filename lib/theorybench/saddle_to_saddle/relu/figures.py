@@ -146,7 +146,7 @@ def _family_summary(run) -> dict:  # noqa: ANN001
 
     from .family import family_visits
 
-    return asdict(family_visits(run, tol_cap=0.05))
+    return asdict(family_visits(run, tol_cap=0.05, merge=0.01))
 
 
 def plot_relu_family(run) -> object:  # noqa: ANN001
@@ -171,7 +171,7 @@ def plot_relu_family(run) -> object:  # noqa: ANN001
     lims = np.array([info["fps"][:, 2].min() / 2, info["fps"][:, 2].max() * 2])
     a1.plot(lims, lims, "--", color=COLORS["theory"], lw=0.8)
     a1.set(xlabel="predicted first-plateau loss (teacher alone)", ylabel="measured plateau loss",
-           title=f"{T} random teachers x {S} starts")  # fmt: skip
+           title=f"{T} teachers x {S} start(s)")  # fmt: skip
     a1.legend(fontsize=7)
     for k, t in enumerate([int(np.flatnonzero(info["affine"])[0]),
                            *np.flatnonzero(~info["affine"])[:2].tolist()]):  # fmt: skip
