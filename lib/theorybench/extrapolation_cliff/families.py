@@ -253,8 +253,19 @@ _GRID_MAX = 100.0  # the largest threshold a grid is built around (lambda_star_k
 
 def cliff_grid(star: float) -> Array:
     """The lambdas of one instance of the categorical experiment: the ``CLIFF_GRID_POINTS``
-    multiples of ``CLIFF_GRID_STEP`` at or below, and above, its threshold ``star`` in
-    (0, 100]."""
+    multiples of ``CLIFF_GRID_STEP`` at or below, and above, its threshold ``star`` (§7).
+
+    Parameters
+    ----------
+    star : float
+        The instance's threshold lambda*_K, in (0, 100].
+
+    Returns
+    -------
+    ndarray
+        The lattice points ``CLIFF_GRID_STEP * k`` around ``star``, ascending: the first
+        ``CLIFF_GRID_POINTS[0]`` at or below it, the next ``CLIFF_GRID_POINTS[1]`` above.
+    """
     star = _checks.in_range(star, "star", 0, _GRID_MAX, lo_open=True)
     k = np.floor(star / CLIFF_GRID_STEP)
     below, above = CLIFF_GRID_POINTS
@@ -263,8 +274,21 @@ def cliff_grid(star: float) -> Array:
 
 def validity_grid(cliff: float) -> Array:
     """The lambdas of one instance of the validity experiment, from the base (0) through the
-    peak and past the fixed point's cliff ``cliff`` in (0, 100]: a coarse step up to
-    cliff - ``VALIDITY_GRID_SPAN[0]``, then a fine one to cliff + ``VALIDITY_GRID_SPAN[1]``."""
+    peak and past the fixed point's cliff (§8.3): a coarse step up to
+    cliff - ``VALIDITY_GRID_SPAN[0]``, then a fine one to cliff + ``VALIDITY_GRID_SPAN[1]``.
+
+    Parameters
+    ----------
+    cliff : float
+        The fixed point's cliff lambda_V of the instance, in (0, 100].
+
+    Returns
+    -------
+    ndarray
+        Ascending lambdas from 0: steps of ``VALIDITY_GRID_STEPS[0]``, then of
+        ``VALIDITY_GRID_STEPS[1]`` from the last coarse point to at least
+        cliff + ``VALIDITY_GRID_SPAN[1]``.
+    """
     cliff = _checks.in_range(cliff, "cliff", 0, _GRID_MAX, lo_open=True)
     coarse, fine = VALIDITY_GRID_STEPS
     lo, hi = max(cliff - VALIDITY_GRID_SPAN[0], 0.0), cliff + VALIDITY_GRID_SPAN[1]
