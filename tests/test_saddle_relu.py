@@ -366,7 +366,11 @@ def family() -> dict:
     "sub-family: the slow corner (kinks -0.7 and 0.7, slopes 0.5, rising outwards; lambda_1 = "
     "0.024) never reaches the fixed point in the run, and a teacher whose escape is affine and "
     "whose kink then creeps into the data (kinks -0.452 and 0.677, slopes 2.415 and 0.798; "
-    f"lambda_1 = 0.247) reaches it but stays less than {DWELL_FACTOR:g}/lambda_1",
+    f"lambda_1 = 0.247) reaches it but stays less than {DWELL_FACTOR:g}/lambda_1. On two "
+    "further draws of 30 (seeds 1 and 2, checked outside CI) 58 of 60 held: one teacher at the "
+    "edge (lambda_1 = 0.150) escaped affinely and its kink was still creeping towards the "
+    "fixed point at the end of the run, and one had "
+    "a large unit at cosine 0.9988 of the ray",
     worst="max",
 )
 def test_relu_first_plateau_is_the_predicted_width_one_fixed_point(family, record_property) -> None:
