@@ -196,7 +196,8 @@ def relu_family_rows(run) -> list[str]:  # noqa: ANN001
         where = "outside" if info["affine"][t] else "inside"
         rows.append(
             f"teacher {t}: {len(kinks)} ramps; lambda_1 {info['lam'][t]:.3f}; first fixed point "
-            f"kink {kink:.2f} ({where} the data), loss {info['fps'][t, 2]:.5f}; runs within "
+            f"kink {f'{kink:.2f}' if abs(kink) < 100 else 'beyond 100'} ({where} the data), "
+            f"loss {info['fps'][t, 2]:.5f}; runs within "
             f"{info['dist'][t].max():.4f} of it, for >= "
             f"{(info['dwell'][t] * info['lam'][t]).min():.0f}/lambda_1"
         )
