@@ -218,4 +218,5 @@ EXAMPLES: dict[Any, dict[str, Any]] = {
     },
     sts.family_functions: {"run": _FAMILY, "t": 0, "i": 0, "records": [0, -1]},
     sts.family_visits: {"run": _FAMILY, "tol_cap": 0.05},
+    sts.fixed_point_gaps: {"run": _FAMILY, "merge": 0.01},
 }
