@@ -149,7 +149,7 @@ def real_data_fits(C: float = 3.8e25) -> RealDataFits:
     RealDataFits
 
     The fits (Epoch's Huber VarPro takes seconds) are stored and reused
-    (:func:`theorybench._memo.reused`): the notebook and the tests share one computation.
+    (``theorybench._memo.reused``): the notebook and the tests share one computation.
     """
     C = _checks.positive(C, "C")  # before the fits: a bad budget costs nothing
     e = epoch_chinchilla_points(drop_highest=5)

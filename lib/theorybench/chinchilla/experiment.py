@@ -83,7 +83,7 @@ def torch_isoflop_sweep(
     replicas of each (budget, width) train as one batched tensor program; the reported loss is
     their mean held-out MSE. Pairs with fewer than 20 steps are skipped. ``train.steps`` must be
     ``None``: each budget sets its own number of steps. Runs in float32 unless ``train.dtype``
-    says otherwise. The result is stored and reused (:func:`theorybench._memo.reused`): the
+    says otherwise. The result is stored and reused (``theorybench._memo.reused``): the
     notebook's sweep and the test suite's are one computation; ``seconds`` is the wall time of
     the run that computed it.
     """

@@ -998,7 +998,7 @@ def equal_compute(chains: ChainThresholds, *, seed: int = 0) -> EqualCompute:
     with the step of ``EQUAL_COMPUTE_LR_FACTORS`` whose mean overlap settles above 1/2 first on
     held-out data sets (data seed ``seed`` + d + ``HELD_OUT_OFFSET``), scored on the data sets
     of data seed ``seed`` + d. Both thresholds are where the mean overlap settles at or above 1/2
-    (:func:`_settled_threshold`). The chain's cost is the cheapest n x t over its grid, t the
+    (``_settled_threshold``). The chain's cost is the cheapest n x t over its grid, t the
     first recorded step at which the chains' mean running mean reaches 1/2, burn-in included
     (generous to the chain: the n and the window are picked after the fact). A threshold or a
     cost is inf where the mean overlap never gets there (on the grid, in the window, or within

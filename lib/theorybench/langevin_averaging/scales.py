@@ -152,7 +152,7 @@ def peak_memory(s: LangevinSizes) -> dict[str, int]:
     * ``sgd_sweep k*=4``: stream blocks only (the pass runs in host numpy; on the host it keeps
       one overlap trajectory (r, n + 1) per step size, 8 r (n + 1) bytes each);
     * ``pipeline_sweep``: ``estimator_sweep k*=3``'s memory, plus the kept blocks of its two
-      streams where they fit ``PIPELINE_KEEP_BYTES`` (:func:`_pipeline_kept_bytes`; replayed for
+      streams where they fit ``PIPELINE_KEEP_BYTES`` (``_pipeline_kept_bytes``; replayed for
       every budget instead of drawn again);
     * ``paper_figure k*=K``: one resident copy of the data, r n (d + 1) b (filled block by block,
       never concatenated), + the stream block, + the temporaries on one slice of c' = min(n, c)

@@ -236,8 +236,8 @@ def first_plateau_visits(
     other_first), each (T, S): the smallest distance up to the end of that stretch (over the
     whole run if there is none), its length in time units (0 if none), the record at its middle
     and the record nearest f_1 within it (-1 if none), and
-    whether the function came within ``tol`` of another width-1 fixed point (single_unit_fixed_
-    points merged at ``merge``, f_1's own data-cell neighbours excluded) before that stretch, at
+    whether the function came within ``tol`` of another width-1 fixed point
+    (``single_unit_fixed_points`` merged at ``merge``, f_1's own neighbours excluded) before it, at
     a record where it was farther than ``tol`` from the origin (where it starts) -- a run that
     stops elsewhere first does not have f_1 as its first plateau."""
     tols = np.broadcast_to(np.asarray(tol, dtype=float), (len(run.y),))
