@@ -3,15 +3,16 @@ host name unresolvable, so anything fetched from the network would fail.
 
 For every page of the table of contents: no console error and no failed load, no error text,
 math typeset by MathJax, every image present. On every notebook page the explorer's kernel-free
-view is present, and dragging its first slider with the mouse changes the figure. One browser
-(playwright-core from npm driving the same Chromium, tests/browser/drag_sliders.mjs) visits every
-page once, every non-file request aborted. Screenshots and DOMs go to ``book/_build/screenshots/``.
+view is present, and dragging its first slider with the mouse changes the figure. A browser per
+core (playwright-core from npm driving the same Chromium, tests/browser/drag_sliders.mjs) visits
+every page once between them, every non-file request aborted. Screenshots and DOMs go to ``book/_build/screenshots/``.
 Needs ``make book`` first (``make test`` builds it).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -131,14 +132,23 @@ def dragged() -> dict:
         )
     SHOTS.mkdir(parents=True, exist_ok=True)
     pages = toc_pages()
-    out = subprocess.run(
-        ["node", str(script), str(SHOTS), *[(HTML / p).as_uri() for p in pages]],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert out.returncode == 0, out.stderr
-    return dict(zip(pages, json.loads(out.stdout), strict=True))
+    # one browser per core, each visiting every other page (they wait on MathJax and timers too)
+    jobs = max(1, min(len(pages), os.cpu_count() or 1))
+    runs = [
+        subprocess.Popen(
+            ["node", str(script), str(SHOTS), *[(HTML / p).as_uri() for p in pages[i::jobs]]],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(jobs)
+    ]
+    results: dict[str, dict] = {}
+    for i, run in enumerate(runs):
+        out, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err
+        results.update(zip(pages[i::jobs], json.loads(out), strict=True))
+    return results
 
 
 @pytest.mark.parametrize("name", toc_pages())
