@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +40,26 @@ def _lams(lams: ArrayLike) -> Array:
     if lams.ndim != 1:
         raise ValueError("lams must be a 1-D array of coefficients")
     return lams
+
+
+def _family_inputs(
+    instances: Sequence[tuple], lams: Sequence[ArrayLike], shape: str, third: Callable
+) -> tuple[list[tuple], list[Array]]:
+    """The instances of a family run, each (p, b, x) checked (``third`` checks x), and each
+    one's lambda grid; ``shape`` names the triple in the errors."""
+    if isinstance(instances, (str, bytes)) or len(instances) == 0:
+        raise ValueError(f"instances must be a non-empty sequence of {shape}, got {instances!r}")
+    if len(lams) != len(instances):
+        raise ValueError(
+            f"lams must hold one grid per instance, got {len(lams)} for {len(instances)}"
+        )
+    checked = []
+    for inst in instances:
+        if len(inst) != 3:
+            raise ValueError(f"instances must be {shape} triples, got {inst!r}")
+        pd, bd = _pair(inst[0], inst[1])
+        checked.append((pd, bd, third(inst[2])))
+    return checked, [_lams(g) for g in lams]
 
 
 def _multinomial_counts(pi, n: int, gen):
@@ -97,19 +117,7 @@ def train_categorical_family(
     """
     import torch
 
-    if isinstance(instances, (str, bytes)) or len(instances) == 0:
-        raise ValueError(f"instances must be a non-empty sequence of (p, b, c), got {instances!r}")
-    if len(lams) != len(instances):
-        raise ValueError(
-            f"lams must hold one grid per instance, got {len(lams)} for {len(instances)}"
-        )
-    checked = []
-    for inst in instances:
-        if len(inst) != 3:
-            raise ValueError(f"instances must be (p, b, c) triples, got {inst!r}")
-        pd, bd = _pair(inst[0], inst[1])
-        checked.append((pd, bd, float(_clip(inst[2]))))
-    grids = [_lams(g) for g in lams]
+    checked, grids = _family_inputs(instances, lams, "(p, b, c)", lambda c: float(_clip(c)))
     _integer_at_least(batch, "batch", 1)
     train = TrainConfig.resolve(train, lambda: sizes().train)
     steps, lr = train.require_steps(), train.lr

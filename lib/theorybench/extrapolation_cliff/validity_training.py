@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 from .. import _checks
 from .._memo import reused
 from ..training import TrainConfig
-from .model import Array, _lam, _pair
+from .model import Array
 from .scales import sizes
 from .simulator import onset
 
@@ -40,13 +40,6 @@ class ValidityTraining:
     def cliffs(self, drop: float = 0.5, at: int = -1) -> Array:
         """Per seed, the lambda past the largest validity where it falls to ``drop`` of it."""
         return np.array([onset(self.lams, v[:, at], drop) for v in self.validity])
-
-
-def _lams(lams: ArrayLike) -> Array:
-    lams = _lam(np.atleast_1d(np.asarray(lams, dtype=float)))
-    if lams.ndim != 1:
-        raise ValueError("lams must be a 1-D array of coefficients")
-    return lams
 
 
 @reused
@@ -96,24 +89,15 @@ def train_validity_family(
     """
     import torch
 
-    from .experiment import _multinomial_counts
+    from .experiment import _family_inputs, _multinomial_counts
 
-    if isinstance(instances, (str, bytes)) or len(instances) == 0:
-        raise ValueError(f"instances must be a non-empty sequence of (p, b, L), got {instances!r}")
-    if len(lams) != len(instances):
-        raise ValueError(
-            f"lams must hold one grid per instance, got {len(lams)} for {len(instances)}"
-        )
-    checked = []
-    for inst in instances:
-        if len(inst) != 3:
-            raise ValueError(f"instances must be (p, b, L) triples, got {inst!r}")
-        pd, bd = _pair(inst[0], inst[1])
-        checked.append((pd, bd, _checks.integer_at_least(inst[2], "L (structural positions)", 1)))
+    checked, grids = _family_inputs(
+        instances, lams, "(p, b, L)",
+        lambda L: _checks.integer_at_least(L, "L (structural positions)", 1),
+    )  # fmt: skip
     K = checked[0][0].size
     if any(pd.size != K for pd, _, _ in checked):
         raise ValueError("instances must all have the same number of tokens K")
-    grids = [_lams(g) for g in lams]
     seeds = _checks.integer_at_least(seeds, "seeds", 1)
     batch = _checks.integer_at_least(batch, "batch", 1)
     epochs = _checks.integer_at_least(epochs, "epochs", 1)
