@@ -29,7 +29,7 @@ export MPLBACKEND := Agg
 # the test fixtures that make the same call (theorybench._memo)
 export THEORYBENCH_RESULTS := $(CURDIR)/book/_build/.results
 
-.PHONY: book test fast lab unit nbval book-strict browser bench plan-full chapter unchapter lint vendor chromium lock clean
+.PHONY: book test fast lab unit nbval book-strict browser browser-deps lab-browser book-browser bench plan-full chapter unchapter lint vendor chromium lock clean
 
 ## Environment ---------------------------------------------------------------------------------
 $(STAMP): pyproject.toml constraints.txt
@@ -50,7 +50,8 @@ book: $(STAMP) vendor  ## execute every notebook (unless cached) and build the H
 	@echo "Book: $(CURDIR)/book/_build/html/index.html"
 
 ## Checks ----------------------------------------------------------------------------------------
-test: lint unit book-strict browser  ## everything CI runs
+test: lint unit  ## everything CI runs: lint, unit + nbval, then the book and the browser checks
+	$(MAKE) --no-print-directory -j2 --output-sync=target lab-browser book-browser
 
 fast: lint  ## the fast lane: lint + unit/property/symbolic tests, no notebooks, book or browser
 	$(BIN)/python -m pytest -m "not slow and not browser" tests
@@ -71,9 +72,21 @@ book-strict: $(STAMP) vendor  ## the book build with warnings as errors (from sc
 	$(NBRUN)
 	$(JB) --all -W -n --keep-going
 
-browser: $(STAMP) chromium  ## headless-Chromium tests of the built book (drags sliders too)
-	npm install --prefix tests/browser --no-audit --no-fund --silent
+browser: browser-deps  ## headless-Chromium tests of the built book (drags sliders too) and JupyterLab
 	$(BIN)/python -m pytest -m browser tests
+
+browser-deps: $(STAMP) chromium
+	npm install --prefix tests/browser --no-audit --no-fund --silent
+
+# In `make test` the browser stage runs as two lanes (make -j2): the JupyterLab live path, which
+# needs no built book, beside the strict book build followed by the book's page checks. Both
+# lanes wait on Chromium, MathJax and kernels about as much as they compute.
+lab-browser: browser-deps  ## the JupyterLab live path alone (tests/test_lab_browser.py)
+	$(BIN)/python -m pytest -m browser -p no:cacheprovider tests/test_lab_browser.py
+
+book-browser: book-strict browser-deps  ## the built book's pages in Chromium, and reader metrics
+	$(BIN)/python -m pytest -m browser -p no:cacheprovider \
+	    --ignore=tests/test_lab_browser.py tests
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
