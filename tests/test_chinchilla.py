@@ -296,7 +296,7 @@ def test_vertex_shift_grows_like_width_squared() -> None:
     np.testing.assert_allclose(ratios, ratios[0], rtol=0.02)
 
 
-@pytest.mark.slow  # the notebook's sweep (33 students x 4 seeds, ~18 s), computed once for both
+@pytest.mark.slow  # the notebook's sweep (33 students x 4 seeds, ~5 s), computed once for both
 def test_torch_sweep_gives_u_shaped_isoflop_curves_whose_optimum_grows_with_compute() -> None:
     """The notebook's real sweep (the ci sizes, the same call, so the two share one computation):
     every budget's curve has an interior minimum, and Approach 2's N* exponent is positive
@@ -309,6 +309,71 @@ def test_torch_sweep_gives_u_shaped_isoflop_curves_whose_optimum_grows_with_comp
     fit = ch.fit_sweep(res)
     assert fit.approach2 is not None and 0.2 < fit.approach2.a < 1.0
     assert fit.varpro is not None or "identify" in fit.varpro_message
+
+
+def _sweep_reference(budgets, widths, *, seeds, batch, d_in, teacher_width, noise, n_test, train):
+    """torch_isoflop_sweep the plain way: each student alone, autograd, torch.optim.Adam and a
+    cosine LambdaLR, reading the same sample stream (the sweep's documented draws)."""
+    import torch
+
+    dt, seed = torch.float32, train.seed
+    gen = torch.Generator().manual_seed(seed)
+    W1t = torch.randn(d_in, teacher_width, generator=gen, dtype=dt) * np.sqrt(2 / d_in)
+    W2t = torch.randn(teacher_width, 1, generator=gen, dtype=dt) / np.sqrt(teacher_width)
+
+    def sample(shape, g):
+        x = torch.randn(*shape, d_in, generator=g, dtype=dt)
+        eps = torch.randn(*shape, generator=g, dtype=dt)
+        return x, (torch.relu(x @ W1t) @ W2t)[..., 0] + noise * eps
+
+    xt, yt = sample((n_test,), torch.Generator().manual_seed(seed + 1))
+    pairs = [
+        (c, w) for c in budgets for w in widths if c / (6 * (w * (d_in + 2) + 1)) >= 20 * batch
+    ]
+    losses = []
+    for k, (c, w) in enumerate(pairs):
+        g = torch.Generator().manual_seed(seed + 10 + k)
+        params = [
+            torch.randn(seeds, d_in, w, generator=g, dtype=dt) * np.sqrt(2 / d_in),
+            torch.zeros(seeds, 1, w, dtype=dt),
+            torch.randn(seeds, w, 1, generator=g, dtype=dt) / np.sqrt(w),
+            torch.zeros(seeds, 1, 1, dtype=dt),
+        ]
+        for p in params:
+            p.requires_grad_(True)
+        opt = torch.optim.Adam(params, lr=train.lr * min(1.0, np.sqrt(8 / w)))
+        steps = int(c / (6 * (w * (d_in + 2) + 1)) // batch)
+        sched = torch.optim.lr_scheduler.LambdaLR(
+            opt, lambda t, n=steps: 0.5 * (1 + np.cos(np.pi * t / n))
+        )
+
+        def forward(x, params=params):
+            return (torch.relu(x @ params[0] + params[1]) @ params[2] + params[3])[..., 0]
+
+        stream = torch.Generator().manual_seed(seed + 2)
+        for _ in range(steps):
+            x, y = sample((seeds, batch), stream)
+            loss = ((forward(x) - y) ** 2).mean(1).sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+        with torch.no_grad():
+            losses.append(float(((forward(xt) - yt) ** 2).mean()))
+    return np.array(losses)
+
+
+def test_batched_sweep_trains_each_student_as_autograd_and_adam_would() -> None:
+    """The sweep's one batched program (hand-written gradients, Adam with a step size per
+    student, students leaving at their last step) against each student trained alone by autograd
+    and torch.optim.Adam on the same samples: the same held-out losses up to float32 rounding."""
+    kw = dict(seeds=2, batch=16, d_in=4, teacher_width=8, noise=0.1, n_test=256,
+              train=ch.DEFAULT_TRAIN)  # fmt: skip
+    budgets, widths = [6e4, 2e5], [2, 3, 5, 8]
+    res = ch.torch_isoflop_sweep.__wrapped__(budgets, widths, **kw)
+    ref = _sweep_reference(budgets, widths, **kw)
+    assert res.loss.size == ref.size == 7  # students of different lengths leave at different steps
+    np.testing.assert_allclose(res.loss, ref, rtol=1e-4)
 
 
 def test_chinchilla_explorer_shows_the_closed_form_and_the_fit_agreeing() -> None:
