@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 from theorybench import langevin_averaging as la
-from theorybench.langevin_averaging.experiment import _he
+from theorybench.langevin_averaging.experiment import _dhe, _he
 from theorybench.training import TrainConfig
 
 ROOT2PI = math.sqrt(2 * math.pi)
@@ -94,6 +94,9 @@ def test_hermite_recurrence_matches_numpy_and_its_derivative() -> None:
     z = np.linspace(-3, 3, 41)
     for k in range(1, 7):
         value, slope = _he(z, k)
+        # the gradients' derivative-only recurrence: the same numbers, bit for bit
+        for zz in (z, torch.linspace(-3, 3, 41, dtype=torch.float32)):
+            assert np.array_equal(np.asarray(_dhe(zz, k)), np.asarray(_he(zz, k)[1]))
         ref = np.polynomial.hermite_e.hermeval(z, [0] * k + [1]) / math.sqrt(math.factorial(k))
         np.testing.assert_allclose(value, ref, atol=1e-10)
         h = 1e-6

@@ -23,7 +23,7 @@ from theorybench.lion import (
     ode_params,
     phase1_envelope,
 )
-from theorybench.training import TrainConfig
+from theorybench.lion._blas import one_blas_thread
 
 CONSTRAINING = ["l1", "l2", "linf", "huber", "lp"]
 #: the summed-dissipation test must reach this share of its a-priori bound to say anything
@@ -46,6 +46,14 @@ ode_hyper = st.tuples(
     st.floats(0.2, 3.0),  # lam
     st.floats(0.0, 1.0),  # eps * gamma (admissible: <= 1)
 )
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_blas_thread():
+    """These checks call BLAS on arrays of 2 to 20 entries thousands of times: one BLAS thread
+    (theorybench.lion._blas; the numbers are the same, only the thread hand-offs go)."""
+    with one_blas_thread():
+        yield
 
 
 # -- the problem Lion-K solves ------------------------------------------------------------------
@@ -310,17 +318,20 @@ def test_torch_optimizer_steps_equal_an_independent_numpy_lion(kappa: str) -> No
     np.testing.assert_allclose(opt.state[w]["m"].numpy(), m, atol=1e-12)
 
 
+#: the notebook's weight decays of the logistic-regression sweep
+NOTEBOOK_LAMS = [0.5, 1.0, 2.0, 4.0, 8.0, 16.0]
+
+
 @pytest.mark.claim(
     "lion-torch-box",
     chapter="lion",
     statement="Trained with Lion, logistic regression reaches min f on the box ||w||_inf <= 1/lam",
 )
 def test_logistic_regression_sweep_reaches_scipy_box_optimum(record_property) -> None:
-    """The notebook's torch experiment, small: final objective = scipy's box-constrained minimum,
-    and ||w_T||_inf <= 1/lam for every lam."""
-    res = lion.logistic_regression_lam_sweep(
-        [0.5, 2.0, 8.0], n=400, d=8, train=TrainConfig(steps=1500, lr=0.05, device="cpu")
-    )
+    """The notebook's torch experiment (its very call, computed once through the memo): final
+    objective = scipy's box-constrained minimum, and ||w_T||_inf <= 1/lam for every lam."""
+    S = lion.sizes().logistic
+    res = lion.logistic_regression_lam_sweep(NOTEBOOK_LAMS, n=S.n, d=S.d, train=S.train)
     gap = np.abs(res.lion_objective - res.optimum) / res.optimum
     record_property("measured", float(gap.max()))
     record_property("predicted", "0 (relative gap of the final loss to scipy's box minimum)")

@@ -67,6 +67,20 @@ def _he(z, k: int):
     )
 
 
+def _dhe(z, k: int):
+    """The derivative part of :func:`_he` alone, sqrt(k) He_{k-1}(z)/sqrt((k-1)!), by the same
+    recurrence and the same operations in the same order (so bitwise the same numbers for finite
+    z), without the value He_k: the gradients need only this, and the arrays are small enough
+    that each skipped elementwise operation is time saved (He_0 = 1 is the scalar 1 instead of a
+    tensor of ones: 1 * 1.0 subtracted from z * z is the same subtraction)."""
+    if k <= 1:
+        return _he(z, k)[1]
+    prev, cur = 1.0, z
+    for j in range(1, k - 1):
+        prev, cur = cur, z * cur - j * prev
+    return math.sqrt(k) * cur / math.sqrt(math.factorial(k - 1))
+
+
 #: independent random streams of one seed: each, the data stream included, is spawned from the
 #: seed by numpy's SeedSequence under its own key, so no stream of a run repeats the numbers of
 #: the data stream whatever the data and train seeds are (disjoint spawn keys)
@@ -270,7 +284,7 @@ def _sgd_steps(w, X, y, k: int, lr, ws, overlap, first: int):
 
 def _sgd_step(w, x, y, k: int, lr):
     """One online-SGD step on the sample (x, y) (broadcast against w (..., d))."""
-    _, dhe = _he(np.einsum("...d,...d->...", w, x), k)
+    dhe = _dhe(np.einsum("...d,...d->...", w, x), k)
     g = (y * dhe)[..., None] * x
     g = g - np.einsum("...d,...d->...", g, w)[..., None] * w
     w = w + lr * g
@@ -417,6 +431,18 @@ def langevin(
     ``train.seed`` (``_generator``), independent of the data whatever the seeds.
     Peak memory beyond X and y: O(runs (d^2 + min(n, chunk))), plus, for a full-batch chain on a
     CPU, a transposed copy of X where X is at most ``LAYOUT_COPY_BYTES``."""
+    return _langevin(X, y, w_star, k, beta=beta, burn_in=burn_in, moment=moment,
+                     records=records, batch=batch, train=train, second_moment=True)  # fmt: skip
+
+
+def _langevin(
+    X, y, w_star, k: int, *, beta: float, burn_in: int, moment: int, records: int,
+    batch: int | None, train: TrainConfig | None, second_moment: bool,
+) -> LangevinRun:  # fmt: skip
+    """:func:`langevin`; with ``second_moment=False`` the running second moment is neither
+    accumulated nor recorded (its overlaps stay NaN; only for ``moment=1``): a chain that reports
+    its running mean then skips a (runs, d, d) update per step and an eigendecomposition per
+    record, and every other number is the same."""
     import torch
 
     k = _integer_at_least(k, "k", 1)
@@ -432,6 +458,8 @@ def langevin(
         raise ValueError(f"burn_in must be an integer in [0, steps), got {burn_in!r}")
     if moment not in (1, 2):
         raise ValueError(f"moment must be 1 or 2, got {moment!r}")
+    if moment == 2 and not second_moment:
+        raise ValueError("moment=2 needs the running second moment")
     if batch is not None:
         batch = _integer_at_least(batch, "batch", 1)
         if 8 * X.shape[0] * batch * X.shape[2] > MAX_BLOCK_BYTES:
@@ -459,7 +487,7 @@ def langevin(
     w = torch.randn(runs, d, generator=start, dtype=torch.float64).to(dev, dtype)
     w /= w.norm(dim=1, keepdim=True)
     mean_total = torch.zeros(runs, d, dtype=dtype, device=dev)
-    second_total = torch.zeros(runs, d, d, dtype=dtype, device=dev)
+    second_total = torch.zeros(runs, d, d, dtype=dtype, device=dev) if second_moment else None
     record = np.unique(np.linspace(0, steps, records).round().astype(int))
     it_over = np.empty((runs, record.size))
     m1_over = np.full((runs, record.size), np.nan)
@@ -471,13 +499,16 @@ def langevin(
     for t in tqdm(range(steps + 1), disable=not train.progress, desc="Langevin", leave=False):
         if t > burn_in:
             mean_total += w
-            second_total.baddbmm_(w[:, :, None], w[:, None, :])
+            if second_total is not None:
+                second_total.baddbmm_(w[:, :, None], w[:, None, :])
         if t == record[j]:
             if not bool(torch.isfinite(w).all()):
                 raise ValueError("the chain diverged: X, y, beta or train.lr out of range")
             it_over[:, j] = (w * w_star).sum(1).abs().cpu().numpy()
             if t > burn_in:
                 for total, over, m in ((mean_total, m1_over, 1), (second_total, m2_over, 2)):
+                    if total is None:
+                        continue
                     est = _estimate_from(total, m)
                     over[:, j] = (est * w_star).sum(1).abs().cpu().numpy()
                     if m == moment:
@@ -493,13 +524,13 @@ def langevin(
                     z = torch.einsum("rnd,rd->rn", Xc, w)
                 else:  # <w, x_i> as a row-times-matrix product: 3-8x faster than on (r, n, d)
                     z = torch.bmm(w[:, None, :], Xt[:, :, i : i + GRADIENT_CHUNK])[:, 0]
-                _, dhe = _he(z, k)
+                dhe = _dhe(z, k)
                 g += torch.einsum("rn,rnd->rd", yc * dhe, Xc)
             g /= n
         else:
             idx = torch.randint(0, n, (runs, batch), generator=pick).to(dev)
             Xb, yb = X[rows, idx], y[rows, idx]
-            _, dhe = _he(torch.einsum("rnd,rd->rn", Xb, w), k)
+            dhe = _dhe(torch.einsum("rnd,rd->rn", Xb, w), k)
             g = torch.einsum("rn,rnd->rd", yb * dhe, Xb) / batch
         xi = torch.randn(runs, d, generator=noise, dtype=torch.float64).to(dev, dtype)
         w = _sphere_step(w, lr * _tangent(g, w) + noise_scale * _tangent(xi, w))
@@ -929,8 +960,10 @@ def chain_thresholds(
                 yn.cpu() * (m / n),
                 wn.cpu(),
             )
-        run = langevin(X, y, w_star, 3, beta=beta_per_d * d, burn_in=int(burn_in_fraction * steps),
-                       records=CHAIN_RECORDS, train=train.replace(seed=seed + d))  # fmt: skip
+        # the running mean is all this reads: the chain skips the running second moment
+        run = _langevin(X, y, w_star, 3, beta=beta_per_d * d,
+                        burn_in=int(burn_in_fraction * steps), moment=1, records=CHAIN_RECORDS,
+                        batch=None, train=train.replace(seed=seed + d), second_moment=False)  # fmt: skip
         final = run.mean_overlap[:, -1].reshape(grid.size, runs).T
         trajectory.append(run.mean_overlap.reshape(grid.size, runs, -1).mean(1))
         j75 = int(np.searchsorted(run.steps, 0.75 * run.steps[-1]))
@@ -990,6 +1023,7 @@ EQUAL_COMPUTE_LR_FACTORS = (0.1, 0.3, 1.0)
 EQUAL_COMPUTE_HORIZON = 60
 
 
+@reused  # the notebook and a test make the same call (on the same chains)
 def equal_compute(chains: ChainThresholds, *, seed: int = 0) -> EqualCompute:
     """Averaging against online SGD at equal samples and at equal computation, measured (k* = 3,
     §5), on the chains of :func:`chain_thresholds` (``chains``; thresholds where the chains'

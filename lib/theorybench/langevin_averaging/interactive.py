@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._memo import reused
 from ..training import TrainConfig
 from .experiment import _sgd_step_sizes, langevin, single_index_data
 
@@ -16,6 +17,23 @@ EXPLORER_MAX_N = 4096  # the n slider's upper end
 EXPLORER_TRAIN = TrainConfig(steps=3000, lr=0.1)
 #: online SGD's step sizes a / d^{k*/2}: the frame shows the best of them (generous to SGD)
 EXPLORER_SGD_FACTORS = (0.3, 1.0, 3.0)
+
+
+@reused  # the static book's frames: computed once for the notebook and the test that reads them
+def _frame(k: int, d: int, n: int, beta_per_d: float, burn: float) -> tuple[np.ndarray, ...]:
+    """One frame's curves: the recorded steps, the mean over the 8 chains of the iterate's and
+    of the running estimate's overlap, and online SGD's mean overlap after each sample (the best
+    step size by final mean overlap)."""
+    X, y, w_star = single_index_data(n, d, k, runs=8, seed=0)
+    steps = EXPLORER_TRAIN.require_steps()
+    run = langevin(
+        X, y, w_star, k, beta=beta_per_d * d, burn_in=min(int(burn * steps), steps - 1),
+        moment=1 if k % 2 else 2, records=101, train=EXPLORER_TRAIN,
+    )  # fmt: skip
+    # every step size in one batched pass over the same samples (online_sgd with seed 0)
+    sgd = max(_sgd_step_sizes(n, d, k, [a * d ** (-k / 2) for a in EXPLORER_SGD_FACTORS], 8, 0),
+              key=lambda tr: tr[:, -1].mean())  # fmt: skip
+    return run.steps, run.iterate_overlap.mean(0), run.average_overlap.mean(0), sgd.mean(0)
 
 
 def explorer() -> object:
@@ -38,22 +56,14 @@ def explorer() -> object:
 
     def update(k: int, d: int, n: float, beta_per_d: float, burn: float) -> None:
         n = min(EXPLORER_MAX_N, max(2, int(round(n))))
-        X, y, w_star = single_index_data(n, d, k, runs=8, seed=0)
-        steps = EXPLORER_TRAIN.require_steps()
-        run = langevin(
-            X, y, w_star, k, beta=beta_per_d * d, burn_in=min(int(burn * steps), steps - 1),
-            moment=1 if k % 2 else 2, records=101, train=EXPLORER_TRAIN,
-        )  # fmt: skip
-        # every step size in one batched pass over the same samples (online_sgd with seed 0)
-        sgd = max(_sgd_step_sizes(n, d, k, [a * d ** (-k / 2) for a in EXPLORER_SGD_FACTORS], 8, 0),
-                  key=lambda tr: tr[:, -1].mean())  # fmt: skip
-        it.set_data(run.steps, run.iterate_overlap.mean(0))
-        av.set_data(run.steps, run.average_overlap.mean(0))
-        sg.set_data(np.arange(n + 1) * steps / n, sgd.mean(0))
-        ax.set_xlim(0, steps)
+        steps, iterate, estimate, sgd = _frame(k, d, n, beta_per_d, burn)
+        it.set_data(steps, iterate)
+        av.set_data(steps, estimate)
+        sg.set_data(np.arange(n + 1) * EXPLORER_TRAIN.require_steps() / n, sgd)
+        ax.set_xlim(0, EXPLORER_TRAIN.require_steps())
         ax.set_title(
             f"k* = {k}, d = {d}, n = {n}: running estimate "
-            f"{run.average_overlap[:, -1].mean():.2f}, online SGD {sgd[:, -1].mean():.2f}"
+            f"{estimate[-1]:.2f}, online SGD {sgd[-1]:.2f}"
         )
 
     controls = {

@@ -9,7 +9,9 @@ import numpy as np
 import torch
 
 from .. import _checks
+from .._memo import reused
 from ..training import TrainConfig
+from ._blas import single_blas_thread
 from .constrained import constrained_optimum
 from .discrete import Array
 from .optimizer import LionK
@@ -70,6 +72,8 @@ def logistic_loss_np(w: Array, X: Array, y: Array) -> tuple[float, Array]:
     return loss, -(X.T @ (y * sig)) / len(y)
 
 
+@reused
+@single_blas_thread
 def logistic_regression_lam_sweep(
     lams: Sequence[float],
     *,

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._blas import single_blas_thread
+
 if TYPE_CHECKING:
     from .digits import DigitsRun
     from .experiment import LogRegSweep
@@ -246,6 +248,7 @@ def _quadratic(d: int, seed: int, shift: float) -> tuple[Any, Any, Any]:
     return f, grad, A
 
 
+@single_blas_thread
 def plot_discrete_time() -> Any:
     """§4.1 on a 4-D quadratic with its optimum inside the box, for constant-step sign Lion with
     the weight decay taken implicitly. Left: H along the run, the steps where it rose marked.
@@ -297,6 +300,7 @@ def plot_discrete_time() -> Any:
     return fig
 
 
+@single_blas_thread
 def plot_muon_limit() -> Any:
     """Muon as Lion-K with K the nuclear norm on a 3 x 2 matrix quadratic whose unconstrained
     minimiser has spectral norm above 1/lam. Left: the singular values of X_t against the step
@@ -329,6 +333,7 @@ def plot_muon_limit() -> Any:
     return fig
 
 
+@single_blas_thread
 def plot_statement() -> Any:
     """The chapter's result in one picture: sign Lion (lam = 1) on the explorer's 2-D quadratic.
     Left: the iterates enter the box ||x||_inf <= 1 and settle at the minimiser of f on the box
@@ -362,6 +367,7 @@ def plot_statement() -> Any:
     return fig
 
 
+@single_blas_thread
 def plot_discrete_bound() -> Any:
     """§4.1, sign Lion with the weight decay taken implicitly, constant step 0.01, on a 4-D
     quadratic with its optimum inside the box. Left: H_t with the steps where it rose; right:

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ._blas import single_blas_thread
 from .constrained import ball_outline, constrained_optimum
 from .discrete import Array, box_distance, lion_run
 from .kappa import DOMAIN_TOL, Kappa, get_kappa
@@ -51,6 +52,7 @@ def explorer_problem() -> tuple[Callable[[Array], float], Callable[[Array], Arra
     return f, grad_f
 
 
+@single_blas_thread
 def explorer_frame(
     lam: float, beta1: float, beta2: float, lr: float, kappa: str, p: float = 1.5
 ) -> dict:
