@@ -15,8 +15,8 @@ TIME_TOL = 0.10
 LEVEL_TOL = 0.05
 #: head specialisation: the carrying head's part of its component, median, and smallest: a head
 #: carries a component when it holds more than half of it (more than all other heads together).
-#: "every seed >= 0.8" held on the 10 claim seeds only: 12 other seeds (train seeds 7000-7011)
-#: gave median 0.978 but 3 of 33 acquired components below 0.8 (smallest 0.645)
+#: "every seed >= 0.8" does not hold in general: 12 other seeds (train seeds 7000-7011) gave
+#: median 0.982 but 5 of 33 acquired components below 0.8 (smallest 0.664)
 PART_MEDIAN, PART_MIN = 0.95, 0.5
 
 
@@ -189,7 +189,7 @@ def test_attention_bad_input_raises_value_error(call, match) -> None:
     statement="From a random small start (10 seeds), multi-head attention acquires the input "
     "components one per loss transition, in the order of their eigenvalues, each carried by its "
     f"own head (that head's part of the component: median >= {PART_MEDIAN}, and every seed's "
-    f"carrying head holds more than {PART_MIN} of it; parts below 0.8 do occur: 3 of 33 on 12 "
+    f"carrying head holds more than {PART_MIN} of it; parts below 0.8 do occur: 5 of 33 on 12 "
     "other seeds)",
     worst="min",
 )
@@ -209,3 +209,22 @@ def test_heads_specialise_one_component_per_plateau_from_a_random_start(record_p
                     f"min {part.min():.3f} over {part.size} acquired (seed, component)")  # fmt: skip
     record_property("predicted", f"-> 1 (median >= {PART_MEDIAN}, min > {PART_MIN})")
     assert np.median(part) >= PART_MEDIAN and part.min() > PART_MIN
+
+
+@pytest.mark.parametrize("context", [N, 2])
+def test_sampled_sequences_give_the_population_loss(context) -> None:
+    """The training draws each sequence through what the model reads of it (state
+    (1/N) sum_n y_n x_n from the Bartlett decomposition of the context's Wishart covariance;
+    for N < d, from the tokens): the mean loss of a fixed model over 200,000 draws equals the
+    closed-form population loss attention_loss (Gaussian fourth moments), within 4 standard
+    errors, as it does for sequences sampled token by token."""
+    from theorybench.saddle_to_saddle.attention.training import _sequences
+
+    rng = np.random.default_rng(5)
+    heads, n_seq = 2, 200_000
+    v, k, q = rng.normal(size=heads), rng.normal(size=(heads, 3)), rng.normal(size=(heads, 3))
+    M = np.einsum("h,hi,hj->ij", v, q, k)
+    state, x_q, y_q = _sequences(rng, LAM, n_seq, context)
+    per_seq = 0.5 * (y_q - np.einsum("bi,ij,bj->b", x_q, M, state)) ** 2
+    closed = st.attention_loss(M, LAM, context)
+    assert abs(per_seq.mean() - closed) < 4 * per_seq.std() / np.sqrt(n_seq)

@@ -751,3 +751,47 @@ def test_conv_relu_claims_hold_for_other_master_seeds(conv_relu_masters, k) -> N
     on teachers drawn from their family instead)."""
     _check_conv_relu_fixed_points(conv_relu_masters[k])
     _check_escape(conv_relu_masters[k])
+
+
+def test_hand_written_relu_gradient_is_autograds() -> None:
+    """The batched ReLU runs step with a gradient written out by hand (no autograd graph): at
+    random weights of three networks it equals torch autograd's gradient of the summed loss."""
+    import torch
+    from theorybench.saddle_to_saddle.relu.training import _relu_loss
+
+    rng = np.random.default_rng(4)
+    Xt = torch.tensor(X)
+    Y = torch.tensor(rng.normal(size=(3, X.size)))
+    w, b, a = (torch.tensor(rng.normal(size=(3, 7)), requires_grad=True) for _ in range(3))
+    f = torch.einsum("snh,sh->sn", torch.relu(Xt[None, :, None] * w[:, None] + b[:, None]), a)
+    want = torch.autograd.grad(0.5 * ((f - Y) ** 2).mean(dim=1).sum(), [w, b, a])
+    L, _, grads = _relu_loss(Xt, Y, w.detach(), b.detach(), a.detach())
+    assert float(L.sum()) == pytest.approx(0.5 * float(((f - Y) ** 2).mean(dim=1).sum().detach()))
+    for got, ref in zip(grads(), want, strict=True):
+        np.testing.assert_allclose(got.numpy(), ref.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_conv_relu_run_is_gradient_descent_of_a_circular_conv1d_network() -> None:
+    """train_conv_relu_network (patches, batched matrix products, gradient by hand) against the
+    network written as torch conv1d on circularly padded signals, differentiated by autograd:
+    five GD steps from the run's own start give the same weights."""
+    import torch
+    import torch.nn.functional as F
+
+    run = st.train_conv_relu_network(seeds=2, channels=3, sigma=0.3, record_every=1,
+                                     train=st.CONV_RELU_TRAIN.replace(steps=5))  # fmt: skip
+    X = F.pad(torch.tensor(run.signals)[:, None], (0, 1), mode="circular")  # (n, 1, d + 1)
+    Y = torch.tensor(run.y.reshape(run.signals.shape))
+    for s in range(2):
+        w = torch.tensor(run.W[s, 0, :, None, :2], requires_grad=True)  # (C, 1, 2)
+        b = torch.tensor(run.W[s, 0, :, 2], requires_grad=True)
+        a = torch.tensor(run.a[s, 0][None, :, None], requires_grad=True)  # (1, C, 1)
+        for _ in range(5):
+            out = F.conv1d(torch.relu(F.conv1d(X, w, b)), a)[:, 0]
+            grads = torch.autograd.grad(0.5 * ((out - Y) ** 2).mean(), [w, b, a])
+            with torch.no_grad():
+                for p, g in zip((w, b, a), grads, strict=True):
+                    p -= run.lr * g
+        np.testing.assert_allclose(run.W[s, 5, :, :2], w.detach()[:, 0].numpy(), rtol=1e-10)
+        np.testing.assert_allclose(run.W[s, 5, :, 2], b.detach().numpy(), rtol=1e-10)
+        np.testing.assert_allclose(run.a[s, 5], a.detach()[0, :, 0].numpy(), rtol=1e-10)

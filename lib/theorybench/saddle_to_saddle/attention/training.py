@@ -50,12 +50,108 @@ class AttentionRun:
         return self.steps * self.lr
 
 
-def _sequences(gen, lam, n_seq, context, torch, dev, dtype):
-    x = torch.randn(n_seq, context + 1, lam.size, generator=gen, dtype=torch.float64)
-    x = (x * torch.tensor(np.sqrt(lam))).to(dev, dtype)
-    w = torch.randn(n_seq, lam.size, generator=gen, dtype=torch.float64).to(dev, dtype)
-    y = torch.einsum("bnd,bd->bn", x, w)
-    return x, y
+def _sequences(rng: np.random.Generator, lam: Array, n_seq: int, context: int) -> tuple:
+    """``n_seq`` sequences, as the model reads them: (state, x_q, y_q), state = (1/N) sum_n y_n x_n.
+
+    With x_n ~ N(0, diag(lam)) and y_n = w'x_n, state = C w with C = X'X / N the context's
+    empirical covariance: a Wishart matrix, drawn exactly by the Bartlett decomposition
+    X'X = L A A' L (L = diag(sqrt(lam)); A lower triangular, A_ii^2 ~ chi^2(N - i), i = 0..d-1,
+    A_ij ~ N(0, 1) below the diagonal), d(d + 3)/2 draws per sequence instead of N d (for N < d,
+    where C is singular, the tokens themselves are drawn). x_q, w ~ N(0, diag(lam)), N(0, I)."""
+    d = lam.size
+    root = np.sqrt(lam)
+    w = rng.standard_normal((n_seq, d))
+    x_q = rng.standard_normal((n_seq, d)) * root
+    if context >= d:
+        A = np.zeros((n_seq, d, d))
+        below = np.tril_indices(d, -1)
+        A[:, below[0], below[1]] = rng.standard_normal((n_seq, d * (d - 1) // 2))
+        A[:, np.arange(d), np.arange(d)] = np.sqrt(
+            rng.chisquare(context - np.arange(d), (n_seq, d))
+        )
+        v = np.einsum("bji,bj->bi", A, w * root)  # A' L w
+        state = np.einsum("bij,bj->bi", A, v) * root / context  # L A A' L w / N
+    else:
+        x = rng.standard_normal((n_seq, context, d)) * root
+        state = np.einsum("bnd,bn->bd", x, np.einsum("bnd,bd->bn", x, w)) / context
+    return state, x_q, np.einsum("bd,bd->b", x_q, w)
+
+
+def _attention_runs(
+    lam: Array,
+    scale: Array,
+    seeds: list[int],
+    *,
+    heads: int,
+    context: int,
+    batch: int,
+    eval_sequences: int,
+    init: str,
+    record_every: int,
+    train: TrainConfig,
+) -> tuple:
+    """The SGD loop of :func:`train_attention`, batched over runs r = 0..R-1 (initial scales
+    ``scale`` (R, heads)). One seed: every run reads the same sequences (drawn from
+    default_rng(seed); the random start from torch's generator at seed + 1). R seeds: run r reads
+    its own, from seeds[r] (and seeds[r] + 1), as it would alone. Returns the recorded steps,
+    loss (R, T), head norms (R, T, heads) and head diagonals (R, T, heads, d)."""
+    import torch
+
+    steps, lr = train.require_steps(), train.lr
+    dev = train.torch_device()
+    dtype = train.torch_dtype(dev)
+    R, d = scale.shape[0], lam.size
+    sc = torch.tensor(scale, dtype=torch.float64)  # (R, H)
+    if init == "aligned":
+        v, k, q = sc.clone(), torch.diag_embed(sc), torch.diag_embed(sc)
+    else:
+        groups = [(seeds[0], slice(0, R))] if len(seeds) == 1 else [
+            (s, slice(r, r + 1)) for r, s in enumerate(seeds)
+        ]  # fmt: skip
+        parts = []
+        for s, rows in groups:
+            g0 = torch.Generator().manual_seed(s + 1)
+            n = rows.stop - rows.start
+            parts.append((torch.randn(n, heads, generator=g0, dtype=torch.float64),
+                          torch.randn(n, heads, d, generator=g0, dtype=torch.float64),
+                          torch.randn(n, heads, d, generator=g0, dtype=torch.float64)))  # fmt: skip
+        v, k, q = (torch.cat(p) for p in zip(*parts, strict=True))
+        v, k, q = v * sc, k * sc[..., None] / d**0.5, q * sc[..., None] / d**0.5
+    params = [p.to(dev, dtype).requires_grad_() for p in (v, k, q)]
+    rngs = [np.random.default_rng(s) for s in seeds]
+
+    def draw(n):  # (G, n, ...) tensors, G = number of sequence streams (1 or R)
+        cols = zip(*(_sequences(g, lam, n, context) for g in rngs), strict=True)
+        return [torch.tensor(np.stack(c), dtype=dtype, device=dev) for c in cols]
+
+    def loss_on(state, x_q, y_q):
+        v, k, q = params
+        keys = torch.einsum("gbd,rhd->rbh", state, k) if state.shape[0] == 1 else torch.einsum(
+            "rbd,rhd->rbh", state, k)  # fmt: skip
+        queries = torch.einsum("gbd,rhd->rbh", x_q, q) if x_q.shape[0] == 1 else torch.einsum(
+            "rbd,rhd->rbh", x_q, q)  # fmt: skip
+        y_hat = torch.einsum("rbh,rbh,rh->rb", keys, queries, v)
+        return 0.5 * ((y_q - y_hat) ** 2).mean(1)
+
+    evaluation = draw(eval_sequences)
+    record = np.arange(0, steps + 1, record_every)
+    loss = np.empty((R, record.size))
+    norms = np.empty((R, record.size, heads))
+    diagonals = np.empty((R, record.size, heads, d))
+    for j in range(record.size):
+        with torch.no_grad():
+            loss[:, j] = loss_on(*evaluation).cpu().numpy()
+            v, k, q = params
+            norms[:, j] = (v.abs() * k.norm(dim=-1) * q.norm(dim=-1)).cpu().numpy()
+            diagonals[:, j] = (v[..., None] * k * q).cpu().numpy()
+        if j == record.size - 1:
+            break
+        for _ in range(record_every):
+            grads = torch.autograd.grad(loss_on(*draw(batch)).sum(), params)
+            with torch.no_grad():
+                for p, g in zip(params, grads, strict=True):
+                    p -= lr * g
+    return record, loss, norms, diagonals
 
 
 @reused
@@ -80,15 +176,14 @@ def train_attention(
 
         y_hat = sum_h v_h (1/N) sum_n y_n (k_h' x_n)(q_h' x_q),
 
-    computed in linear attention's associative order (the keys-times-values state first).
+    computed in linear attention's associative order (the keys-times-values state
+    (1/N) sum_n y_n x_n first, drawn directly from its exact law: see ``_sequences``).
     ``init="aligned"``: v_h = k_hh = q_hh = sigma * head_scales[h] (heads = len(lam));
     ``init="random"``: v ~ N(0, sigma^2), k, q ~ N(0, sigma^2 I / d). Each step draws ``batch``
     new sequences (seeded); the recorded loss is on ``eval_sequences`` fixed held-out sequences.
     ``train``: ``steps`` of SGD with step ``lr``; ``seed`` draws the sequences (and the random
     start from seed + 1).
     """
-    import torch
-
     lam = eigenvalues(lam)
     context = context_length(context)
     d = lam.size
@@ -111,55 +206,15 @@ def train_attention(
     ):
         _integer_at_least(value, name, 1)
     train = TrainConfig.resolve(train, lambda: sizes().attention.train)
-    steps, lr, seed = train.require_steps(), train.lr, train.seed
-    dev = train.torch_device()
-    dtype = train.torch_dtype(dev)
-    R = sig.size
-    scale = torch.tensor(sig[:, None] * hs[None, :], dtype=torch.float64)  # (R, H)
-    if init == "aligned":
-        v = scale.clone()
-        k = torch.diag_embed(scale)
-        q = torch.diag_embed(scale)
-    else:
-        g0 = torch.Generator().manual_seed(seed + 1)
-        v = torch.randn(R, heads, generator=g0, dtype=torch.float64) * scale
-        k = torch.randn(R, heads, d, generator=g0, dtype=torch.float64) * scale[..., None] / d**0.5
-        q = torch.randn(R, heads, d, generator=g0, dtype=torch.float64) * scale[..., None] / d**0.5
-    params = [p.to(dev, dtype).requires_grad_() for p in (v, k, q)]
-    gen = torch.Generator().manual_seed(seed)
-    x_eval, y_eval = _sequences(gen, lam, eval_sequences, context, torch, dev, dtype)
-
-    def loss_on(x, y):
-        v, k, q = params
-        state = torch.einsum("bn,bnd->bd", y[:, :-1], x[:, :-1]) / context  # sum_n y_n x_n / N
-        keys = torch.einsum("bd,rhd->rbh", state, k)
-        queries = torch.einsum("bd,rhd->rbh", x[:, -1], q)
-        y_hat = torch.einsum("rbh,rbh,rh->rb", keys, queries, v)
-        return 0.5 * ((y[:, -1] - y_hat) ** 2).mean(1)
-
-    record = np.arange(0, steps + 1, record_every)
-    loss = np.empty((R, record.size))
-    norms = np.empty((R, record.size, heads))
-    diagonals = np.empty((R, record.size, heads, d))
-    for j in range(record.size):
-        with torch.no_grad():
-            loss[:, j] = loss_on(x_eval, y_eval).cpu().numpy()
-            v, k, q = params
-            norms[:, j] = (v.abs() * k.norm(dim=-1) * q.norm(dim=-1)).cpu().numpy()
-            diagonals[:, j] = (v[..., None] * k * q).cpu().numpy()
-        if j == record.size - 1:
-            break
-        for _ in range(record_every):
-            x, y = _sequences(gen, lam, batch, context, torch, dev, dtype)
-            grads = torch.autograd.grad(loss_on(x, y).sum(), params)
-            with torch.no_grad():
-                for p, g in zip(params, grads, strict=True):
-                    p -= lr * g
+    record, loss, norms, diagonals = _attention_runs(
+        lam, sig[:, None] * hs[None, :], [train.seed], heads=heads, context=context, batch=batch,
+        eval_sequences=eval_sequences, init=init, record_every=record_every, train=train,
+    )  # fmt: skip
     return AttentionRun(
         sigmas=sig,
         head_scales=hs,
         steps=record,
-        lr=float(lr),
+        lr=float(train.lr),
         context=context,
         loss=loss,
         head_norms=norms,
@@ -197,32 +252,41 @@ def head_specialisation(
     from ..plateaus import detect_plateaus
     from .closed_forms import attention_targets
 
-    lam_arr = np.asarray(lam, dtype=float)
+    lam_arr = eigenvalues(lam)
+    context = context_length(context)
     seeds = _integer_at_least(seeds, "seeds", 1)
+    sigma = _checks.positive(sigma, "sigma")
+    if sigma > 10:
+        raise ValueError(f"sigma must be a small initial scale in (0, 10], got {sigma}")
+    _integer_at_least(batch, "batch", 1)
+    train = TrainConfig.check(train)
     m_star, _ = attention_targets(lam_arr, context)
-    runs = [
-        train_attention(lam_arr, [sigma], context=context, init="random", batch=batch,
-                        eval_sequences=4096, train=train.replace(seed=train.seed * 1000 + s))
-        for s in range(seeds)
-    ]  # fmt: skip
+    # one batched model, run s reading its own sequences and start: what train_attention with
+    # init="random", sigmas=[sigma], train seed train.seed * 1000 + s gives alone
+    record, loss, _, diagonals = _attention_runs(
+        lam_arr, np.full((seeds, lam_arr.size), float(sigma)),
+        [train.seed * 1000 + s for s in range(seeds)], heads=lam_arr.size, context=context,
+        batch=batch, eval_sequences=4096, init="random", record_every=10, train=train,
+    )  # fmt: skip
+    times = record * train.lr
     d = lam_arr.size
     acquired, carrier = np.full((seeds, d), np.nan), np.empty((seeds, d), dtype=int)
     carrier_share, total = np.empty((seeds, d)), np.empty((seeds, d))
     transitions = []
-    for s, run in enumerate(runs):
-        share = run.head_diagonals[0] / m_star  # (S, heads, d)
+    for s in range(seeds):
+        share = diagonals[s] / m_star  # (S, heads, d)
         tot = share.sum(1)  # (S, d)
         for i in range(d):
             reached = np.nonzero(tot[:, i] >= 0.5)[0]
             if reached.size:
-                acquired[s, i] = run.times[reached[0]]
+                acquired[s, i] = times[reached[0]]
             h = int(np.argmax(np.abs(share[-1, :, i])))
             carrier[s, i], total[s, i] = h, tot[-1, i]
             carrier_share[s, i] = share[-1, h, i] / tot[-1, i] if tot[-1, i] != 0 else np.nan
-        transitions.append(detect_plateaus(run.times, run.loss[0]).transition_times)
+        transitions.append(detect_plateaus(times, loss[s]).transition_times)
     return HeadSpecialisation(
         lam=lam_arr,
-        times=runs[0].times,
+        times=times,
         transitions=transitions,
         acquired=acquired,
         carrier=carrier,

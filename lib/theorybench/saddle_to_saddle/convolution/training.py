@@ -52,13 +52,13 @@ def train_conv_network(
     convolutions of length d, ``channels`` channels) trained by plain gradient descent on
     L = (1/2d) sum_j ||t * e_j - f(e_j)||^2 -- the whitened-input population loss, evaluated on
     the d unit vectors -- from small random starts (kernel entries N(0, sigma^2 / d)), one start
-    per seed (§7.2). The teacher t = conv_teacher(s, d, freqs, train.seed). The layers are torch
-    ``conv1d`` on circularly padded signals, all seeds in one grouped convolution.
+    per seed (§7.2). The teacher t = conv_teacher(s, d, freqs, train.seed). The response to e_j is
+    the end-to-end kernel k = sum_c a_c * w_c rolled by j, so L = ||t - k||^2 / 2: computed with
+    the layers as circulant matrices, all seeds in one batch, the gradient written out by hand.
 
     ``s`` must be strictly decreasing (the frequencies are listed strongest first).
     """
     import torch
-    import torch.nn.functional as F
 
     s = spectrum(s, strictly_decreasing=True)
     train = TrainConfig.resolve(train, lambda: sizes().conv.train)
@@ -76,20 +76,21 @@ def train_conv_network(
     u0 = conv_initial_strength(w0, a0, teacher, freqs)
     dev = train.torch_device()
     dtype = train.torch_dtype(dev)
-    w = torch.tensor(
-        w0.reshape(seeds * channels, 1, d), dtype=dtype, device=dev, requires_grad=True
-    )
-    a = torch.tensor(a0, dtype=dtype, device=dev, requires_grad=True)
-    X = torch.eye(d, dtype=dtype, device=dev)[:, None, :].expand(d, seeds, d)  # the unit vectors
-    Y = torch.tensor(np.stack([np.roll(teacher, j) for j in range(d)]), dtype=dtype, device=dev)
+    w = torch.tensor(w0, dtype=dtype, device=dev)  # (seeds, channels, d)
+    a = torch.tensor(a0, dtype=dtype, device=dev)
+    t = torch.tensor(teacher, dtype=dtype, device=dev)
+    n = np.arange(d)
+    roll = torch.tensor((n[:, None] - n[None, :]) % d, device=dev)  # C(k)[n, m] = k[n - m mod d]
 
-    def conv(x, k, groups):  # circular convolution: (k * x)[n] = sum_i k[i] x[n - i mod d]
-        return F.conv1d(F.pad(x, (d - 1, 0), mode="circular"), k.flip(-1), groups=groups)
+    def loss():  # the response to e_j is the end-to-end kernel rolled by j: L = ||k - t||^2 / 2
+        Ca, Cw = a[..., roll], w[..., roll]  # circulant matrices, (seeds, channels, d, d)
+        k = torch.einsum("scnm,scm->sn", Ca, w)  # k = sum_c a_c * w_c
+        r = k - t
 
-    def loss():
-        out = conv(conv(X, w, seeds), a, seeds)  # (d inputs, seeds, d)
-        L = 0.5 / d * ((out - Y[:, None, :]) ** 2).sum(dim=(0, 2))
-        return L, lambda: [out[0]]  # response to e_0: the end-to-end kernel
+        def grads():  # dL/dw_c = C(a_c)' r, dL/da_c = C(w_c)' r
+            return torch.einsum("scnm,sn->scm", Ca, r), torch.einsum("scnm,sn->scm", Cw, r)
+
+        return 0.5 * (r**2).sum(dim=1), lambda: [k], grads
 
     record, loss_rec, (kernels,) = plain_gd(
         [w, a], loss, steps=steps, lr=lr, record_every=record_every

@@ -49,7 +49,8 @@ def embedded_saddles(
     """Train two-layer linear networks W2 W1 (width ``hidden``) by GD on
     L = 1/2 ||M - W2 W1||_F^2 from a small random start (entries N(0, sigma^2 / fan-in)), one
     teacher M = U diag(s) V' and start per seed; find the plateaus on the loss curve alone
-    (:func:`~theorybench.saddle_to_saddle.plateaus.detect_plateaus`), and at the flattest point of
+    (:func:`~theorybench.saddle_to_saddle.plateaus.detect_plateaus`; all seeds' GD in one batched
+    numpy program), and at the flattest point of
     plateau r (r modes learned) measure the distance of W2 W1 to the truncation M_r = sum_{k<=r} s_k u_k v_k'
     and the smallest eigenvalue of the full Hessian of L in (W1, W2) (torch autograd, then
     numpy's eigvalsh). The theory (§3): the point is a saddle with eigenvalue -s_{r+1}.
@@ -64,12 +65,33 @@ def embedded_saddles(
     steps, lr = train.require_steps(), train.lr
     n = s.size
     out = {k: np.empty((seeds, n)) for k in ("time", "dist", "near", "eig")}
+    # every seed's teacher and start, then plain GD of all seeds at once (numpy, batched):
+    # grad_W1 L = -W2'(M - W2 W1), grad_W2 L = -(M - W2 W1) W1'
+    Ms, Us, Vs, W1, W2 = [], [], [], [], []
     for seed in range(seeds):
         M, U, V = teacher(s, d_in, d_out, train.seed * 1000 + seed)
-        truncations = [U[:, :r] * s[:r] @ V[:, :r].T for r in range(n)]
         rng = np.random.default_rng(train.seed * 1000 + seed + 1)
-        W1 = rng.standard_normal((hidden, d_in)) * sigma / np.sqrt(d_in)
-        W2 = rng.standard_normal((d_out, hidden)) * sigma / np.sqrt(hidden)
+        Ms.append(M), Us.append(U), Vs.append(V)
+        W1.append(rng.standard_normal((hidden, d_in)) * sigma / np.sqrt(d_in))
+        W2.append(rng.standard_normal((d_out, hidden)) * sigma / np.sqrt(hidden))
+    Mb, W1b, W2b = np.stack(Ms), np.stack(W1), np.stack(W2)
+    history = np.empty((seeds, steps + 1, hidden * d_in + d_out * hidden))
+    losses = np.empty((seeds, steps + 1))
+    for t in range(steps + 1):
+        R = Mb - W2b @ W1b
+        losses[:, t] = 0.5 * np.einsum("sij,sij->s", R, R)
+        history[:, t, : hidden * d_in] = W1b.reshape(seeds, -1)
+        history[:, t, hidden * d_in :] = W2b.reshape(seeds, -1)
+        if t == steps:
+            break
+        W1b, W2b = (
+            W1b + lr * W2b.transpose(0, 2, 1) @ R,
+            W2b + lr * R @ W1b.transpose(0, 2, 1),
+        )
+    times = np.arange(steps + 1) * lr
+    for seed in range(seeds):
+        M, U, V = Ms[seed], Us[seed], Vs[seed]
+        truncations = [U[:, :r] * s[:r] @ V[:, :r].T for r in range(n)]
         Mt = torch.tensor(M, dtype=torch.float64)
 
         def loss_of(flat: torch.Tensor, Mt: torch.Tensor = Mt) -> torch.Tensor:
@@ -77,26 +99,15 @@ def embedded_saddles(
             b = flat[hidden * d_in :].reshape(d_out, hidden)
             return 0.5 * ((Mt - b @ a) ** 2).sum()
 
-        flat = torch.tensor(np.concatenate([W1.ravel(), W2.ravel()]), requires_grad=True)
-        history, losses = np.empty((steps + 1, flat.numel())), np.empty(steps + 1)
-        for t in range(steps + 1):
-            L = loss_of(flat)
-            history[t], losses[t] = flat.detach().numpy(), L.item()
-            if t == steps:
-                break
-            (g,) = torch.autograd.grad(L, flat)
-            with torch.no_grad():
-                flat -= lr * g
-        times = np.arange(steps + 1) * lr
-        found = detect_plateaus(times, losses).transition_times
+        found = detect_plateaus(times, losses[seed]).transition_times
         if found.size < n:
             raise RuntimeError(f"seed {seed}: {found.size} transitions found, {n} needed")
         edges = np.concatenate([[0.0], found[:n]])
-        rate = np.abs(np.gradient(losses, times))
+        rate = np.abs(np.gradient(losses[seed], times))
         for r in range(n):  # the flattest point of plateau r, between transitions r and r + 1
             lo, hi = np.searchsorted(times, edges[r]), np.searchsorted(times, edges[r + 1])
             i = int(lo + np.argmin(rate[lo:hi]))
-            p = torch.tensor(history[i])
+            p = torch.tensor(history[seed, i])
             product = (
                 p[hidden * d_in :].reshape(d_out, hidden) @ p[: hidden * d_in].reshape(hidden, d_in)
             ).numpy()

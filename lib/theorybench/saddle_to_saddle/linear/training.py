@@ -64,9 +64,17 @@ def train_linear_network(
     ``init="aligned"``: the balanced aligned start of the theory (u_k(0) = sigma^depth for every
     mode, hidden rotations random); ``init="random"``: i.i.d. N(0, sigma^2) entries, scaled so that
     each layer's typical gain is sigma. Records the loss and the singular values of the
-    end-to-end map every ``record_every`` steps. ``train``: ``steps`` of plain GD with step ``lr``;
-    ``seed`` draws the teacher and the start.
+    end-to-end map every ``record_every`` steps. ``train``: ``steps`` of plain GD with step ``lr``
+    (the gradient written out by hand); ``seed`` draws the teacher and the start.
     """
+    return _train_linear(s, sigmas, depth=depth, hidden=hidden, d_in=d_in, d_out=d_out,
+                         init=init, record_every=record_every, train=train)  # fmt: skip
+
+
+def _train_linear(s, sigmas, *, depth, hidden, d_in, d_out, init, record_every, train,  # noqa: ANN001
+                  singular_values=True) -> LinearRun:  # fmt: skip
+    """:func:`train_linear_network`; ``singular_values=False`` skips recording them (an empty
+    last axis): what a caller that reads only the loss needs."""
     import torch
 
     s = spectrum(s)
@@ -106,14 +114,28 @@ def train_linear_network(
     )
     dev = train.torch_device()
     dtype = train.torch_dtype(dev)
-    Ws = [torch.tensor(w, dtype=dtype, device=dev, requires_grad=True) for w in layers]
+    Ws = [torch.tensor(w, dtype=dtype, device=dev) for w in layers]
     Mt = torch.tensor(M, dtype=dtype, device=dev)
 
-    def loss():
-        W = Ws[0]
+    def loss():  # with its gradient by hand: with R = W_L...W_1 - M,
+        # dL/dW_i = (W_L...W_{i+1})' R (W_{i-1}...W_1)'
+        products = [Ws[0]]  # W_i...W_1
         for w in Ws[1:]:
-            W = w @ W
-        return 0.5 * ((Mt - W) ** 2).sum(dim=(1, 2)), lambda: [torch.linalg.svdvals(W)[:, :n]]
+            products.append(w @ products[-1])
+        R = products[-1] - Mt
+
+        def grads():  # noqa: ANN202
+            out, G = [], R
+            for i in range(len(Ws) - 1, -1, -1):
+                out.append(G @ products[i - 1].transpose(1, 2) if i else G)
+                G = Ws[i].transpose(1, 2) @ G
+            return out[::-1]
+
+        def observed():  # noqa: ANN202
+            W = products[-1]
+            return [torch.linalg.svdvals(W)[:, :n] if singular_values else W[:, :0, 0]]
+
+        return 0.5 * (R**2).sum(dim=(1, 2)), observed, grads
 
     record, loss, (svals,) = plain_gd(Ws, loss, steps=steps, lr=lr, record_every=record_every)
     return LinearRun(sigmas=sig, steps=record, loss=loss, singular_values=svals, lr=lr, u0=u0)
@@ -165,9 +187,9 @@ def width_sweep(
     found = np.empty((widths.size, seeds, s.size))
     u0 = np.empty_like(found)
     for i, h in enumerate(widths.tolist()):
-        run = train_linear_network(
-            s, [sigma] * seeds, hidden=h, d_in=d_in, d_out=d_out, init="random",
-            record_every=2, train=train,
+        run = _train_linear(
+            s, [sigma] * seeds, depth=2, hidden=h, d_in=d_in, d_out=d_out, init="random",
+            record_every=2, train=train, singular_values=False,
         )  # fmt: skip
         for j in range(seeds):
             times = detect_plateaus(run.steps * run.lr, run.loss[j]).transition_times

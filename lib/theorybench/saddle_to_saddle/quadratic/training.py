@@ -67,13 +67,20 @@ def train_quadratic_network(
     W0 = np.sqrt(2) * sigma * c[None, :, None] * U
     dev = train.torch_device()
     dtype = train.torch_dtype(dev)
-    a = torch.tensor(a0, dtype=dtype, device=dev, requires_grad=True)
-    W = torch.tensor(W0, dtype=dtype, device=dev, requires_grad=True)
+    a = torch.tensor(a0, dtype=dtype, device=dev)
+    W = torch.tensor(W0, dtype=dtype, device=dev)
     A = s * torch.eye(d, dtype=dtype, device=dev)
 
-    def loss():
+    def loss():  # with its gradient by hand (R = M - A): dL/da_h = 2 w_h'Rw_h,
+        # dL/dw_h = 2 a_h (R + R') w_h
         M = torch.einsum("bh,bhi,bhj->bij", a, W, W)
-        return ((A - M) ** 2).sum(dim=(1, 2)), lambda: [M]
+        R = M - A
+
+        def grads():  # noqa: ANN202
+            return (2 * torch.einsum("bhi,bij,bhj->bh", W, R, W),
+                    2 * a[..., None] * torch.einsum("bij,bhj->bhi", R + R.transpose(1, 2), W))  # fmt: skip
+
+        return (R**2).sum(dim=(1, 2)), lambda: [M], grads
 
     record, loss_rec, (Ms,) = plain_gd([a, W], loss, steps=steps, lr=lr, record_every=record_every)
     with torch.no_grad():

@@ -22,6 +22,7 @@ from .closed_forms import (
     relu_unit_curvature,
     single_unit_fixed_points,
 )
+from .training import _relu_loss
 
 __all__ = [
     "RAMP_FAMILY",
@@ -147,17 +148,13 @@ def train_relu_teachers(
     start = np.random.default_rng(train.seed).standard_normal((3, T * seeds, width)) * sigma
     dev = train.torch_device()
     dtype = train.torch_dtype(dev)
-    w, b, a = (torch.tensor(p, dtype=dtype, device=dev, requires_grad=True) for p in start)
+    w, b, a = (torch.tensor(p, dtype=dtype, device=dev) for p in start)
     X = torch.tensor(x, dtype=dtype, device=dev)
     Yt = torch.tensor(np.repeat(Y, seeds, axis=0), dtype=dtype, device=dev)
-
-    def loss():
-        f = torch.einsum("snh,sh->sn", torch.relu(X[None, :, None] * w[:, None] + b[:, None]), a)
-        return 0.5 * ((f - Yt) ** 2).mean(dim=1), lambda: [w.clone(), b.clone(), a.clone()]
-
     record, loss_rec, (wr, br, ar) = plain_gd(
-        [w, b, a], loss, steps=steps, lr=lr, record_every=record_every
-    )
+        [w, b, a], lambda: _relu_loss(X, Yt, w, b, a), steps=steps, lr=lr,
+        record_every=record_every,
+    )  # fmt: skip
     R = record.size
     W = np.stack([wr, br], axis=-1).reshape(T, seeds, R, width, 2)
     return ReluFamilyRun(x, Y, kept, sigma, lr, record * lr,

@@ -37,6 +37,30 @@ RELU_TRAIN = CI.relu.train
 CONV_RELU_TRAIN = CI.conv_relu.train
 
 
+def _relu_loss(X, Y, w, b, a):  # noqa: ANN001, ANN201
+    """plain_gd's ``loss`` for a batch of two-layer ReLU networks on one-dimensional inputs X (N,):
+    f_s(x) = sum_h a_sh relu(w_sh x + b_sh) against Y (S, N), L_s = (1/2N) sum_n (Y_sn - f_s)^2,
+    with its gradient by hand: r = (f - Y)/N; dL/da_h = sum_n r_n relu(pre_nh),
+    (dL/dw_h, dL/db_h) = a_h sum_n r_n 1[pre_nh > 0] (x_n, 1) (autograd's relu derivative)."""
+    import torch
+
+    with torch.no_grad():
+        pre = X[None, :, None] * w[:, None] + b[:, None]  # (S, N, H)
+        h = torch.relu(pre)
+        f = torch.bmm(h, a[..., None])[..., 0]
+        diff = f - Y
+        L = 0.5 * (diff**2).mean(dim=1)
+
+    def grads():  # noqa: ANN202
+        with torch.no_grad():
+            r = (diff / X.shape[0])[:, None]  # (S, 1, N)
+            mask = torch.sign(h)  # 1[pre > 0] (h = relu(pre) >= 0)
+            gw = torch.bmm(r * X, mask)[:, 0] * a  # a_h sum_n r_n 1[pre_nh > 0] x_n
+            return gw, torch.bmm(r, mask)[:, 0] * a, torch.bmm(r, h)[:, 0]
+
+    return L, lambda: [w.clone(), b.clone(), a.clone()], grads
+
+
 @dataclass(frozen=True)
 class UnitRun:
     """What a ReLU run records (data only; relu.analysis reads it): augmented inputs Z (N, m) --
@@ -97,16 +121,11 @@ def train_relu_network(
     start = rng.standard_normal((3, seeds, width)) * sigma
     dev = train.torch_device()
     dtype = train.torch_dtype(dev)
-    w, b, a = (torch.tensor(p, dtype=dtype, device=dev, requires_grad=True) for p in start)
+    w, b, a = (torch.tensor(p, dtype=dtype, device=dev) for p in start)
     X = torch.tensor(x, dtype=dtype, device=dev)
-    Y = torch.tensor(y, dtype=dtype, device=dev)
-
-    def loss():
-        f = torch.einsum("snh,sh->sn", torch.relu(X[None, :, None] * w[:, None] + b[:, None]), a)
-        return 0.5 * ((f - Y) ** 2).mean(dim=1), lambda: [w.clone(), b.clone(), a.clone()]
-
+    Y = torch.tensor(np.broadcast_to(y, (seeds, y.size)), dtype=dtype, device=dev)
     record, loss_rec, (wr, br, ar) = plain_gd(
-        [w, b, a], loss, steps=steps, lr=lr, record_every=record_every
+        [w, b, a], lambda: _relu_loss(X, Y, w, b, a), steps=steps, lr=lr, record_every=record_every
     )
     W = np.stack([wr, br], axis=-1)
     Z = np.stack([x, np.ones_like(x)], axis=1)
@@ -142,8 +161,8 @@ def train_conv_relu_network(
     plain gradient descent on L = (1/2N) sum over signals and positions of (y - f)^2 (§10.2).
     The teacher is the same network with ``kernels`` (rows: two weights then the bias) and output
     weights ``strengths``; the inputs are ``n_signals`` Gaussian signals of length ``d`` drawn
-    from train.seed. Every weight starts N(0, sigma^2), one start per seed; the layers are torch
-    ``conv1d`` on circularly padded signals, all seeds in one grouped convolution."""
+    from train.seed. Every weight starts N(0, sigma^2), one start per seed; the
+    convolution is computed on the circular patches (circular_patches), all seeds in one batch."""
 
     V, A, sizes_ = _conv_relu_inputs(kernels, strengths, n_signals, d, channels, seeds, sigma,
                                      record_every)  # fmt: skip
@@ -170,14 +189,16 @@ def _conv_relu_inputs(kernels, strengths, n_signals, d, channels, seeds, sigma, 
 
 def _conv_relu_runs(V, A, masters, n_signals, d, channels, seeds, sigma, record_every, *, train):  # noqa: ANN001, ANN202
     """One torch model for every master seed: master m draws its signals and then its starts
-    from default_rng(m), exactly as a run of its own; its seeds are groups of one grouped
-    convolution beside the other masters' (gradients of one group do not touch another)."""
+    from default_rng(m), exactly as a run of its own; its seeds are runs of one batched model
+    beside the other masters' (gradients of one run do not touch another).
+
+    The convolution is computed on the circular patches: channel c's pre-activation at a
+    signal's position p is (w_c, b_c) . (x_p, x_{p+1}, 1), one batched matrix product over all
+    patches (what a circular conv1d with a bias computes, far cheaper to differentiate)."""
     import torch
-    import torch.nn.functional as F
 
     steps, lr = train.require_steps(), train.lr
     M = len(masters)
-    B = M * seeds  # groups: master-major
     draws = []
     for m in masters:
         rng = np.random.default_rng(m)
@@ -185,34 +206,35 @@ def _conv_relu_runs(V, A, masters, n_signals, d, channels, seeds, sigma, record_
         draws.append((signals, rng.standard_normal((seeds, channels, 4)) * sigma))
     Zs = [circular_patches(sig, 2) for sig, _ in draws]
     ys = [np.maximum(Z @ V.T, 0.0) @ A for Z in Zs]
-    start = np.concatenate([st for _, st in draws])  # (B, channels, 4)
+    start = np.concatenate([st for _, st in draws])  # (M * seeds, channels, 4): master-major
     dev = train.torch_device()
     dtype = train.torch_dtype(dev)
-    w = torch.tensor(start[..., :2].reshape(B * channels, 1, 2), dtype=dtype, device=dev,
-                     requires_grad=True)  # fmt: skip
-    b = torch.tensor(start[..., 2].ravel(), dtype=dtype, device=dev, requires_grad=True)
-    a = torch.tensor(start[..., 3].reshape(B, channels, 1), dtype=dtype, device=dev,
-                     requires_grad=True)  # fmt: skip
-    sig = np.repeat(np.stack([s for s, _ in draws], axis=1), seeds, axis=1)  # (n, B, d)
-    X = F.pad(torch.tensor(sig, dtype=dtype, device=dev), (0, 1), mode="circular")
-    Y = torch.tensor(np.repeat(np.stack([y.reshape(n_signals, d) for y in ys], axis=1), seeds,
-                                axis=1), dtype=dtype, device=dev)  # fmt: skip
+    W = torch.tensor(start[..., :3].transpose(0, 2, 1), dtype=dtype, device=dev)  # (B, 3, C)
+    a = torch.tensor(start[..., 3:], dtype=dtype, device=dev)  # (B, C, 1)
+    Zb = torch.tensor(np.repeat(np.stack(Zs), seeds, axis=0), dtype=dtype, device=dev)  # (B, P, 3)
+    Y = torch.tensor(np.repeat(np.stack(ys), seeds, axis=0), dtype=dtype, device=dev)  # (B, P)
 
-    def loss():
-        hidden = torch.relu(F.conv1d(X, w, b, groups=B))  # (n, B * channels, d)
-        out = F.conv1d(hidden, a, groups=B)  # (n, B, d)
-        L = 0.5 * ((out - Y) ** 2).mean(dim=(0, 2))
-        return L, lambda: [
-            torch.cat([w.reshape(B, channels, 2), b.reshape(B, channels, 1)], -1),
-            a.reshape(B, channels).clone(),
-        ]
+    def loss():  # with its gradient by hand, as _relu_loss's
+        with torch.no_grad():
+            pre = torch.bmm(Zb, W)  # (B, P, C)
+            h = torch.relu(pre)
+            diff = torch.bmm(h, a)[..., 0] - Y  # (B, P)
+            L = 0.5 * (diff**2).mean(dim=1)
 
-    record, loss_rec, (W, ar) = plain_gd(
-        [w, b, a], loss, steps=steps, lr=lr, record_every=record_every
-    )
+        def grads():  # noqa: ANN202
+            with torch.no_grad():
+                r = (diff / diff.shape[1])[..., None]  # (B, P, 1)
+                mask = torch.sign(h)  # 1[pre > 0]
+                gW = torch.bmm((Zb * r).transpose(1, 2), mask) * a.transpose(1, 2)
+                return gW, torch.bmm(h.transpose(1, 2), r)
+
+        return L, lambda: [W.transpose(1, 2).clone(), a[..., 0].clone()], grads
+
+    record, loss_rec, (Wr, ar) = plain_gd([W, a], loss, steps=steps, lr=lr,
+                                          record_every=record_every)  # fmt: skip
     part = [slice(k * seeds, (k + 1) * seeds) for k in range(M)]
     return tuple(
-        ConvReluRun(Zs[k], ys[k], sigma, lr, record * lr, loss_rec[part[k]], W[part[k]],
+        ConvReluRun(Zs[k], ys[k], sigma, lr, record * lr, loss_rec[part[k]], Wr[part[k]],
                     ar[part[k]], draws[k][0], V, A)
         for k in range(M)
     )  # fmt: skip
