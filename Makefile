@@ -22,6 +22,9 @@ JOBS   ?= $(shell $(PYTHON) -c 'import os; print(os.cpu_count() or 1)')
 # by nbval (numbers sanitised), its numbers within the cell's tolerance by tests/nbval_book.py,
 # which also stores nbval's execution in the jupyter-cache the book reads (one execution per change)
 NBVAL  := --nbval-lax --nbval-current-env --nbval-sanitize-with tools/nbval_sanitize.cfg
+# a pytest worker (one per core) and the notebook kernels it starts compute on one thread: torch's
+# and OpenBLAS's (numpy and scipy start a BLAS thread per core otherwise, which two workers share)
+ONE_THREAD := THEORYBENCH_TORCH_THREADS=1 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 # torch threads per process: half the cores (theorybench.device.torch_threads), so two notebook
 # kernels, or a notebook beside the tests, never oversubscribe the machine
 export MPLBACKEND := Agg
@@ -61,11 +64,11 @@ lint: $(STAMP)  ## ruff
 	$(BIN)/ruff format --check lib tests bench tools book/_ext
 
 unit: $(STAMP)  ## unit, property and symbolic tests of lib/ + every notebook (nbval), on every core
-	THEORYBENCH_TORCH_THREADS=1 $(BIN)/python -m pytest -m "not browser" -n $(JOBS) \
+	$(ONE_THREAD) $(BIN)/python -m pytest -m "not browser" -n $(JOBS) \
 	    --dist loadscope --durations=25 tests $(NBVAL) notebooks
 
 nbval: $(STAMP)  ## nbval alone: it executes every notebook itself, cell by cell
-	THEORYBENCH_TORCH_THREADS=1 $(BIN)/python -m pytest -m "not browser" -n $(JOBS) \
+	$(ONE_THREAD) $(BIN)/python -m pytest -m "not browser" -n $(JOBS) \
 	    --dist loadscope $(NBVAL) notebooks
 
 book-strict: $(STAMP) vendor  ## the book build with warnings as errors (from scratch)
