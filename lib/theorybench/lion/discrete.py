@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .. import _checks
-from .kappa import Kappa, get_kappa, kappa_doc
+from .kappa import _TRUSTED_NUMPY, Kappa, get_kappa, kappa_doc
 
 __all__ = [
     "LionTrajectory",
@@ -235,9 +235,11 @@ def lion_run(
     ms = np.empty((steps + 1, x.size))
     xs[0], ms[0] = x, m
     for t in range(steps):
+        # checked once above and each step's gradient here: K's gradient trusts its input
         x, m, _, _ = _lion_k_update(
-            x, m, _gradient(grad_f, x), lr=lrs[t], beta1=beta1, beta2=beta2, lam=lam, kappa=k
-        )
+            x, m, _gradient(grad_f, x), lr=lrs[t], beta1=beta1, beta2=beta2, lam=lam, kappa=k,
+            xp=_TRUSTED_NUMPY,
+        )  # fmt: skip
         xs[t + 1], ms[t + 1] = x, m
     return LionTrajectory(xs=xs, ms=ms, lrs=lrs)
 

@@ -6,6 +6,7 @@ domain of K* is the constraint set and its value on that domain the regulariser.
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -30,6 +31,13 @@ KAPPA_PARAM = """kappa : str or Kappa
         The convex function K: ``"l1"`` (sign Lion), ``"l2"``, ``"linf"``, ``"sq"``, ``"huber"``,
         ``"lp"`` (Lion-lp; ``Kappa("lp", p=...)`` for another exponent than 1.5) or
         ``"nuclear"`` (Muon; ``Kappa("nuclear", shape=(r, c))`` for flattened r x c matrices)."""
+
+
+#: numpy, for a point the caller has already checked (a finite 1-D float array): with
+#: ``xp=_TRUSTED_NUMPY`` :meth:`Kappa.grad` skips its own check and computes exactly as with numpy
+#: (the inner loop of :func:`~theorybench.lion.discrete.lion_run`, whose momentum is finite by
+#: construction once each step's gradient is checked)
+_TRUSTED_NUMPY = types.SimpleNamespace(sign=np.sign, clip=np.clip, linalg=np.linalg)
 
 
 def _size(x: Any) -> int:

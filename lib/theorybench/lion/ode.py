@@ -34,7 +34,7 @@ from .discrete import (
     _lion_k_update,
     _value,
 )
-from .kappa import Kappa, get_kappa, kappa_doc
+from .kappa import _TRUSTED_NUMPY, Kappa, get_kappa, kappa_doc
 
 __all__ = [
     "LionODEParams",
@@ -144,6 +144,11 @@ def lion_ode_rhs(
     k = get_kappa(kappa)
     x, m, grad_fx = (_as_vector(v, n) for v, n in ((x, "x"), (m, "m"), (grad_fx, "grad_fx")))
     _same_shape(x=x, m=m, grad_fx=grad_fx)
+    return _rhs(x, m, grad_fx, p, k)
+
+
+def _rhs(x: Array, m: Array, grad_fx: Array, p: LionODEParams, k: Kappa) -> tuple[Array, Array]:
+    """:func:`lion_ode_rhs` on checked inputs (the integrator's inner loop checks once)."""
     push = p.alpha * grad_fx + p.gamma * m
     return k.grad(m - p.eps * push) - p.lam * x, -push
 
@@ -194,10 +199,15 @@ def integrate_lion_ode(
     if (t_eval[-1] - t_eval[0]) * max(p.alpha, p.gamma, p.lam) > 1e5:
         raise ValueError("t_eval must span at most 1e5 time constants 1/max(alpha, gamma, lam)")
     d = x0.size
+    k = get_kappa(kappa)
 
     def rhs(_t: float, z: Array) -> Array:
+        # the state comes from the solver (finite float vectors of length d): only grad f is
+        # checked at every call, the rest once above
         x, m = z[:d], z[d:]
-        dx, dm = lion_ode_rhs(x, m, grad_f(x), p, kappa)
+        g = _as_vector(grad_f(x), "grad_fx")
+        _same_shape(x=x, grad_fx=g)
+        dx, dm = _rhs(x, m, g, p, k)
         return np.concatenate([dx, dm])
 
     sol = integrate.solve_ivp(
@@ -247,6 +257,11 @@ def lyapunov_H(
     _same_shape(x=x, m=m)
     if fx.shape != x.shape[:-1]:
         raise ValueError(f"fx must have one entry per point of x ({x.shape[:-1]}), got {fx.shape}")
+    return _lyapunov_H(x, m, fx, p, k)
+
+
+def _lyapunov_H(x: Array, m: Array, fx: Array, p: LionODEParams, k: Kappa) -> Array:
+    """:func:`lyapunov_H` on checked inputs."""
     kstar = k.conj(p.lam * x)
     c = p.c
     with np.errstate(invalid="ignore"):  # inf - finite stays inf; nothing else can be nan
@@ -347,12 +362,22 @@ def discrete_dissipation(
         raise ValueError(
             f"x, m and grad_fx must have one shape, got {x.shape}, {m.shape}, {g.shape}"
         )
+    return _dissipation_step(x, m, g, p, k, lr, beta1, beta2, lam)
+
+
+def _dissipation_step(
+    x: Array, m: Array, g: Array, p: LionODEParams, k: Kappa, lr: float, beta1: float,
+    beta2: float, lam: float,
+) -> tuple[Array, Array, float, float]:  # fmt: skip
+    """:func:`discrete_dissipation` on checked inputs (finite vectors of one shape, p its
+    ode_params): K's gradient trusts its finite arguments, the same arithmetic unchecked."""
     x1, m1, m_tilde, v = _lion_k_update(
-        x, m, g, lr=lr, beta1=beta1, beta2=beta2, lam=lam, kappa=k, implicit_decay=True
-    )
+        x, m, g, lr=lr, beta1=beta1, beta2=beta2, lam=lam, kappa=k, implicit_decay=True,
+        xp=_TRUSTED_NUMPY,
+    )  # fmt: skip
     c = p.c
     t1 = (p.gamma + c * p.lam) * float((m_tilde - k.conj_grad(p.lam * x1)) @ (v - p.lam * x1))
-    t2 = c / (p.eps - lr) * float((m_tilde - m1) @ (v - k.grad(m1)))
+    t2 = c / (p.eps - lr) * float((m_tilde - m1) @ (v - k.grad(m1, xp=_TRUSTED_NUMPY)))
     return x1, m1, t1, t2
 
 
@@ -416,6 +441,8 @@ def discrete_lyapunov_run(
     steps = _checks.integer_at_least(steps, "steps", 1)
     L = _checks.non_negative(smoothness, "smoothness")
     p = ode_params(lr, beta1, beta2, lam)
+    if not beta1 < beta2:
+        raise ValueError(f"beta1 must be < beta2 for the discrete result, got {beta1}, {beta2}")
     k = get_kappa(kappa)
     x, m = _as_vector(x0, "x0"), _as_vector(m0, "m0")
     _same_shape(x0=x, m0=m)
@@ -425,14 +452,14 @@ def discrete_lyapunov_run(
             "x0 must lie in the constraint ball ||lam x0|| <= 1 of K (H is infinite outside)"
         )
     t1s, t2s, allowance = np.empty(steps), np.empty(steps), np.empty(steps)
-    for t in range(steps):
-        x1, m, t1s[t], t2s[t] = discrete_dissipation(
-            x, m, _gradient(grad_f, x), lr=lr, beta1=beta1, beta2=beta2, lam=lam, kappa=k
+    for t in range(steps):  # checked once above; each step checks f's value and gradient
+        x1, m, t1s[t], t2s[t] = _dissipation_step(
+            x, m, _gradient(grad_f, x), p, k, lr, beta1, beta2, lam
         )
         allowance[t] = p.alpha * L / 2 * float((x1 - x) @ (x1 - x))
         x = x1
         xs.append(x)
-        H.append(float(lyapunov_H(x, m, _value(f, x), p, k)))
+        H.append(float(_lyapunov_H(x, m, np.array(_value(f, x)), p, k)))
     return DiscreteLyapunovRun(
         xs=np.array(xs),
         H=np.array(H),
