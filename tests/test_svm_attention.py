@@ -398,13 +398,15 @@ def test_kq_limit_does_not_depend_on_how_the_step_is_normalised(direction, recor
 
 def test_no_kq_run_stops_early_at_either_scale() -> None:
     """The log-domain gradient keeps every (K, Q) run going for its whole budget (the ci and the
-    full number of steps), where the linear-domain gradient underflowed after ~600-900 steps."""
+    full number of steps), where the linear-domain gradient underflowed after ~600-900 steps.
+    The budget only sets how long a run goes on (each step is the same whatever the budget), so
+    one run of the longer, full budget checks both: the ci run is its first steps."""
     data = [sa.synthetic_instance(6, 8, 10, seed=k) for k in range(4)]
     X, Y, Z, v = (np.stack(a) for a in zip(*data, strict=True))
-    for which in ("ci", "full"):
-        train = sa.sizes(which).train
-        run = sa.train_gd(X, Y, Z, v, param="KQ", init_scale=0.01, records=2, train=train)
-        assert run.completed().all(), run.stopped
+    ci, full = sa.sizes("ci").train, sa.sizes("full").train
+    assert ci.replace(steps=full.steps) == full  # the same run, only longer
+    run = sa.train_gd(X, Y, Z, v, param="KQ", init_scale=0.01, records=2, train=full)
+    assert run.completed().all(), run.stopped
 
 
 def test_stable_gradient_matches_autograd() -> None:
@@ -562,6 +564,30 @@ def test_infeasible_problem_names_the_blocking_samples() -> None:
         sa.att_svm(X, Z, opt)
     assert info.value.blocking == [1, 3]
     assert isinstance(info.value, ValueError)
+
+
+def test_feasibility_certificate_agrees_with_the_lp() -> None:
+    """_feasible's shortcut (a W with every margin > 0, from the Gram system) against the HiGHS
+    LP alone, on raw random draws (no redraws, so infeasible ones too) where both answers occur:
+    d^2 below, near and above the n (T - 1) margins."""
+    from scipy.optimize import linprog
+    from theorybench.svm_attention.model import _feasible, _scaled_rows
+
+    answers = set()
+    for d in (3, 4, 5, 6, 7, 10):
+        rng = np.random.default_rng(d)
+        for _ in range(25):
+            X = rng.standard_normal((6, 8, d))
+            X /= np.linalg.norm(X, axis=2, keepdims=True)
+            Z = rng.standard_normal((6, d))
+            Z /= np.linalg.norm(Z, axis=1, keepdims=True)
+            opt = rng.integers(0, 8, size=6)
+            A = _scaled_rows(X, Z, opt)[0]
+            lp = linprog(np.zeros(A.shape[1]), A_ub=-A, b_ub=-np.ones(A.shape[0]),
+                         bounds=(None, None), method="highs").status == 0  # fmt: skip
+            assert _feasible(X, Z, opt) == lp
+            answers.add(lp)
+    assert answers == {True, False}
 
 
 _X, _Y, _Z, _V = sa.synthetic_instance(3, 4, 5, seed=1)

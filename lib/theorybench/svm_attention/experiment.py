@@ -64,7 +64,7 @@ def _constants(X, Y, v):
     return gamma, gap, mask
 
 
-def _gradient(X, Y, Z, v, W, constants=None):
+def _gradient(X, Y, Z, v, W, constants=None, with_loss=True):
     """dL/dW of the logistic loss in the log domain (§3), returned as (G e^{-M}, M, loss, a) with
     M the per-instance log of its largest term, so that a saturated softmax never underflows it.
 
@@ -75,7 +75,8 @@ def _gradient(X, Y, Z, v, W, constants=None):
     and every weight sigma(-m_i) a_it a_is is formed as exp(log sigma(-m_i) + log a_it + log a_is
     - M). Normalised GD needs only the direction, which this keeps exact after the true gradient
     (of order e^{-margin ||W||}) has left the floating-point range. ``constants`` is
-    ``_constants(X, Y, v)`` when the caller keeps it across steps. The contractions are batched
+    ``_constants(X, Y, v)`` when the caller keeps it across steps; ``with_loss=False`` skips
+    the loss (returned as None) on steps that do not record it. The contractions are batched
     matrix products: scores x_t' (W z), and G = sum_i (sum_t c_it x_it) z_i'."""
     import torch
 
@@ -94,7 +95,7 @@ def _gradient(X, Y, Z, v, W, constants=None):
     c = (torch.exp(log_w - M[..., None, None, None]) * gap).sum(-1)  # (..., n, T)
     cx = torch.matmul(c[..., None, :], X)[..., 0, :]  # (..., n, d): sum_t c_it x_it
     grad = torch.matmul(cx.transpose(-1, -2), Z) / -X.shape[-3]
-    loss = torch.nn.functional.softplus(-margin).mean(-1)
+    loss = torch.nn.functional.softplus(-margin).mean(-1) if with_loss else None
     return grad, M, loss, a
 
 
@@ -249,11 +250,13 @@ def _descend(
     alive = torch.ones(B, dtype=torch.bool, device=dev)
     stopped = np.full(B, steps)
     j = 0
+    all_alive = True
     constants = _constants(t["X"], t["Y"], t["v"])
     for step in tqdm(range(steps + 1), disable=not train.progress, desc="GD", leave=False):
         W = params[0] if param == "W" else params[0] @ params[1].transpose(-1, -2)
-        G, log_scale, loss, a = _gradient(t["X"], t["Y"], t["Z"], t["v"], W, constants)
-        if step == record[j]:
+        rec = step == record[j]
+        G, log_scale, loss, a = _gradient(t["X"], t["Y"], t["Z"], t["v"], W, constants, rec)
+        if rec:
             Ws[:, j], losses[:, j], att[:, j] = W.cpu().numpy(), loss.cpu().numpy(), a.cpu().numpy()
             j += 1
             if j == record.size:
@@ -272,6 +275,14 @@ def _descend(
             true_scale = torch.exp(log_scale)
             ok = torch.isfinite(joint) & (joint * true_scale > 0)
             scales = [lr * true_scale] * len(grads)
+        if all_alive and bool(ok.all()):  # the usual step: every instance moves (no masking)
+            new = [
+                p - sc[:, None, None] * g for p, g, sc in zip(params, grads, scales, strict=True)
+            ]
+            W_new = new[0] if param == "W" else new[0] @ new[1].transpose(-1, -2)
+            if bool(torch.isfinite(W_new).all()):  # bitwise the masked step below, in fewer ops
+                params = new
+                continue
         new = []
         for p, g, sc in zip(params, grads, scales, strict=True):
             sc = torch.nan_to_num(sc * (alive & ok), nan=0.0, posinf=0.0)
@@ -281,8 +292,8 @@ def _descend(
         for i in torch.nonzero(alive & ~ok).flatten().tolist():
             stopped[i] = step
         alive &= ok
-        for p, q in zip(params, new, strict=True):
-            p.copy_(torch.where(alive[:, None, None], q, p))
+        all_alive = bool(alive.all())
+        params = [torch.where(alive[:, None, None], q, p) for p, q in zip(params, new, strict=True)]
     return GDRun(steps=record, W=Ws, loss=losses, attention=att, stopped=stopped)
 
 
