@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 from theorybench import langevin_averaging as la
-from theorybench.langevin_averaging.experiment import _dhe, _he
+from theorybench.langevin_averaging.experiment import _dhe, _he, _langevin, _sgd_step_sizes
 from theorybench.training import TrainConfig
 
 ROOT2PI = math.sqrt(2 * math.pi)
@@ -385,7 +385,9 @@ def test_long_hot_chain_average_points_along_the_partial_trace() -> None:
     with the partial trace u of the same data and beats the last iterate by >= 0.1 (the hot limit
     itself is only 0.61 here, so the gap cannot be large)."""
     X, y, w_star = la.single_index_data(400, 32, 3, runs=8, seed=4)
-    run = la.langevin(X, y, w_star, 3, beta=8.0, train=TrainConfig(steps=12000, lr=0.05))
+    # la.langevin's chain without the (unread) running second moment: the same numbers
+    run = _langevin(X, y, w_star, 3, beta=8.0, burn_in=500, moment=1, records=60, batch=None,
+                    train=TrainConfig(steps=12000, lr=0.05), second_moment=False)  # fmt: skip
     u = la.high_temperature_estimate(X, y, 3).numpy()
     assert np.mean(np.sum(run.estimate * u, 1)) >= 0.7
     assert run.average_overlap[:, -1].mean() >= run.iterate_overlap[:, -1].mean() + 0.1
@@ -501,6 +503,26 @@ def test_warm_start_pipeline_scales_better_than_the_average_alone(master, record
                     "smallest d the pipeline needs more samples")  # fmt: skip
     assert pipe.value < alone.value
     assert pipe.thresholds[0] > alone.thresholds[0]
+
+
+def test_sgd_pass_recorded_at_a_grid_is_the_full_pass_there() -> None:
+    """sgd_sweep's pass records the overlap only at its grid: the same numbers as the pass that
+    records every sample (bit for bit), NaN in between; and the chain without its running second
+    moment is la.langevin's chain, bit for bit."""
+    grid = np.array([3, 700, 1024, 1025, 2100])
+    full = _sgd_step_sizes(2100, 8, 4, [0.05, 0.2], 4, 7)
+    at = _sgd_step_sizes(2100, 8, 4, [0.05, 0.2], 4, 7, at=grid)
+    np.testing.assert_array_equal(at[..., grid], full[..., grid])
+    np.testing.assert_array_equal(at[..., 0], full[..., 0])
+    assert np.isnan(np.delete(at, np.r_[0, grid], axis=-1)).all()
+    X, y, w = la.single_index_data(50, 6, 3, runs=3, seed=1, dtype="float32")
+    cfg = TrainConfig(steps=200, lr=0.1, dtype="float32")
+    ref = la.langevin(X, y, w, 3, beta=3.0, burn_in=20, train=cfg)
+    run = _langevin(X, y, w, 3, beta=3.0, burn_in=20, moment=1, records=60, batch=None,
+                    train=cfg, second_moment=False)  # fmt: skip
+    for name in ("iterate_overlap", "mean_overlap", "estimate"):
+        np.testing.assert_array_equal(getattr(run, name), getattr(ref, name))
+    assert np.isnan(run.second_moment_overlap).all()
 
 
 def test_threshold_exponent_recovers_a_known_exponent() -> None:

@@ -291,24 +291,21 @@ def _sgd_step(w, x, y, k: int, lr):
     return w / np.sqrt(np.einsum("...d,...d->...", w, w))[..., None]
 
 
-def _sgd_stream(w, stream, n: int, k: int, lr, ws):
+def _sgd_stream(w, stream, n: int, k: int, lr, ws, at=None):
     """One pass of :func:`_sgd_steps` over the next ``n`` samples of ``stream`` (a
     :class:`SingleIndexStream`, or a list of them whose samples go to the leading axis of w)
     from the unit rows w (..., runs, d) (other leading axes, e.g. one per step size in ``lr``,
-    share the samples). Returns (overlap trajectory (..., runs, n + 1), final w)."""
+    share the samples). Returns (overlap trajectory (..., runs, n + 1), final w). With ``at``
+    (sample counts in [1, n], n among them) the overlap is computed only after those samples
+    (and at 0); the other entries of the trajectory are NaN, the recorded ones are the same
+    numbers as with every step recorded."""
     w = w / np.sqrt(np.einsum("...d,...d->...", w, w))[..., None]
+    if at is not None:
+        return _sgd_stream_at(w, stream, n, k, lr, ws, np.asarray(at, dtype=np.int64))
     overlap = np.empty((*w.shape[:-1], n + 1))
     overlap[..., 0] = np.abs(np.einsum("...d,...d->...", w, ws))
     i = 0
-    if isinstance(stream, SingleIndexStream):
-        chunks = ((Xt.cpu().numpy(), yt.cpu().numpy()) for Xt, yt in stream.take(n))
-    else:  # the streams side by side: their blocks have the same sizes
-        chunks = (
-            (np.stack([X.cpu().numpy() for X, _ in parts])[:, None],
-             np.stack([y.cpu().numpy() for _, y in parts])[:, None])
-            for parts in zip(*(st.take(n) for st in stream), strict=True)
-        )  # fmt: skip
-    for X, y in chunks:
+    for X, y in _sgd_chunks(stream, n):
         w = _sgd_steps(w, X, y, k, lr, ws, overlap, i + 1)
         i += X.shape[-2]
     if not np.all(np.isfinite(overlap)):
@@ -316,13 +313,51 @@ def _sgd_stream(w, stream, n: int, k: int, lr, ws):
     return overlap, w
 
 
-def _sgd_step_sizes(n: int, d: int, k: int, lrs, runs: int, seed):
+def _sgd_chunks(stream, n: int):
+    """The next ``n`` samples of ``stream`` (or of a list of streams, side by side: their blocks
+    have the same sizes) as numpy chunks (X (..., m, d), y (..., m))."""
+    if isinstance(stream, SingleIndexStream):
+        return ((Xt.cpu().numpy(), yt.cpu().numpy()) for Xt, yt in stream.take(n))
+    return (
+        (np.stack([X.cpu().numpy() for X, _ in parts])[:, None],
+         np.stack([y.cpu().numpy() for _, y in parts])[:, None])
+        for parts in zip(*(st.take(n) for st in stream), strict=True)
+    )  # fmt: skip
+
+
+def _sgd_stream_at(w, stream, n: int, k: int, lr, ws, at):
+    """:func:`_sgd_stream` recording only after the sample counts ``at``: the same steps on the
+    same samples (each chunk cut at the recorded counts inside it), one overlap per count
+    instead of one per sample. A pass that diverges ends non-finite (NaN stays NaN under the
+    step), so the check at the last count, n, sees what the check of every step saw."""
+    if at.size == 0 or at[-1] != n or np.any(np.diff(at) <= 0) or at[0] < 1:
+        raise ValueError(f"at must be increasing sample counts in [1, {n}] ending at n")
+    overlap = np.full((*w.shape[:-1], n + 1), np.nan)
+    overlap[..., 0] = np.abs(np.einsum("...d,...d->...", w, ws))
+    i, j = 0, 0
+    for X, y in _sgd_chunks(stream, n):
+        lo, m = 0, X.shape[-2]
+        while j < at.size and at[j] <= i + m:
+            hi = int(at[j]) - i
+            w = _sgd_steps(w, X[..., lo:hi, :], y[..., lo:hi], k, lr, ws, None, 0)
+            overlap[..., at[j]] = np.abs(np.einsum("...d,...d->...", w, ws))
+            lo, j = hi, j + 1
+        if lo < m:
+            w = _sgd_steps(w, X[..., lo:, :], y[..., lo:], k, lr, ws, None, 0)
+        i += m
+    if not np.all(np.isfinite(overlap[..., at])):
+        raise ValueError("the pass diverged: train.lr is too large for these data")
+    return overlap, w
+
+
+def _sgd_step_sizes(n: int, d: int, k: int, lrs, runs: int, seed, at=None):
     """One pass of online SGD per step size in ``lrs`` over the same ``n`` samples (data seed
     ``seed``) from the same uniform start (the "sgd-start" stream of ``seed``): exactly the
     passes :func:`online_sgd` makes with train seed ``seed`` and each step size, run as one
     batched pass (the data are drawn once). Returns overlap trajectories (len(lrs), runs, n + 1);
     for a tuple of seeds, the passes of every seed in one batch: (len(seed), len(lrs), runs,
-    n + 1)."""
+    n + 1). With ``at`` only the overlaps after those sample counts are computed (see
+    :func:`_sgd_stream`)."""
     import torch
 
     seeds = seed if isinstance(seed, tuple) else (seed,)
@@ -332,7 +367,7 @@ def _sgd_step_sizes(n: int, d: int, k: int, lrs, runs: int, seed):
     lr = np.asarray(lrs, dtype=float)[:, None, None]
     w = np.broadcast_to(w[:, None], (len(seeds), lr.shape[0], runs, d))
     ws = np.stack([st.w_star.cpu().numpy() for st in streams])[:, None]
-    out = _sgd_stream(w, streams, n, k, lr, ws)[0]
+    out = _sgd_stream(w, streams, n, k, lr, ws, at)[0]
     return out if isinstance(seed, tuple) else out[0]
 
 
@@ -768,8 +803,9 @@ def sgd_sweep(
     for d in tqdm(ds, desc=f"online SGD k={k}", leave=False, disable=not progress):
         grid = _grid(factors, d ** (k / 2))
         # one batched pass per d: every step size on the same samples (drawn once)
+        # (overlaps read at the grid's n only: the pass records nothing in between)
         trajectories = _sgd_step_sizes(int(grid[-1]), d, k, [a / d ** (k / 2) for a in lr_factors],
-                                       runs, seed + d)  # fmt: skip
+                                       runs, seed + d, at=grid)  # fmt: skip
         ns.append(grid)
         over.append(
             np.stack([max((tr[:, n] for tr in trajectories), key=np.mean) for n in grid], 1)
