@@ -60,12 +60,12 @@ def _sequences(rng: np.random.Generator, lam: Array, n_seq: int, context: int) -
     where C is singular, the tokens themselves are drawn). x_q, w ~ N(0, diag(lam)), N(0, I)."""
     d = lam.size
     root = np.sqrt(lam)
-    w = rng.standard_normal((n_seq, d))
-    x_q = rng.standard_normal((n_seq, d)) * root
+    z = rng.standard_normal((n_seq, 2 * d + d * (d - 1) // 2))
+    w, x_q = z[:, :d], z[:, d : 2 * d] * root
     if context >= d:
         A = np.zeros((n_seq, d, d))
         below = np.tril_indices(d, -1)
-        A[:, below[0], below[1]] = rng.standard_normal((n_seq, d * (d - 1) // 2))
+        A[:, below[0], below[1]] = z[:, 2 * d :]
         A[:, np.arange(d), np.arange(d)] = np.sqrt(
             rng.chisquare(context - np.arange(d), (n_seq, d))
         )
@@ -146,8 +146,10 @@ def _attention_runs(
             diagonals[:, j] = (v[..., None] * k * q).cpu().numpy()
         if j == record.size - 1:
             break
-        for _ in range(record_every):
-            grads = torch.autograd.grad(loss_on(*draw(batch)).sum(), params)
+        block = draw(batch * record_every)  # the block's sequences in one draw per stream
+        for i in range(record_every):
+            part = [x[:, i * batch : (i + 1) * batch] for x in block]
+            grads = torch.autograd.grad(loss_on(*part).sum(), params)
             with torch.no_grad():
                 for p, g in zip(params, grads, strict=True):
                     p -= lr * g
@@ -179,8 +181,9 @@ def train_attention(
     computed in linear attention's associative order (the keys-times-values state
     (1/N) sum_n y_n x_n first, drawn directly from its exact law: see ``_sequences``).
     ``init="aligned"``: v_h = k_hh = q_hh = sigma * head_scales[h] (heads = len(lam));
-    ``init="random"``: v ~ N(0, sigma^2), k, q ~ N(0, sigma^2 I / d). Each step draws ``batch``
-    new sequences (seeded); the recorded loss is on ``eval_sequences`` fixed held-out sequences.
+    ``init="random"``: v ~ N(0, sigma^2), k, q ~ N(0, sigma^2 I / d). Each step reads ``batch``
+    new sequences (seeded; drawn ``record_every`` steps at a time); the recorded loss is on
+    ``eval_sequences`` fixed held-out sequences.
     ``train``: ``steps`` of SGD with step ``lr``; ``seed`` draws the sequences (and the random
     start from seed + 1).
     """

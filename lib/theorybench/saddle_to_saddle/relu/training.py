@@ -213,6 +213,7 @@ def _conv_relu_runs(V, A, masters, n_signals, d, channels, seeds, sigma, record_
     a = torch.tensor(start[..., 3:], dtype=dtype, device=dev)  # (B, C, 1)
     Zb = torch.tensor(np.repeat(np.stack(Zs), seeds, axis=0), dtype=dtype, device=dev)  # (B, P, 3)
     Y = torch.tensor(np.repeat(np.stack(ys), seeds, axis=0), dtype=dtype, device=dev)  # (B, P)
+    Zt = Zb.transpose(1, 2).contiguous()  # (B, 3, P)
 
     def loss():  # with its gradient by hand, as _relu_loss's
         with torch.no_grad():
@@ -223,10 +224,10 @@ def _conv_relu_runs(V, A, masters, n_signals, d, channels, seeds, sigma, record_
 
         def grads():  # noqa: ANN202
             with torch.no_grad():
-                r = (diff / diff.shape[1])[..., None]  # (B, P, 1)
+                r = (diff / diff.shape[1])[:, None]  # (B, 1, P)
                 mask = torch.sign(h)  # 1[pre > 0]
-                gW = torch.bmm((Zb * r).transpose(1, 2), mask) * a.transpose(1, 2)
-                return gW, torch.bmm(h.transpose(1, 2), r)
+                gW = torch.bmm(Zt * r, mask) * a.transpose(1, 2)
+                return gW, torch.bmm(r, h).transpose(1, 2)
 
         return L, lambda: [W.transpose(1, 2).clone(), a[..., 0].clone()], grads
 
