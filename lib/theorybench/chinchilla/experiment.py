@@ -87,7 +87,7 @@ def torch_isoflop_sweep(
     Every student of the grid reads one stream of samples in the same order (one stream per
     seed replica; common random numbers, as in a real sweep, where every model reads the same
     data): step t of each student trains on batch t of its replica's stream. So the whole grid
-    trains as one batched tensor program (:func:`_sweep_step`, hand-written gradients and Adam
+    trains as one batched tensor program (``_sweep_step``: hand-written gradients and Adam
     with a per-student step size; autograd and ``torch.optim.Adam`` give the same run, which a
     test checks), the teacher labels each batch once for all students, and a student leaves the
     program at its last step, when its held-out loss is measured. Runs in float32 unless
