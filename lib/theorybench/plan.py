@@ -62,12 +62,24 @@ def _svm(s) -> list[PlanRow]:
 
 
 def _chinchilla(s) -> list[PlanRow]:
+    """torch_isoflop_sweep trains every (budget, width) pair of the grid as one batched program:
+    J hidden units side by side (all students' widths, ``seeds`` replicas), students leaving at
+    their last step, when their held-out loss is measured on ``n_test`` points. Peak: the data,
+    the columns with their Adam moments, and the larger of one step's temporaries (about six
+    (seeds, J_alive, batch) tensors) and a measurement (two (seeds, J_done, n_test) tensors)."""
     d_in, teacher, batch, n_test = 8, 256, 512, 8192  # torch_isoflop_sweep's defaults
-    students = s.seeds * len(s.widths)
-    width = max(s.widths)
-    gpu = W * (n_test * (d_in + teacher) + students * AUTOGRAD * batch * width)
-    gpu += W * students * 4 * width * (d_in + 2)  # parameters, gradients, Adam's two moments
-    flops = s.seeds * len(s.widths) * sum(s.budgets)  # C = 6 N D per trained student
+    n_params = {w: w * (d_in + 2) + 1 for w in s.widths}
+    pairs = [(c, w) for c in s.budgets for w in s.widths if c / (6 * n_params[w]) >= 20 * batch]
+    steps = [int(c / (6 * n_params[w]) // batch) for c, w in pairs]
+    units = sum(w for _, w in pairs)
+    temporaries = 6 * s.seeds * units * batch  # the first step: every student still training
+    for t in sorted(set(steps)):
+        done = sum(w for (_, w), n in zip(pairs, steps, strict=True) if n == t)
+        alive = sum(w for (_, w), n in zip(pairs, steps, strict=True) if n >= t)
+        temporaries = max(temporaries, 6 * s.seeds * alive * batch + 2 * s.seeds * done * n_test)
+    gpu = W * (n_test * (d_in + teacher) + s.seeds * batch * (d_in + teacher) + temporaries)
+    gpu += W * 3 * s.seeds * units * (d_in + 2)  # the columns and Adam's two moments
+    flops = s.seeds * sum(c for c, _ in pairs)  # C = 6 N D per trained student
     return [PlanRow("chinchilla", "torch_isoflop_sweep", gpu, gpu, flops)]
 
 
