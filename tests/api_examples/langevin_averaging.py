@@ -78,5 +78,6 @@ EXAMPLES: dict[Any, dict[str, Any]] = {
         "minibatch_train": TrainConfig(steps=12, lr=0.01),
     },  # fmt: skip
     la.sgd_sweep: {"k": 4, "ds": [4, 6], "factors": [0.5, 1.0], "runs": 2},
+    la.sgd_sweeps: {"k": 4, "ds": [4, 6], "factors": [0.5, 1.0], "runs": 2, "seeds": (1, 2)},
     la.warm_start_pipeline: {"d": 4, "ns": [16, 32], "runs": 2},
 }

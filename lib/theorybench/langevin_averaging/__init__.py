@@ -38,6 +38,7 @@ __getattr__, __dir__, __all__ = lazy_exports(
             "ThresholdSweep",
             "estimator_sweep",
             "sgd_sweep",
+            "sgd_sweeps",
             "warm_start_pipeline",
             "pipeline_sweep",
             "hot_limit_overlap",

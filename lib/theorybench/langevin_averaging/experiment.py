@@ -39,6 +39,7 @@ __all__ = [
     "ThresholdSweep",
     "estimator_sweep",
     "sgd_sweep",
+    "sgd_sweeps",
     "warm_start_pipeline",
     "pipeline_sweep",
     "hot_limit_overlap",
@@ -796,21 +797,44 @@ def sgd_sweep(
     """Online SGD on n = factor * d^{k/2} for each d (§4), one pass over the largest n per step
     size lr = a / d^{k/2} (a in ``lr_factors``); at each n the overlap is read off the trajectory
     of the step size with the best mean overlap there (generous to SGD)."""
+    return _sgd_sweeps(k, ds, factors, lr_factors, runs, (seed,), progress)[0]
+
+
+@reused
+def sgd_sweeps(
+    k: int, ds: ArrayLike, factors: ArrayLike, *, lr_factors: ArrayLike = (0.3, 1.0),
+    runs: int = 16, seeds: tuple[int, ...] = (0,), progress: bool = False,
+) -> list[ThresholdSweep]:  # fmt: skip
+    """:func:`sgd_sweep` for every master seed of ``seeds``, their passes run side by side as
+    one batched pass per d (online SGD's per-sample steps are the same numpy operations on a
+    larger array): element i is ``sgd_sweep(..., seed=seeds[i])``, bit for bit."""
+    try:
+        seeds = tuple(_integer_at_least(s, "seeds", 0) for s in seeds)
+    except TypeError:
+        raise ValueError(f"seeds must be a sequence of integer seeds >= 0, got {seeds!r}") from None
+    if not seeds:
+        raise ValueError("seeds must name at least one seed")
+    return _sgd_sweeps(k, ds, factors, lr_factors, runs, seeds, progress)
+
+
+def _sgd_sweeps(k, ds, factors, lr_factors, runs, seeds: tuple, progress) -> list[ThresholdSweep]:
+    """:func:`sgd_sweeps` (and :func:`sgd_sweep`, one seed)."""
     k = _integer_at_least(k, "k", 1)
     ds = _dimensions(ds)
     lr_factors = _step_factors(lr_factors)
-    ns, over = [], []
+    ns, over = [], [[] for _ in seeds]
     for d in tqdm(ds, desc=f"online SGD k={k}", leave=False, disable=not progress):
         grid = _grid(factors, d ** (k / 2))
-        # one batched pass per d: every step size on the same samples (drawn once)
+        # one batched pass per d: every step size (and seed) on the same samples (drawn once)
         # (overlaps read at the grid's n only: the pass records nothing in between)
-        trajectories = _sgd_step_sizes(int(grid[-1]), d, k, [a / d ** (k / 2) for a in lr_factors],
-                                       runs, seed + d, at=grid)  # fmt: skip
+        passes = _sgd_step_sizes(int(grid[-1]), d, k, [a / d ** (k / 2) for a in lr_factors],
+                                 runs, tuple(s + d for s in seeds), at=grid)  # fmt: skip
         ns.append(grid)
-        over.append(
-            np.stack([max((tr[:, n] for tr in trajectories), key=np.mean) for n in grid], 1)
-        )
-    return ThresholdSweep("online SGD", k, ds, ns, over)
+        for out, trajectories in zip(over, passes, strict=True):
+            out.append(
+                np.stack([max((tr[:, n] for tr in trajectories), key=np.mean) for n in grid], 1)
+            )
+    return [ThresholdSweep("online SGD", k, ds, list(ns), out) for out in over]
 
 
 #: offset of the data seed of the held-out data sets that choose the pipeline's step size
