@@ -56,8 +56,9 @@ def _sequences(rng: np.random.Generator, lam: Array, n_seq: int, context: int) -
     With x_n ~ N(0, diag(lam)) and y_n = w'x_n, state = C w with C = X'X / N the context's
     empirical covariance: a Wishart matrix, drawn exactly by the Bartlett decomposition
     X'X = L A A' L (L = diag(sqrt(lam)); A lower triangular, A_ii^2 ~ chi^2(N - i), i = 0..d-1,
-    A_ij ~ N(0, 1) below the diagonal), d(d + 3)/2 draws per sequence instead of N d (for N < d,
-    where C is singular, the tokens themselves are drawn). x_q, w ~ N(0, diag(lam)), N(0, I)."""
+    A_ij ~ N(0, 1) below the diagonal): (d^2 + 5d)/2 draws per sequence with x_q and w (12 for
+    d = 3) instead of (N + 2) d (for N < d, where C is singular, the tokens themselves are
+    drawn). x_q ~ N(0, diag(lam)), w ~ N(0, I)."""
     d = lam.size
     root = np.sqrt(lam)
     z = rng.standard_normal((n_seq, 2 * d + d * (d - 1) // 2))
@@ -94,7 +95,8 @@ def _attention_runs(
     ``scale`` (R, heads)). One seed: every run reads the same sequences (drawn from
     default_rng(seed); the random start from torch's generator at seed + 1). R seeds: run r reads
     its own, from seeds[r] (and seeds[r] + 1), as it would alone. Returns the recorded steps,
-    loss (R, T), head norms (R, T, heads) and head diagonals (R, T, heads, d)."""
+    loss (R, T), head norms (R, T, heads) and head diagonals (R, T, heads, d). The SGD step's
+    gradient is written out by hand (no autograd graph)."""
     import torch
 
     steps, lr = train.require_steps(), train.lr
@@ -117,21 +119,35 @@ def _attention_runs(
                           torch.randn(n, heads, d, generator=g0, dtype=torch.float64)))  # fmt: skip
         v, k, q = (torch.cat(p) for p in zip(*parts, strict=True))
         v, k, q = v * sc, k * sc[..., None] / d**0.5, q * sc[..., None] / d**0.5
-    params = [p.to(dev, dtype).requires_grad_() for p in (v, k, q)]
+    params = [p.to(dev, dtype) for p in (v, k, q)]
     rngs = [np.random.default_rng(s) for s in seeds]
 
     def draw(n):  # (G, n, ...) tensors, G = number of sequence streams (1 or R)
         cols = zip(*(_sequences(g, lam, n, context) for g in rngs), strict=True)
         return [torch.tensor(np.stack(c), dtype=dtype, device=dev) for c in cols]
 
-    def loss_on(state, x_q, y_q):
+    def per_run(x):  # (G, b, d) -> an einsum operand and its label: shared ("bd") or own ("rbd")
+        return (x[0], "bd") if x.shape[0] == 1 else (x, "rbd")
+
+    def forward(state, x_q, y_q):  # the keys, queries and errors y_hat - y_q
         v, k, q = params
-        keys = torch.einsum("gbd,rhd->rbh", state, k) if state.shape[0] == 1 else torch.einsum(
-            "rbd,rhd->rbh", state, k)  # fmt: skip
-        queries = torch.einsum("gbd,rhd->rbh", x_q, q) if x_q.shape[0] == 1 else torch.einsum(
-            "rbd,rhd->rbh", x_q, q)  # fmt: skip
-        y_hat = torch.einsum("rbh,rbh,rh->rb", keys, queries, v)
-        return 0.5 * ((y_q - y_hat) ** 2).mean(1)
+        (s_, ls), (xq, lq) = per_run(state), per_run(x_q)
+        keys = torch.einsum(f"{ls},rhd->rbh", s_, k)
+        queries = torch.einsum(f"{lq},rhd->rbh", xq, q)
+        return keys, queries, torch.einsum("rbh,rbh,rh->rb", keys, queries, v) - y_q
+
+    def gradients(state, x_q, y_q):
+        """Of the summed per-run losses L_r = mean_b (y_hat - y_q)^2 / 2, by hand: with
+        e = (y_hat - y_q)/b, dL/dv_h = sum_b e K_h Q_h, dL/dk_h = v_h sum_b e Q_h state,
+        dL/dq_h = v_h sum_b e K_h x_q (K_h = k_h'state, Q_h = q_h'x_q)."""
+        v, k, q = params
+        keys, queries, err = forward(state, x_q, y_q)
+        e = err[..., None] / err.shape[1]  # (R, b, 1)
+        (s_, ls), (xq, lq) = per_run(state), per_run(x_q)
+        gv = (e * keys * queries).sum(1)
+        gk = torch.einsum(f"rbh,{ls}->rhd", e * queries, s_) * v[..., None]
+        gq = torch.einsum(f"rbh,{lq}->rhd", e * keys, xq) * v[..., None]
+        return gv, gk, gq
 
     evaluation = draw(eval_sequences)
     record = np.arange(0, steps + 1, record_every)
@@ -139,20 +155,17 @@ def _attention_runs(
     norms = np.empty((R, record.size, heads))
     diagonals = np.empty((R, record.size, heads, d))
     for j in range(record.size):
-        with torch.no_grad():
-            loss[:, j] = loss_on(*evaluation).cpu().numpy()
-            v, k, q = params
-            norms[:, j] = (v.abs() * k.norm(dim=-1) * q.norm(dim=-1)).cpu().numpy()
-            diagonals[:, j] = (v[..., None] * k * q).cpu().numpy()
+        v, k, q = params
+        loss[:, j] = (0.5 * (forward(*evaluation)[2] ** 2).mean(1)).cpu().numpy()
+        norms[:, j] = (v.abs() * k.norm(dim=-1) * q.norm(dim=-1)).cpu().numpy()
+        diagonals[:, j] = (v[..., None] * k * q).cpu().numpy()
         if j == record.size - 1:
             break
         block = draw(batch * record_every)  # the block's sequences in one draw per stream
         for i in range(record_every):
             part = [x[:, i * batch : (i + 1) * batch] for x in block]
-            grads = torch.autograd.grad(loss_on(*part).sum(), params)
-            with torch.no_grad():
-                for p, g in zip(params, grads, strict=True):
-                    p -= lr * g
+            for p, g in zip(params, gradients(*part), strict=True):
+                p -= lr * g
     return record, loss, norms, diagonals
 
 
