@@ -532,12 +532,19 @@ def _langevin(
     noise_scale = math.sqrt(2 * lr / beta)
     rows = torch.arange(runs, device=dev)[:, None]
     j = 0
+    # the slices of X of the full-batch gradient, made once (the same views at every step)
+    chunks = [
+        (X[:, i : i + GRADIENT_CHUNK], y[:, i : i + GRADIENT_CHUNK],
+         None if Xt is None else Xt[:, :, i : i + GRADIENT_CHUNK])
+        for i in range(0, n, GRADIENT_CHUNK)
+    ]  # fmt: skip
+    recorded = record.tolist()  # python ints: compared at every step
     for t in tqdm(range(steps + 1), disable=not train.progress, desc="Langevin", leave=False):
         if t > burn_in:
             mean_total += w
             if second_total is not None:
                 second_total.baddbmm_(w[:, :, None], w[:, None, :])
-        if t == record[j]:
+        if t == recorded[j]:
             if not bool(torch.isfinite(w).all()):
                 raise ValueError("the chain diverged: X, y, beta or train.lr out of range")
             it_over[:, j] = (w * w_star).sum(1).abs().cpu().numpy()
@@ -554,14 +561,15 @@ def _langevin(
             break
         if batch is None:
             g = torch.zeros_like(w)
-            for i in range(0, n, GRADIENT_CHUNK):
-                Xc, yc = X[:, i : i + GRADIENT_CHUNK], y[:, i : i + GRADIENT_CHUNK]
-                if Xt is None:
+            for Xc, yc, Xtc in chunks:
+                if Xtc is None:
                     z = torch.einsum("rnd,rd->rn", Xc, w)
                 else:  # <w, x_i> as a row-times-matrix product: 3-8x faster than on (r, n, d)
-                    z = torch.bmm(w[:, None, :], Xt[:, :, i : i + GRADIENT_CHUNK])[:, 0]
+                    z = torch.bmm(w[:, None, :], Xtc)[:, 0]
                 dhe = _dhe(z, k)
-                g += torch.einsum("rn,rnd->rd", yc * dhe, Xc)
+                # sum_i (y_i He'(z_i)) x_i: the batched product einsum("rn,rnd->rd") computes
+                # (the same bmm, without einsum's parsing at every step)
+                g += torch.bmm((yc * dhe)[:, None, :], Xc)[:, 0]
             g /= n
         else:
             idx = torch.randint(0, n, (runs, batch), generator=pick).to(dev)
