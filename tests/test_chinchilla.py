@@ -300,7 +300,11 @@ def test_vertex_shift_grows_like_width_squared() -> None:
 def test_torch_sweep_gives_u_shaped_isoflop_curves_whose_optimum_grows_with_compute() -> None:
     """The notebook's real sweep (the ci sizes, the same call, so the two share one computation):
     every budget's curve has an interior minimum, and Approach 2's N* exponent is positive
-    (bigger budgets want bigger students)."""
+    (bigger budgets want bigger students). This checks the one sweep the notebook shows (its
+    seed), not a claim over seeds: a review ran train seeds 0-17 and found two where this
+    instance's check fails, seed 11 (exponent 1.18, above the sanity bound 1) and seed 13 (the
+    smallest budget's minimum at the edge of the width grid), with the per-student streams
+    before the batched program as with it. It is not one of the ledger's claims."""
     S = ch.sizes("ci")
     res = ch.torch_isoflop_sweep(S.budgets, S.widths, seeds=S.seeds, train=S.train)
     for c in np.unique(res.budget):
@@ -369,10 +373,11 @@ def test_batched_sweep_trains_each_student_as_autograd_and_adam_would() -> None:
     and torch.optim.Adam on the same samples: the same held-out losses up to float32 rounding."""
     kw = dict(seeds=2, batch=16, d_in=4, teacher_width=8, noise=0.1, n_test=256,
               train=ch.DEFAULT_TRAIN)  # fmt: skip
-    budgets, widths = [6e4, 2e5], [2, 3, 5, 8]
+    # widths on both sides of 8, where the peak step size starts to scale as (8 / width)^(1/2)
+    budgets, widths = [6e4, 2e5, 8e5], [2, 5, 16, 32]
     res = ch.torch_isoflop_sweep.__wrapped__(budgets, widths, **kw)
     ref = _sweep_reference(budgets, widths, **kw)
-    assert res.loss.size == ref.size == 7  # students of different lengths leave at different steps
+    assert res.loss.size == ref.size == 9  # students of different lengths leave at different steps
     np.testing.assert_allclose(res.loss, ref, rtol=1e-4)
 
 

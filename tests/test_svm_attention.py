@@ -590,6 +590,54 @@ def test_feasibility_certificate_agrees_with_the_lp() -> None:
     assert answers == {True, False}
 
 
+def _exact_margins(rows: np.ndarray, W: np.ndarray, zs: np.ndarray) -> list:
+    """r_k' W z_k in exact rational arithmetic on the floats as stored."""
+    from fractions import Fraction
+
+    fr = np.vectorize(Fraction, otypes=[object])
+    R, M, Zs = fr(rows), fr(W), fr(zs)
+    return [sum(R[k] @ M * Zs[k]) for k in range(rows.shape[0])]
+
+
+def test_feasibility_certificate_is_never_taken_on_rounding_alone() -> None:
+    """A certificate W must have every margin positive in exact arithmetic, also when the tokens'
+    entries span fourteen orders of magnitude (where a margin summed in floats can come out
+    >= 1/2 while its exact value is negative); among the draws, an instance (found by a
+    reviewer) that the unguarded certificate took for feasible."""
+    from theorybench.svm_attention.model import _certificate, _constraint_rows
+
+    found = {  # the reviewer's draw, every float as stored
+        "X": [-423.3002601737996, -520.6908039502908, 183.2578441044649, -362.1266766366586,
+              235.47590426331962, -747.4348417888382, -180.82432114728172, 207.65713998704535,
+              1600.0388134984835, -993.4642868541358, -3091.613326366337, -1216.8003328095238,
+              -304.91886517368664, 125.84845116993137, -723.0362313965637, -1.2416033470643984e-07,
+              6.561234198341237e-07, -1.2494744490359334e-07, 1.434166375354214e-07,
+              -6.833784855082098e-08, -2.0829831434540188e-07, -2978135.547850145,
+              674676.2030133777, 152290.2581740109],
+        "Z": [-12918.706452690847, -22186.04602792108, 42891.002025057714, -3.098871439904684e-08,
+              5.8369804836812445e-08, 8.137264962720881e-08],
+        "opt": [0, 2],
+    }  # fmt: skip
+    shapes = {"X": (2, 4, 3), "Z": (2, 3), "opt": (2,)}
+    draws = [tuple(np.reshape(found[k], shapes[k]) for k in ("X", "Z", "opt"))]
+    rng = np.random.default_rng(20261206)
+    for _ in range(300):
+        d = int(rng.integers(2, 5))
+        X = rng.standard_normal((2, 4, d)) * 10.0 ** rng.uniform(-7, 7, size=(2, 4, 1))
+        Z = rng.standard_normal((2, d)) * 10.0 ** rng.uniform(-7, 7, size=(2, 1))
+        draws.append((X, Z, rng.integers(0, 4, size=2)))
+    accepted = 0
+    for X, Z, opt in draws:
+        rows, zs, _ = _constraint_rows(X, Z, opt)
+        W = _certificate(rows, zs)
+        if W is not None:
+            accepted += 1
+            assert min(_exact_margins(rows, W, zs)) > 0
+    rows, zs, _ = _constraint_rows(*draws[0])
+    assert _certificate(rows, zs) is None
+    assert accepted >= 100  # the shortcut still takes most feasible draws
+
+
 _X, _Y, _Z, _V = sa.synthetic_instance(3, 4, 5, seed=1)
 _EX = (_X, _Y, _V, _Z, sa.optimal_tokens(_X, _Y, _V)[1])
 

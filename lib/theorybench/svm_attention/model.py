@@ -157,6 +157,31 @@ def _scaled_rows(X: Array, Z: Array, opt: NDArray[np.int64]) -> tuple[Array, flo
     return A / c, c, keep
 
 
+def _certificate(rows: Array, zs: Array) -> Array | None:
+    """A W with every margin r_k' W z_k > 0 (so, scaled up, every margin >= 1), or None.
+
+    Any such W proves the margins feasible. The minimum-norm solution of "every margin = 1" is
+    one whenever the rows A_k = vec(r_k z_k') are independent (n (T - 1) <= d^2, generically); its
+    Gram matrix is (R R') * (Z Z') and W = R' diag(lam) Z, so no (m, d^2) product is formed. A
+    margin is accepted only when it is >= 1/2 and larger than the rounding error of its own
+    floating-point sum (4 d e eps times the sum of the terms' absolute values), so a W whose
+    entries span many orders of magnitude is never taken on rounding alone."""
+    with np.errstate(all="ignore"):
+        try:
+            lam = np.linalg.solve((rows @ rows.T) * (zs @ zs.T), np.ones(rows.shape[0]))
+        except np.linalg.LinAlgError:
+            return None
+        W = rows.T @ (lam[:, None] * zs)
+        margins = np.einsum("kd,de,ke->k", rows, W, zs)
+        bound = np.einsum("kd,de,ke->k", np.abs(rows), np.abs(W), np.abs(zs))
+        bound *= 4 * W.size * np.finfo(float).eps
+    if np.all(np.isfinite(margins) & np.isfinite(bound)) and np.all(
+        (margins >= 0.5) & (margins > bound)
+    ):
+        return W
+    return None
+
+
 def _feasible(X: Array, Z: Array, opt: NDArray[np.int64]) -> bool:
     """Whether some W has every margin >= 1 (independent of cvxpy): a certificate W, else the
     feasibility LP (scipy HiGHS) on the rows rescaled to unit largest norm (feasibility does not
@@ -166,20 +191,9 @@ def _feasible(X: Array, Z: Array, opt: NDArray[np.int64]) -> bool:
     A, c, _ = _scaled_rows(X, Z, opt)
     if not np.isfinite(c) or c == 0:
         return False
-    # the certificate: any W with every margin > 0 is feasible once scaled up. The minimum-norm
-    # solution of "every margin = 1" is one whenever the rows A_k = vec(r_k z_k') are independent
-    # (n (T - 1) <= d^2, generically); its Gram matrix is (R R') * (Z Z') and W = R' diag(lam) Z,
-    # so no (m, d^2) product is formed. The LP settles the cases the certificate does not
     rows, zs, _ = _constraint_rows(X, Z, opt)
-    with np.errstate(all="ignore"):
-        try:
-            lam = np.linalg.solve((rows @ rows.T) * (zs @ zs.T), np.ones(rows.shape[0]))
-        except np.linalg.LinAlgError:
-            lam = np.zeros(rows.shape[0])
-        W = rows.T @ (lam[:, None] * zs)
-        margins = np.einsum("kd,de,ke->k", rows, W, zs)
-        if np.all(np.isfinite(margins)) and float(margins.min()) >= 0.5:
-            return True
+    if _certificate(rows, zs) is not None:
+        return True
     res = linprog(
         np.zeros(A.shape[1]),
         A_ub=-A,
