@@ -64,7 +64,7 @@ def _gradient(grad_f: Callable[[Array], Array], x: Array) -> Array:
     g = np.asarray(grad_f(x), dtype=float)
     if g.shape != x.shape:
         raise ValueError(f"grad_f must return an array of the shape of x {x.shape}, got {g.shape}")
-    if not np.all(np.isfinite(g)):
+    if not np.isfinite(g).all():  # (the method: no dispatch wrapper in the inner loops)
         raise ValueError(f"grad_f must return finite values, got {g} at x = {x}")
     return g
 
