@@ -214,8 +214,11 @@ def single_index_data(
 # Algorithms, batched over runs (§2-4)
 # ----------------------------------------------------------------------------------------------
 def _sphere_step(w, direction):
+    import torch
+
     w = w + direction
-    return w / w.norm(dim=-1, keepdim=True)
+    # the kernel w.norm(dim=-1) dispatches to, called directly (once per chain step)
+    return w / torch.linalg.vector_norm(w, dim=-1, keepdim=True)
 
 
 def _tangent(v, w):
@@ -574,8 +577,9 @@ def _langevin(
         else:
             idx = torch.randint(0, n, (runs, batch), generator=pick).to(dev)
             Xb, yb = X[rows, idx], y[rows, idx]
-            dhe = _dhe(torch.einsum("rnd,rd->rn", Xb, w), k)
-            g = torch.einsum("rn,rnd->rd", yb * dhe, Xb) / batch
+            # the bmm products einsum("rnd,rd->rn") and einsum("rn,rnd->rd") run, unparsed
+            dhe = _dhe(torch.bmm(Xb, w[:, :, None])[:, :, 0], k)
+            g = torch.bmm((yb * dhe)[:, None, :], Xb)[:, 0] / batch
         xi = torch.randn(runs, d, generator=noise, dtype=torch.float64).to(dev, dtype)
         w = _sphere_step(w, lr * _tangent(g, w) + noise_scale * _tangent(xi, w))
     return LangevinRun(
