@@ -228,3 +228,55 @@ def test_sampled_sequences_give_the_population_loss(context) -> None:
     per_seq = 0.5 * (y_q - np.einsum("bi,ij,bj->b", x_q, M, state)) ** 2
     closed = st.attention_loss(M, LAM, context)
     assert abs(per_seq.mean() - closed) < 4 * per_seq.std() / np.sqrt(n_seq)
+
+
+@pytest.mark.parametrize("seeds", [[5], [5, 8]])
+def test_hand_written_attention_sgd_step_is_autograds(seeds) -> None:
+    """The attention runs take SGD steps with dL/dv, dL/dk, dL/dq written out by hand: one step
+    from a random start (d = 3, two heads, two runs reading one sequence stream or each its own)
+    gives the weights -- every v_h k_hi q_hi the run records -- of one autograd SGD step on the
+    docstring's loss 1/2 mean_b (y_hat - y_q)^2, y_hat = sum_h v_h (k_h' state)(q_h' x_q)."""
+    import torch
+    from theorybench.saddle_to_saddle.attention.training import _attention_runs, _sequences
+
+    lam, heads, context, batch, lr = np.array([1.0, 0.5, 0.3]), 2, 4, 7, 0.1
+    scale = np.array([[0.9, 1.2], [1.4, 0.7]])
+    _, loss, norms, diagonals = _attention_runs(
+        lam, scale, seeds, heads=heads, context=context, batch=batch, eval_sequences=5,
+        init="random", record_every=1, train=TrainConfig(steps=1, lr=lr),
+    )  # fmt: skip
+    rngs = [np.random.default_rng(s) for s in seeds]
+    sc = torch.tensor(scale)
+    if len(seeds) == 1:
+        g = torch.Generator().manual_seed(seeds[0] + 1)
+        v, k, q = (torch.randn(2, heads, *shape, generator=g, dtype=torch.float64)
+                   for shape in ((), (3,), (3,)))  # fmt: skip
+    else:
+        starts = []
+        for s in seeds:
+            g = torch.Generator().manual_seed(s + 1)
+            starts.append([torch.randn(1, heads, *shape, generator=g, dtype=torch.float64)
+                           for shape in ((), (3,), (3,))])  # fmt: skip
+        v, k, q = (torch.cat(p) for p in zip(*starts, strict=True))
+    v, k, q = (p.requires_grad_(True) for p in (v * sc, k * sc[..., None] / 3**0.5,
+                                                 q * sc[..., None] / 3**0.5))  # fmt: skip
+
+    def mean_losses(state, x_q, y_q):  # noqa: ANN001, ANN202 - (runs,) losses on (runs, b, d) data
+        y_hat = torch.einsum("rh,rbh,rbh->rb", v, state @ k.transpose(1, 2),
+                             x_q @ q.transpose(1, 2))  # fmt: skip
+        return 0.5 * ((y_hat - y_q) ** 2).mean(1)
+
+    def data(n):  # noqa: ANN001, ANN202 - every run's sequences, (runs, n, ...)
+        cols = [
+            np.stack(c) for c in zip(*(_sequences(g, lam, n, context) for g in rngs), strict=True)
+        ]
+        return [torch.tensor(c).expand(2, *c.shape[1:]) for c in cols]
+
+    held_out, first = data(5), data(batch)
+    np.testing.assert_allclose(loss[:, 0], mean_losses(*held_out).detach().numpy(), rtol=1e-12)
+    grads = torch.autograd.grad(mean_losses(*first).sum(), [v, k, q])
+    with torch.no_grad():
+        v, k, q = (p - lr * g for p, g in zip((v, k, q), grads, strict=True))
+    np.testing.assert_allclose(diagonals[:, 1], (v[..., None] * k * q).numpy(), rtol=1e-10)
+    np.testing.assert_allclose(norms[:, 1], (v.abs() * k.norm(dim=-1) * q.norm(dim=-1)).numpy(),
+                               rtol=1e-10)  # fmt: skip

@@ -187,3 +187,35 @@ def test_conv_claims_hold_for_other_starts() -> None:
     assert np.all(np.abs(st.conv_measured_times(run) / st.conv_predicted_times(run) - 1) < TIME_TOL)
     nearest, dist, _ = st.conv_plateau_fixed_points(run)
     assert np.all(nearest == np.arange(3)[None, :]) and np.all(dist <= FIXED_POINT_TOL)
+
+
+@pytest.mark.parametrize(("d", "channels"), [(7, 3), (9, 1)])
+def test_hand_written_conv_gradient_is_autograds(monkeypatch, d, channels) -> None:
+    """train_conv_network steps with dL/dw_c, dL/da_c written out by hand (circulant matrices):
+    at a random start (two seeds; odd lengths, one channel too) both equal torch autograd's of
+    the docstring's L = (1/2d) sum_j ||t * e_j - f(e_j)||^2, f(x) = sum_c a_c * (w_c * x),
+    written with circular convolutions as products of DFTs."""
+    import torch
+    from theorybench.saddle_to_saddle.convolution import training as ct
+
+    seen, real = [], ct.plain_gd
+
+    def spy(params, loss, **kw):  # noqa: ANN001, ANN003, ANN202
+        seen.append(([p.clone() for p in params], [g.clone() for g in loss()[2]()]))
+        return real(params, loss, **kw)
+
+    monkeypatch.setattr(ct, "plain_gd", spy)
+    s, train = [1.5, 0.6], st.CONV_TRAIN.replace(steps=1, seed=3)
+    st.train_conv_network.__wrapped__(s, d=d, channels=channels, seeds=2, sigma=0.8, train=train)
+    (((w0, a0), got),) = seen
+    w, a = w0.clone().requires_grad_(True), a0.clone().requires_grad_(True)
+
+    def conv(x, y):  # noqa: ANN001, ANN202 - circular convolution along the last axis
+        return torch.fft.ifft(torch.fft.fft(x) * torch.fft.fft(y)).real
+
+    t = torch.tensor(st.conv_teacher(np.array(s), d, None, 3))
+    E = torch.eye(d, dtype=torch.float64)  # rows e_j
+    f = conv(a[:, :, None], conv(w[:, :, None], E)).sum(1)  # (seeds, j, d)
+    want = torch.autograd.grad(((conv(t, E) - f) ** 2).sum() / (2 * d), [w, a])
+    for g, ref in zip(got, want, strict=True):
+        np.testing.assert_allclose(g.numpy(), ref.numpy(), rtol=1e-10, atol=1e-14)

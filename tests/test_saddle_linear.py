@@ -434,3 +434,78 @@ def test_width_claim_holds_for_other_starts() -> None:
         med = np.median(sweep.transition_times[:, g * width.seeds : (g + 1) * width.seeds], axis=1)
         assert np.all(np.abs(med / sweep.predicted_median - 1) < TIME_TOL)
         assert np.all(np.diff(med, axis=0) < 0)
+
+
+@pytest.mark.parametrize(("s", "depth", "hidden", "d_in", "d_out"),
+                         [([2.0, 0.7], 3, 5, 3, 5), ([1.5], 2, 1, 4, 1)])  # fmt: skip
+def test_hand_written_linear_gradient_is_autograds(
+    monkeypatch, s, depth, hidden, d_in, d_out
+) -> None:
+    """train_linear_network steps with dL/dW_i written out by hand: at a random start (two runs;
+    a three-layer net of odd widths, and a width-1 one), every layer's gradient equals torch
+    autograd's of the docstring's L = 1/2 ||M - W_L...W_1||_F^2."""
+    import torch
+    from theorybench.saddle_to_saddle.linear import training as lt
+
+    seen, real = [], lt.plain_gd
+
+    def spy(params, loss, **kw):  # noqa: ANN001, ANN003, ANN202
+        seen.append(([p.clone() for p in params], [g.clone() for g in loss()[2]()]))
+        return real(params, loss, **kw)
+
+    monkeypatch.setattr(lt, "plain_gd", spy)
+    st.train_linear_network(s, [0.6, 1.3], depth=depth, hidden=hidden, d_in=d_in, d_out=d_out,
+                            init="random", train=TrainConfig(steps=1, lr=0.01, seed=7))  # fmt: skip
+    ((start, got),) = seen
+    Ws = [w.clone().requires_grad_(True) for w in start]
+    end_to_end = Ws[0]
+    for w in Ws[1:]:
+        end_to_end = w @ end_to_end
+    M = torch.tensor(st.teacher(s, d_in, d_out, 7)[0])
+    want = torch.autograd.grad(0.5 * ((M - end_to_end) ** 2).sum(), Ws)
+    for g, ref in zip(got, want, strict=True):
+        np.testing.assert_allclose(g.numpy(), ref.numpy(), rtol=1e-10, atol=1e-14)
+
+
+def test_embedded_saddles_gd_is_autograds(monkeypatch) -> None:
+    """embedded_saddles runs GD with the gradient of L = 1/2 ||M - W2 W1||_F^2 written out by
+    hand (numpy, all seeds at once). With its plateau finder replaced by one that puts plateau r
+    at step r, its measurements (distance to M_r and the Hessian's smallest eigenvalue) at steps
+    0, 1, 2 are those of torch autograd GD from the same starts (odd sizes, hidden width 3)."""
+    import types
+
+    import torch
+    from theorybench.saddle_to_saddle.linear import embedding
+
+    s, hidden, d_in, d_out, sigma, lr, seed = np.array([2.0, 1.1, 0.4]), 3, 5, 3, 0.7, 0.05, 2
+    monkeypatch.setattr(embedding, "detect_plateaus",
+                        lambda times, _: types.SimpleNamespace(transition_times=times[1:]))  # fmt: skip
+    check = embedding.embedded_saddles.__wrapped__(
+        s, seeds=2, sigma=sigma, hidden=hidden, d_in=d_in, d_out=d_out,
+        train=TrainConfig(steps=3, lr=lr, seed=seed),
+    )  # fmt: skip
+    for j in range(2):
+        M, U, V = st.teacher(s, d_in, d_out, seed * 1000 + j)
+        rng = np.random.default_rng(seed * 1000 + j + 1)
+        W1 = torch.tensor(rng.standard_normal((hidden, d_in)) * sigma / np.sqrt(d_in))
+        W2 = torch.tensor(rng.standard_normal((d_out, hidden)) * sigma / np.sqrt(hidden))
+        Mt = torch.tensor(M)
+
+        def loss(w1, w2, Mt=Mt):  # noqa: ANN001, ANN202
+            return 0.5 * ((Mt - w2 @ w1) ** 2).sum()
+
+        for r in range(3):
+            truncation = U[:, :r] * s[:r] @ V[:, :r].T
+            gap = np.linalg.norm((W2 @ W1).numpy() - truncation) / np.linalg.norm(M)
+            np.testing.assert_allclose(check.distance[j, r], gap, rtol=1e-10)
+            H = torch.autograd.functional.hessian(
+                lambda p: loss(p[: hidden * d_in].reshape(hidden, d_in),
+                               p[hidden * d_in :].reshape(d_out, hidden)),
+                torch.cat([W1.flatten(), W2.flatten()]),
+            )  # fmt: skip
+            np.testing.assert_allclose(
+                check.min_eigenvalue[j, r], np.linalg.eigvalsh(H.numpy())[0], rtol=1e-10
+            )
+            w1, w2 = W1.requires_grad_(True), W2.requires_grad_(True)
+            g1, g2 = torch.autograd.grad(loss(w1, w2), [w1, w2])
+            W1, W2 = (W1 - lr * g1).detach(), (W2 - lr * g2).detach()
