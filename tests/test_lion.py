@@ -8,6 +8,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from theorybench import lion
+from theorybench._blas import one_blas_thread
 from theorybench.lion import (
     Kappa,
     LionK,
@@ -23,7 +24,6 @@ from theorybench.lion import (
     ode_params,
     phase1_envelope,
 )
-from theorybench.lion._blas import one_blas_thread
 
 CONSTRAINING = ["l1", "l2", "linf", "huber", "lp"]
 #: the summed-dissipation test must reach this share of its a-priori bound to say anything
@@ -51,7 +51,7 @@ ode_hyper = st.tuples(
 @pytest.fixture(autouse=True, scope="module")
 def _one_blas_thread():
     """These checks call BLAS on arrays of 2 to 20 entries thousands of times: one BLAS thread
-    (theorybench.lion._blas; the numbers are the same, only the thread hand-offs go)."""
+    (theorybench._blas; the numbers are the same, only the thread hand-offs go)."""
     with one_blas_thread():
         yield
 

@@ -2,37 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import optimize
 
+from .._blas import single_blas_thread
 from .._checks import integer_at_least as _integer_at_least
 from .._checks import positive as _positive
 from .model import Array, LossSurface, _positive_array
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _one_blas_thread(fn: F) -> F:
-    """Run ``fn`` with BLAS on one thread. Its many tiny L-BFGS-B problems (3 or 5 variables)
-    gain nothing from OpenBLAS's threads, whose waiting costs ~20x the work on a shared 2-core
-    machine (the test suite's Chinchilla fits: 23 CPU-s with two threads, 8 with one)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from threadpoolctl import threadpool_limits  # scikit-learn's dependency, always present
-
-        with threadpool_limits(limits=1, user_api="blas"):
-            return fn(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
 
 __all__ = [
     "Approach2Fit",
@@ -261,7 +241,7 @@ def _huber_profile_grid(
     return _huber(r, delta)[0].sum(-1).reshape(ga.shape)
 
 
-@_one_blas_thread
+@single_blas_thread
 def varpro_fit(
     N: ArrayLike,
     D: ArrayLike,
@@ -415,7 +395,7 @@ class DirectFit:
     seconds: float
 
 
-@_one_blas_thread
+@single_blas_thread
 def direct_fit(
     N: ArrayLike,
     D: ArrayLike,

@@ -9,7 +9,7 @@ from numpy.typing import ArrayLike
 from scipy import optimize
 
 from .. import _checks
-from ._blas import single_blas_thread
+from .._blas import single_blas_thread
 from .discrete import Array, _as_vector, _check_hyper, _gradient, _value
 from .kappa import Kappa, get_kappa, kappa_doc
 

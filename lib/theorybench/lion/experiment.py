@@ -9,9 +9,9 @@ import numpy as np
 import torch
 
 from .. import _checks
+from .._blas import single_blas_thread
 from .._memo import reused
 from ..training import TrainConfig
-from ._blas import single_blas_thread
 from .constrained import constrained_optimum
 from .discrete import Array
 from .optimizer import LionK

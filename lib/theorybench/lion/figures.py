@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._blas import single_blas_thread
+from .._blas import single_blas_thread
 
 if TYPE_CHECKING:
     from .digits import DigitsRun

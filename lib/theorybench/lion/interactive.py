@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ._blas import single_blas_thread
+from .._blas import single_blas_thread
 from .constrained import ball_outline, constrained_optimum
 from .discrete import Array, box_distance, lion_run
 from .kappa import DOMAIN_TOL, Kappa, get_kappa
