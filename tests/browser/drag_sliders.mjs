@@ -1,7 +1,7 @@
 // For each page, in one browser: console errors, failed loads, images that did not decode, the DOM
 // once MathJax and the widget manager are done (written to SCREENSHOT_DIR/<page>.dom.html) and the
 // first screen; then drag the first slider of its first static explorer and report, as JSON,
-// whether the figure changed; then the page at 390 px. Usage: node drag_sliders.mjs SCREENSHOT_DIR file:///.../page.html ...
+// whether the figure changed; then the same page resized to 390 px. Usage: node drag_sliders.mjs SCREENSHOT_DIR file:///.../page.html ...
 // Chromium is Debian's (/usr/bin/chromium or $CHROMIUM); every non-file request is aborted.
 import { chromium } from "playwright-core";
 import { writeFileSync } from "node:fs";
@@ -90,12 +90,11 @@ for (const url of urls) {
       (els) => els.map((el) => Number(el.value)));
     entry.sizes = JSON.parse(await root.locator("script.tb-frames").textContent()).sizes;
   }
-  await page.close();
-  // on a phone (390 px wide): nothing may make the page scroll sideways
-  const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
-  await phone.route("**/*", (route) =>
-    route.request().url().startsWith("file:") ? route.continue() : route.abort());
-  await phone.goto(url, { waitUntil: "load" });
+  // on a phone (390 px wide): nothing may make the page scroll sideways. The same page, its math
+  // typeset, resized (the theme's layout is CSS media queries, applied again on a resize)
+  const phone = page;
+  await phone.setViewportSize({ width: 390, height: 844 });
+  await phone.evaluate(() => window.scrollTo(0, 0));
   await phone.waitForTimeout(300);
   entry.phoneOverflow = await phone.evaluate(() => {
     const width = document.documentElement.clientWidth;
@@ -107,7 +106,7 @@ for (const url of urls) {
   });
   entry.phoneScrollWidth = await phone.evaluate(() => [
     document.documentElement.scrollWidth, document.documentElement.clientWidth]);
-  await phone.close();
+  await page.close();
   results.push(entry);
 }
 await browser.close();
