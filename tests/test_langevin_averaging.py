@@ -517,6 +517,22 @@ def test_warm_start_pipeline_scales_better_than_the_average_alone(master, record
     assert pipe.thresholds[0] > alone.thresholds[0]
 
 
+def test_sgd_sweeps_are_online_sgd_passes_with_each_step_size() -> None:
+    """sgd_sweeps against its definition, computed another way: for master seed s and dimension d,
+    one online_sgd pass (train seed s + d) per step size a / d^{k/2} over the largest n of the
+    grid, and at each n of the grid the overlaps of the step size with the best mean there."""
+    k, ds, factors, lr_factors, runs, seeds = 4, [6, 8], [0.5, 2.0], (1.0, 3.0), 3, (1, 2)
+    sweeps = la.sgd_sweeps(k, ds, factors, lr_factors=lr_factors, runs=runs, seeds=seeds)
+    for seed, sweep in zip(seeds, sweeps, strict=True):
+        for d, grid, got in zip(ds, sweep.ns, sweep.overlaps, strict=True):
+            passes = []
+            for a in lr_factors:
+                train = TrainConfig(steps=None, lr=a / d ** (k / 2), seed=seed + d, dtype="float64")
+                passes.append(la.online_sgd(int(grid[-1]), d, k, runs=runs, train=train)[0])
+            best = [max((p[:, n] for p in passes), key=np.mean) for n in grid]
+            np.testing.assert_array_equal(got, np.stack(best, 1))
+
+
 def test_sgd_pass_recorded_at_a_grid_is_the_full_pass_there() -> None:
     """sgd_sweep's pass records the overlap only at its grid: the same numbers as the pass that
     records every sample (bit for bit), NaN in between; sgd_sweeps batches master seeds without

@@ -393,6 +393,33 @@ def test_bad_hyperparameters_raise_value_error(kwargs: dict, match: str) -> None
         lion_run(lambda x: x, np.ones(2), steps=3, **args)
 
 
+def _bad_after(calls: int, fn, bad=None):
+    """fn for its first ``calls`` calls, then NaN of fn's shape (a value or gradient turning
+    non-finite mid-run), or ``bad`` if given (e.g. a gradient of the wrong shape)."""
+    count = [0]
+
+    def wrapped(x):
+        count[0] += 1
+        if count[0] <= calls:
+            return fn(x)
+        return np.full_like(np.asarray(fn(x), dtype=float), np.nan) if bad is None else bad
+
+    return wrapped
+
+
+def _half_square(x):
+    return 0.5 * float(x @ x)
+
+
+def _ode_with(grad_f):
+    return integrate_lion_ode(grad_f, [0.5, 0.1], [0.0, 0.0], _P, [0.0, 1.0], kappa="huber")
+
+
+def _lyapunov_with(f, grad_f):
+    x0, m0 = [0.5, 0.1], [0.0, 0.0]
+    return lion.discrete_lyapunov_run(f, grad_f, x0, m0, steps=6, lr=0.01, smoothness=1.0)
+
+
 @pytest.mark.parametrize(
     ("call", "match"),
     [
@@ -417,6 +444,11 @@ def test_bad_hyperparameters_raise_value_error(kwargs: dict, match: str) -> None
         (lambda: lyapunov_H(np.zeros((3, 2)), np.zeros((3, 2)), np.zeros(5), _P), "fx"),
         (lambda: lion_run(lambda x: x * np.nan, np.ones(2), steps=3, lr=0.1), "grad_f"),
         (lambda: lion_run(lambda x: np.ones(3), np.ones(2), steps=3, lr=0.1), "grad_f"),
+        # a gradient or a value that turns bad mid-run (after 3 good calls), checked at every step
+        (lambda: _ode_with(_bad_after(3, lambda x: x)), "grad_fx"),
+        (lambda: _ode_with(_bad_after(3, lambda x: x, np.ones(3))), "grad_fx"),
+        (lambda: _lyapunov_with(_half_square, _bad_after(3, lambda x: x)), "grad_f"),
+        (lambda: _lyapunov_with(_bad_after(3, _half_square), lambda x: x), "f must"),
         (lambda: Kappa("l1").conj([np.nan, 0.0]), "y"),
         (lambda: Kappa("l1").value([np.nan, 0.0]), "x"),
         (lambda: Kappa("l2").grad(np.array([np.nan, 1.0])), "x"),
