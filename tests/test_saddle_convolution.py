@@ -6,23 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from saddle_tolerances import FIXED_POINT_TOL, LEVEL_TOL, TIME_TOL, level_errors
 from theorybench import saddle_to_saddle as st
-
-#: transition times: every measured transition within this relative error of the prediction
-TIME_TOL = 0.10
-#: plateau levels: error of each level over the gap to its nearest neighbouring level (so no
-#: level can pass for the next one)
-LEVEL_TOL = 0.05
-#: fixed points: distance from the predicted fixed point over the teacher's norm
-FIXED_POINT_TOL = 0.05
-
-
-def _level_errors(found: np.ndarray, predicted: np.ndarray) -> np.ndarray:
-    """abs(found - predicted) over the gap from each predicted level to its nearest neighbouring
-    level: a tolerance set by the levels themselves, so no level can pass for the next one."""
-    gaps = np.abs(np.diff(predicted))
-    nearest = np.minimum(np.r_[np.inf, gaps], np.r_[gaps, np.inf])
-    return np.abs(found - predicted) / nearest
 
 
 # ----------------------------------------------------------------------------------------------
@@ -117,7 +102,7 @@ def test_conv_plateau_levels_match(record_property) -> None:
     the smaller init (sigma = 1e-4), where the plateaus are flat."""
     run = st.train_conv_network([4.0, 2.0, 1.0], [1, 3, 5], sigma=1e-4)
     predicted = st.conv_predicted_levels(run)
-    err = _level_errors(st.conv_levels(run), predicted)  # (seeds, levels)
+    err = level_errors(st.conv_levels(run), predicted)  # (seeds, levels)
     record_property("measured", float(err.max()))
     record_property(
         "predicted", f"<= {LEVEL_TOL} (error of each level over the gap to its nearest level)"

@@ -5,17 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from saddle_tolerances import LEVEL_TOL, TIME_TOL, level_errors
 from scipy import integrate
 from theorybench import saddle_to_saddle as st
 from theorybench.training import TrainConfig
-
-#: transition times: every measured transition within this relative error of the prediction
-TIME_TOL = 0.10
-#: plateau levels: error of each level over the gap to its nearest neighbouring level (so no
-#: level can pass for the next one)
-LEVEL_TOL = 0.05
-#: fixed points: distance from the predicted fixed point over the teacher's norm
-FIXED_POINT_TOL = 0.05
 
 CASES = [np.array([3.0, 2.0, 1.0]), np.array([5.0, 1.0]), np.array([2.0, 1.0, 0.5])]
 
@@ -32,14 +25,6 @@ def runs() -> dict:
         )
         for i, s in enumerate(CASES)
     }
-
-
-def _level_errors(found: np.ndarray, predicted: np.ndarray) -> np.ndarray:
-    """abs(found - predicted) over the gap from each predicted level to its nearest neighbouring
-    level: a tolerance set by the levels themselves, so no level can pass for the next one."""
-    gaps = np.abs(np.diff(predicted))
-    nearest = np.minimum(np.r_[np.inf, gaps], np.r_[gaps, np.inf])
-    return np.abs(found - predicted) / nearest
 
 
 @pytest.mark.claim(
@@ -77,7 +62,7 @@ def test_plateau_loss_levels_match(runs, case, record_property) -> None:
     predicted = st.plateau_losses(s)
     # each level's tolerance comes from the levels themselves: 5 % of the gap to its nearest
     # neighbouring level, so a level can never be confused with the next one
-    err = _level_errors(found.levels, predicted)
+    err = level_errors(found.levels, predicted)
     record_property("measured", float(err.max()))
     record_property(
         "predicted", f"<= {LEVEL_TOL} (error of each level over the gap to its nearest level)"

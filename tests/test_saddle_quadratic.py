@@ -5,16 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from saddle_tolerances import FIXED_POINT_TOL, LEVEL_TOL, TIME_TOL
 from scipy import integrate
 from theorybench import saddle_to_saddle as st
-
-#: transition times: every measured transition within this relative error of the prediction
-TIME_TOL = 0.10
-#: plateau levels: error of each level over the gap to its nearest neighbouring level (so no
-#: level can pass for the next one)
-LEVEL_TOL = 0.05
-#: fixed points: distance from the predicted fixed point over the teacher's norm
-FIXED_POINT_TOL = 0.05
 
 
 # ----------------------------------------------------------------------------------------------
