@@ -150,11 +150,17 @@ def _scaled_rows(X: Array, Z: Array, opt: NDArray[np.int64]) -> tuple[Array, flo
     """The margin rows A_k = vec((x_opt - x_t) z_i') divided by their largest norm c, so that the
     solvers see entries of order 1 whatever the scale of X and Z (margin_k = c A'_k . vec(W))."""
     rows, zs, keep = _constraint_rows(X, Z, opt)
+    return (*_unit_rows(rows, zs), keep)
+
+
+def _unit_rows(rows: Array, zs: Array) -> tuple[Array, float]:
+    """:func:`_scaled_rows` from the constraint rows r_k and their queries z_k: (A / c, c), or
+    (A, c) unscaled where c is 0 or not finite."""
     A = np.einsum("kd,ke->kde", rows, zs).reshape(rows.shape[0], -1)
     c = float(np.linalg.norm(A, axis=1).max())
     if not np.isfinite(c) or c == 0:
-        return A, c, keep
-    return A / c, c, keep
+        return A, c
+    return A / c, c
 
 
 def _certificate(rows: Array, zs: Array) -> Array | None:
@@ -188,10 +194,10 @@ def _feasible(X: Array, Z: Array, opt: NDArray[np.int64]) -> bool:
     depend on the scale)."""
     from scipy.optimize import linprog
 
-    A, c, _ = _scaled_rows(X, Z, opt)
+    rows, zs, _ = _constraint_rows(X, Z, opt)
+    A, c = _unit_rows(rows, zs)
     if not np.isfinite(c) or c == 0:
         return False
-    rows, zs, _ = _constraint_rows(X, Z, opt)
     if _certificate(rows, zs) is not None:
         return True
     res = linprog(
