@@ -92,11 +92,10 @@ for (const url of urls) {
   }
   // on a phone (390 px wide): nothing may make the page scroll sideways. The same page, its math
   // typeset, resized (the theme's layout is CSS media queries, applied again on a resize)
-  const phone = page;
-  await phone.setViewportSize({ width: 390, height: 844 });
-  await phone.evaluate(() => window.scrollTo(0, 0));
-  await phone.waitForTimeout(300);
-  entry.phoneOverflow = await phone.evaluate(() => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(300);
+  entry.phoneOverflow = await page.evaluate(() => {
     const width = document.documentElement.clientWidth;
     if (document.documentElement.scrollWidth <= width + 1) return [];
     return Array.from(document.querySelectorAll("article *")).filter((el) => {
@@ -104,7 +103,7 @@ for (const url of urls) {
       return r.right > width + 1 && getComputedStyle(el).position !== "fixed";
     }).slice(0, 5).map((el) => `${el.tagName.toLowerCase()}.${el.className}`.slice(0, 80));
   });
-  entry.phoneScrollWidth = await phone.evaluate(() => [
+  entry.phoneScrollWidth = await page.evaluate(() => [
     document.documentElement.scrollWidth, document.documentElement.clientWidth]);
   await page.close();
   results.push(entry);
